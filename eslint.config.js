@@ -1,0 +1,51 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+// The one layering rule worth enforcing (DESIGN.md): shared/ is pure, renderer/ and main/ never
+// import each other.
+const nodeOnly = ['electron', 'react', 'react-dom', '@xyflow/*', '@tensorflow/*', 'zustand', 'ws'];
+const nodeBuiltins = ['fs', 'fs/*', 'path', 'os', 'child_process', 'worker_threads', 'http', 'net', 'crypto', 'node:*'];
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'out/', 'dist/', 'native/build/', 'test-results/', 'playwright-report/', 'docs/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node, ...globals.browser } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'off',
+    },
+  },
+  {
+    files: ['shared/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['**/main/**', '**/renderer/**'], message: 'shared/ is pure: it imports nothing from main/ or renderer/.' },
+          { group: [...nodeOnly, ...nodeBuiltins], message: 'shared/ is pure: no Node, DOM, React, xyflow or tfjs.' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['renderer/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['**/main/**'], message: 'renderer/ never imports main/: talk to it through the Api.' },
+          { group: ['electron', '@tensorflow/*', ...nodeBuiltins], message: 'renderer/ runs in the page: no Node, no tfjs.' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['main/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: ['**/renderer/**', 'react', 'react-dom', '@xyflow/*', 'zustand'], message: 'main/ never imports renderer/.' }],
+      }],
+    },
+  },
+);
