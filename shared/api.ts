@@ -57,9 +57,35 @@ export interface Api {
   /** Save to path, or ask for one when path is null. null = cancelled. */
   saveGraphFile(args: { path: string | null; suggestedName: string; graph: GraphDoc }): Promise<Result<{ path: string; name: string } | null>>;
   onTrainingEvent(listener: (e: TrainingEvent) => void): () => void;
+  /**
+   * Desktop only (the Electron preload provides it; the browser host may leave it out): the page
+   * tells the shell whether the document has unsaved changes, so closing the window can ask.
+   */
+  setDocumentState?(state: DocumentState): Promise<Result<null>>;
+  /** Desktop only: native menu items and files opened by the OS (file association, Open Recent). */
+  onMenuCommand?(listener: (c: MenuCommand) => void): () => void;
 }
+
+export interface DocumentState {
+  dirty: boolean;
+  /** Shown in the window title, e.g. "lenet.convstudio.json". */
+  title: string;
+}
+
+/**
+ * What a native menu item asks the page to do. `open-file` carries a file the shell already read
+ * (Open Recent, a double-clicked .convstudio.json); `save` with `thenClose` comes from the
+ * unsaved-changes prompt: after saving, the page reports `dirty: false` and the window closes.
+ */
+export type MenuCommand =
+  | { command: 'new' | 'open' | 'save-as' | 'export' | 'undo' | 'redo' | 'delete' | 'select-all' | 'train-start' | 'train-stop' | 'fit-view' | 'shortcuts' }
+  | { command: 'save'; thenClose?: boolean }
+  | { command: 'open-file'; file: OpenedFile };
 
 /** Names of the request/response calls, for the IPC table and the socket protocol. */
 export const API_CALLS = ['info', 'listBackends', 'startTraining', 'stopTraining', 'listRuns', 'getRun', 'openGraphFile', 'saveGraphFile'] as const;
 export type ApiCall = (typeof API_CALLS)[number];
 export const API_EVENTS = ['onTrainingEvent'] as const;
+/** The optional desktop-only members, provided by the Electron shell on top of API_CALLS. */
+export const SHELL_CALLS = ['setDocumentState'] as const;
+export const SHELL_EVENTS = ['onMenuCommand'] as const;
