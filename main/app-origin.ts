@@ -64,3 +64,14 @@ export function resolveAppAsset(requestUrl: string, rootDir: string): { file: st
   if (file !== root && !file.startsWith(root + path.sep)) return null;
   return { file, mime: MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream' };
 }
+
+/**
+ * Whether the window's session may load `url`: our origin (and the dev server with its HMR
+ * socket), DevTools, and inline data/blob URLs. Everything else — any remote content — is
+ * cancelled before it leaves the machine.
+ */
+export function isAllowedRequest(url: string, origin: string): boolean {
+  if (/^(data|blob|devtools):/i.test(url)) return true;
+  if (isSameOrigin(url, origin)) return true;
+  return /^https?:/i.test(origin) && isSameOrigin(url.replace(/^ws/i, 'http'), origin);
+}
