@@ -37,8 +37,8 @@ async function filterGrad(backend: 'cpu' | 'wasm', c: (typeof CASES)[number]): P
     const x = tf.tensor4d(data(c.x.reduce((a, b) => a * b), 1), c.x);
     const wShape: [number, number, number, number] = [c.k[0], c.k[1], c.x[3], c.co];
     const w = tf.tensor4d(data(wShape.reduce((a, b) => a * b), 2), wShape);
-    const f = (wt: tf.Tensor4D) => {
-      const y = tf.conv2d(x, wt, c.stride, c.pad);
+    const f = (wt: tf.Tensor) => {
+      const y = tf.conv2d(x, wt as tf.Tensor4D, c.stride, c.pad);
       return tf.sum(tf.mul(y, tf.tensor(data(y.size, 3), y.shape)));
     };
     return tf.grad(f)(w).dataSync() as Float32Array;
