@@ -1,0 +1,94 @@
+/**
+ * Finds and loads the compiled oneDNN addon (native/build/Release/convstudio_native.node, built by
+ * `npm run build:native`). Absence is normal — no compiler, no libdnnl, a packaged app without
+ * it — so every failure becomes a reason string, never an exception.
+ */
+
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The addon's functions; every array argument is used in place, outputs included. */
+export interface NativeAddon {
+  conv2dForward(x: Float32Array, filter: Float32Array, bias: Float32Array | null, y: Float32Array, geom: Int32Array, act: number): void;
+  conv2dBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, geom: Int32Array): void;
+  conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, geom: Int32Array): void;
+  matMul(a: Float32Array, b: Float32Array, c: Float32Array, bias: Float32Array | null, dims: Int32Array, act: number): void;
+  avgPool(x: Float32Array, y: Float32Array, geom: Int32Array): void;
+  avgPoolGrad(dy: Float32Array, dx: Float32Array, geom: Int32Array): void;
+  maxPool(x: Float32Array, y: Float32Array, geom: Int32Array): void;
+  maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, geom: Int32Array): void;
+  unary(x: Float32Array, y: Float32Array, op: number): void;
+  binary(a: Float32Array, b: Float32Array, y: Float32Array, op: number): void;
+  sumRows(x: Float32Array, y: Float32Array): void;
+  pad(x: Float32Array, xShape: Int32Array, before: Int32Array, y: Float32Array, yShape: Int32Array, value: number): void;
+  threads(): number;
+  version(): string;
+}
+
+const FILE = 'convstudio_native.node';
+
+function moduleDir(): string | null {
+  try {
+    return path.dirname(fileURLToPath(import.meta.url));
+  } catch {
+    // Bundled to CommonJS (Electron main/utility process): import.meta is empty there.
+    return typeof __dirname === 'string' ? __dirname : null;
+  }
+}
+
+/** Where the addon may live, most specific first. */
+export function addonCandidates(): string[] {
+  const out: string[] = [];
+  if (process.env.CONVSTUDIO_NATIVE_ADDON) out.push(process.env.CONVSTUDIO_NATIVE_ADDON);
+  const dir = moduleDir();
+  if (dir) {
+    // main/engine/native/*.ts from sources; out/main/*.cjs (or deeper) when bundled.
+    for (const up of ['../../..', '../..', '..']) out.push(path.resolve(dir, up, 'native/build/Release', FILE));
+  }
+  out.push(path.resolve(process.cwd(), 'native/build/Release', FILE));
+  const resources = (process as { resourcesPath?: string }).resourcesPath;
+  if (resources) out.push(path.join(resources, 'native', FILE));
+  return [...new Set(out)];
+}
+
+let loaded: { addon: NativeAddon | null; reason: string; file?: string } | null = null;
+
+/** Loads the addon once; later calls return the same outcome. */
+export function loadAddon(): { addon: NativeAddon | null; reason: string; file?: string } {
+  if (loaded) return loaded;
+  const file = addonCandidates().find((p) => existsSync(p));
+  if (!file) {
+    loaded = { addon: null, reason: 'the native addon is not built (run `npm run build:native`; needs g++ and libdnnl-dev)' };
+    return loaded;
+  }
+  // libgomp reads its environment when the addon pulls it in. Its default idle policy spins
+  // hard for a long time after every parallel region; on a busy 2-core machine that steals the
+  // core the JavaScript thread needs between kernels (measured: 10x slower steps). A short spin
+  // keeps wake-ups fast without that.
+  if (process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined) {
+    process.env.GOMP_SPINCOUNT = '20000';
+  }
+  try {
+    const req = createRequire(path.join(process.cwd(), 'noop.js'));
+    const addon = req(file) as NativeAddon;
+    selfTest(addon);
+    loaded = { addon, reason: 'ok', file };
+  } catch (err) {
+    loaded = { addon: null, reason: `the native addon at ${file} failed to load: ${(err as Error).message}`, file };
+  }
+  return loaded;
+}
+
+// One tiny convolution and matmul with known results, so a broken libdnnl or an unsupported CPU
+// shows up here (and the caller falls back) rather than in the middle of a training run.
+function selfTest(addon: NativeAddon): void {
+  const x = Float32Array.from([1, 2, 3, 4]); // 1x2x2x1
+  const w = Float32Array.from([1, 1, 1, 1]); // 2x2x1x1
+  const y = new Float32Array(1);
+  addon.conv2dForward(x, w, null, y, Int32Array.from([1, 2, 2, 1, 1, 1, 1, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0]), 0);
+  const c = new Float32Array(1);
+  addon.matMul(Float32Array.from([1, 2]), Float32Array.from([3, 4]), c, null, Int32Array.from([1, 1, 1, 1, 2, 0, 0]), 0);
+  if (y[0] !== 10 || c[0] !== 11) throw new Error(`self-test gave conv ${y[0]} (want 10), matmul ${c[0]} (want 11)`);
+}

@@ -1,0 +1,285 @@
+/**
+ * The kernels the 'native' backend runs in the addon instead of tfjs's JavaScript. Each one
+ * handles the cases the addon supports (float32, NHWC, plain broadcasts) and hands every other
+ * case to the stock cpu kernel, so the backend stays exactly as general as 'cpu'.
+ */
+
+import {
+  Add, AvgPool, AvgPoolGrad, BatchMatMul, Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput,
+  FusedConv2D, MaxPool, MaxPoolGrad, Multiply, PadV2, Relu, Sigmoid, Step, Sub, Sum, _FusedMatMul,
+  backend_util, getKernel, util,
+} from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import type { NativeAddon } from './addon';
+
+type Args = { inputs: Record<string, TensorInfo>; backend: MathBackendCPU; attrs?: NamedAttrMap };
+type Handler = (addon: NativeAddon, args: Args) => TensorInfo | null;
+
+function f32(backend: MathBackendCPU, t: TensorInfo): Float32Array | null {
+  if (t.dtype !== 'float32') return null;
+  const v = backend.data.get(t.dataId).values;
+  return v instanceof Float32Array ? v : null;
+}
+
+function output(backend: MathBackendCPU, shape: number[], values: Float32Array): TensorInfo {
+  return backend.makeTensorInfo(shape, 'float32', values);
+}
+
+/** The 17 numbers the addon's conv functions take, from tfjs's own conv arithmetic. */
+export function convGeom(c: backend_util.Conv2DInfo): Int32Array {
+  return Int32Array.from([
+    c.batchSize, c.inHeight, c.inWidth, c.inChannels, c.outHeight, c.outWidth, c.outChannels,
+    c.filterHeight, c.filterWidth, c.strideHeight, c.strideWidth, c.dilationHeight, c.dilationWidth,
+    c.padInfo.top, c.padInfo.left, c.padInfo.bottom, c.padInfo.right,
+  ]);
+}
+
+export function poolGeom(c: backend_util.Conv2DInfo): Int32Array {
+  return Int32Array.from([
+    c.batchSize, c.inHeight, c.inWidth, c.inChannels, c.outHeight, c.outWidth,
+    c.filterHeight, c.filterWidth, c.strideHeight, c.strideWidth, c.padInfo.top, c.padInfo.left,
+  ]);
+}
+
+function channelsLast(dataFormat: unknown): boolean {
+  return dataFormat === undefined || backend_util.convertConv2DDataFormat(dataFormat as 'NHWC' | 'NCHW') === 'channelsLast';
+}
+
+const ACT: Record<string, number> = { linear: 0, relu: 1, sigmoid: 2 };
+
+function conv2d(addon: NativeAddon, { inputs, backend, attrs }: Args, fused: boolean): TensorInfo | null {
+  const { x, filter, bias, preluActivationWeights } = inputs;
+  const a = attrs as any;
+  if (!channelsLast(a.dataFormat) || x.shape.length !== 4) return null;
+  const activation = fused ? (a.activation ?? 'linear') : 'linear';
+  if (!(activation in ACT) || preluActivationWeights) return null;
+  const xv = f32(backend, x);
+  const wv = f32(backend, filter);
+  if (!xv || !wv) return null;
+  const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number],
+    filter.shape as [number, number, number, number], a.strides, a.dilations ?? 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
+  let bv: Float32Array | null = null;
+  if (fused && bias) {
+    bv = f32(backend, bias);
+    if (!bv || bv.length !== info.outChannels || bias.shape[bias.shape.length - 1] !== info.outChannels) return null;
+  }
+  const y = new Float32Array(util.sizeFromShape(info.outShape));
+  addon.conv2dForward(xv, wv, bv, y, convGeom(info), ACT[activation]);
+  return output(backend, info.outShape, y);
+}
+
+const conv2dBackpropInput: Handler = (addon, { inputs, backend, attrs }) => {
+  const { dy, filter } = inputs;
+  const a = attrs as any;
+  if (!channelsLast(a.dataFormat)) return null;
+  const dyv = f32(backend, dy);
+  const wv = f32(backend, filter);
+  if (!dyv || !wv) return null;
+  const info = backend_util.computeConv2DInfo(a.inputShape, filter.shape as [number, number, number, number],
+    a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
+  const dx = new Float32Array(util.sizeFromShape(info.inShape));
+  addon.conv2dBackpropInput(dyv, wv, dx, convGeom(info));
+  return output(backend, info.inShape, dx);
+};
+
+const conv2dBackpropFilter: Handler = (addon, { inputs, backend, attrs }) => {
+  const { x, dy } = inputs;
+  const a = attrs as any;
+  if (!channelsLast(a.dataFormat)) return null;
+  const xv = f32(backend, x);
+  const dyv = f32(backend, dy);
+  if (!xv || !dyv) return null;
+  const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], a.filterShape,
+    a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
+  const dw = new Float32Array(util.sizeFromShape(info.filterShape));
+  addon.conv2dBackpropFilter(xv, dyv, dw, convGeom(info));
+  return output(backend, info.filterShape, dw);
+};
+
+function matMul(addon: NativeAddon, { inputs, backend, attrs }: Args, fused: boolean): TensorInfo | null {
+  const { a, b, bias, preluActivationWeights } = inputs;
+  const at = attrs as any;
+  const activation = fused ? (at.activation ?? 'linear') : 'linear';
+  if (!(activation in ACT) || preluActivationWeights || a.shape.length < 2 || b.shape.length < 2) return null;
+  const av = f32(backend, a);
+  const bv = f32(backend, b);
+  if (!av || !bv) return null;
+  const ta = Boolean(at.transposeA);
+  const tb = Boolean(at.transposeB);
+  const ar = a.shape.length;
+  const br = b.shape.length;
+  const M = ta ? a.shape[ar - 1] : a.shape[ar - 2];
+  const K = ta ? a.shape[ar - 2] : a.shape[ar - 1];
+  const K2 = tb ? b.shape[br - 1] : b.shape[br - 2];
+  const N = tb ? b.shape[br - 2] : b.shape[br - 1];
+  if (K !== K2) return null; // let the cpu kernel report the mismatch in its own words
+  const outerA = a.shape.slice(0, -2);
+  const outerB = b.shape.slice(0, -2);
+  const batchA = util.sizeFromShape(outerA);
+  const batchB = util.sizeFromShape(outerB);
+  const outer = backend_util.assertAndGetBroadcastShape(outerA, outerB);
+  const batch = util.sizeFromShape(outer);
+  if (!((batchA === batch || batchA === 1) && (batchB === batch || batchB === 1))) return null;
+  let biasV: Float32Array | null = null;
+  if (fused && bias) {
+    biasV = f32(backend, bias);
+    if (!biasV || biasV.length !== N || bias.shape[bias.shape.length - 1] !== N) return null;
+  }
+  const c = new Float32Array(batch * M * N);
+  addon.matMul(av, bv, c, biasV, Int32Array.from([batchA, batchB, M, N, K, ta ? 1 : 0, tb ? 1 : 0]), ACT[activation]);
+  return output(backend, [...outer, M, N], c);
+}
+
+function pool(addon: NativeAddon, { inputs, backend, attrs }: Args, kind: 'avg' | 'max'): TensorInfo | null {
+  const { x } = inputs;
+  const a = attrs as any;
+  const xv = f32(backend, x);
+  if (!xv || x.shape.length !== 4) return null;
+  const info = backend_util.computePool2DInfo(x.shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
+  const y = new Float32Array(util.sizeFromShape(info.outShape));
+  (kind === 'avg' ? addon.avgPool : addon.maxPool)(xv, y, poolGeom(info));
+  return output(backend, info.outShape, y);
+}
+
+const avgPoolGrad: Handler = (addon, { inputs, backend, attrs }) => {
+  const { dy, input } = inputs;
+  const a = attrs as any;
+  const dyv = f32(backend, dy);
+  if (!dyv || input.shape.length !== 4) return null;
+  const info = backend_util.computePool2DInfo(input.shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad);
+  const dx = new Float32Array(util.sizeFromShape(input.shape));
+  addon.avgPoolGrad(dyv, dx, poolGeom(info));
+  return output(backend, input.shape, dx);
+};
+
+const maxPoolGrad: Handler = (addon, { inputs, backend, attrs }) => {
+  const { dy, input } = inputs;
+  const a = attrs as any;
+  const dyv = f32(backend, dy);
+  const xv = f32(backend, input);
+  if (!dyv || !xv || input.shape.length !== 4) return null;
+  const info = backend_util.computePool2DInfo(input.shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
+  const dx = new Float32Array(util.sizeFromShape(input.shape));
+  addon.maxPoolGrad(dyv, xv, dx, poolGeom(info));
+  return output(backend, input.shape, dx);
+};
+
+function unary(op: number): Handler {
+  return (addon, { inputs, backend, attrs }) => {
+    const { x } = inputs;
+    if (op === 2 && ((attrs as any)?.alpha ?? 0) !== 0) return null;
+    const xv = f32(backend, x);
+    if (!xv) return null;
+    const y = new Float32Array(xv.length);
+    addon.unary(xv, y, op);
+    return output(backend, x.shape, y);
+  };
+}
+
+/** True when `small`, leading ones aside, is the trailing part of `big` (a bias, a scalar, equal shapes). */
+function trailing(big: number[], small: number[]): boolean {
+  let i = 0;
+  while (i < small.length && small[i] === 1) i++;
+  const s = small.slice(i);
+  if (s.length > big.length) return false;
+  return s.every((d, j) => d === big[big.length - s.length + j]);
+}
+
+// A scalar operand is widened to one row so the addon's inner loop stays vectorisable.
+function widen(v: Float32Array, big: number[]): Float32Array {
+  return v.length === 1 && big.length > 0 ? new Float32Array(big[big.length - 1]).fill(v[0]) : v;
+}
+
+// 0 add, 1 sub, 2 mul, 3 reversed sub — the addon's op codes.
+function binary(op: 0 | 1 | 2): Handler {
+  return (addon, { inputs, backend }) => {
+    const { a, b } = inputs;
+    const av = f32(backend, a);
+    const bv = f32(backend, b);
+    if (!av || !bv) return null;
+    const outShape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+    const size = util.sizeFromShape(outShape);
+    if (size === 0) return null;
+    const y = new Float32Array(size);
+    if (av.length === size && trailing(a.shape, b.shape)) {
+      addon.binary(av, widen(bv, a.shape), y, op);
+    } else if (bv.length === size && trailing(b.shape, a.shape)) {
+      addon.binary(bv, widen(av, b.shape), y, op === 1 ? 3 : op);
+    } else {
+      return null;
+    }
+    return output(backend, outShape, y);
+  };
+}
+
+// Reductions over leading axes (bias gradients: sum of NHWC dy over N, H, W) go to the addon.
+const sum: Handler = (addon, { inputs, backend, attrs }) => {
+  const { x } = inputs;
+  const a = attrs as any;
+  const xv = f32(backend, x);
+  if (!xv || x.shape.length === 0) return null;
+  const axes = util.parseAxisParam(a.axis, x.shape).sort((p, q) => p - q);
+  if (axes.length === 0 || axes.length === x.shape.length || axes.some((ax, i) => ax !== i)) return null;
+  const kept = x.shape.slice(axes.length);
+  const y = new Float32Array(util.sizeFromShape(kept));
+  addon.sumRows(xv, y);
+  const shape = a.keepDims ? [...axes.map(() => 1), ...kept] : kept;
+  return output(backend, shape, y);
+};
+
+const padV2: Handler = (addon, { inputs, backend, attrs }) => {
+  const { x } = inputs;
+  const a = attrs as any;
+  const xv = f32(backend, x);
+  const paddings = a.paddings as Array<[number, number]>;
+  if (!xv || x.shape.length === 0 || x.shape.length > 8 || paddings.length !== x.shape.length) return null;
+  if (paddings.some(([p, q]) => p < 0 || q < 0)) return null;
+  const outShape = x.shape.map((d, i) => d + paddings[i][0] + paddings[i][1]);
+  const y = new Float32Array(util.sizeFromShape(outShape));
+  addon.pad(xv, Int32Array.from(x.shape), Int32Array.from(paddings.map((p) => p[0])), y, Int32Array.from(outShape), a.constantValue ?? 0);
+  return output(backend, outShape, y);
+};
+
+const HANDLERS: Record<string, Handler> = {
+  [Conv2D]: (addon, args) => conv2d(addon, args, false),
+  [FusedConv2D]: (addon, args) => conv2d(addon, args, true),
+  [Conv2DBackpropInput]: conv2dBackpropInput,
+  [Conv2DBackpropFilter]: conv2dBackpropFilter,
+  [BatchMatMul]: (addon, args) => matMul(addon, args, false),
+  [_FusedMatMul]: (addon, args) => matMul(addon, args, true),
+  [AvgPool]: (addon, args) => pool(addon, args, 'avg'),
+  [MaxPool]: (addon, args) => pool(addon, args, 'max'),
+  [AvgPoolGrad]: avgPoolGrad,
+  [MaxPoolGrad]: maxPoolGrad,
+  [Sigmoid]: unary(0),
+  [Relu]: unary(1),
+  [Step]: unary(2),
+  [Add]: binary(0),
+  [Sub]: binary(1),
+  [Multiply]: binary(2),
+  [Sum]: sum,
+  [PadV2]: padV2,
+};
+
+/** Kernel names the addon overrides (for tests and the benchmark's report). */
+export const NATIVE_KERNELS: readonly string[] = Object.keys(HANDLERS);
+
+/**
+ * The kernel configs for `backendName`: the cpu backend's own, with the overridden ones trying
+ * the addon first and falling back to the cpu implementation for anything it declines.
+ */
+export function nativeKernelConfigs(addon: NativeAddon, backendName: string, cpuKernels: readonly KernelConfig[]): KernelConfig[] {
+  return cpuKernels.map((k) => {
+    const handler = HANDLERS[k.kernelName];
+    if (!handler) return { ...k, backendName };
+    const fallback = k.kernelFunc;
+    const kernelFunc: KernelFunc = (args) => handler(addon, args as unknown as Args) ?? fallback(args);
+    return { ...k, backendName, kernelFunc };
+  });
+}
+
+/** The cpu kernel a name maps to, for tests that compare the two. */
+export function cpuKernel(name: string): KernelConfig | undefined {
+  return getKernel(name, 'cpu');
+}

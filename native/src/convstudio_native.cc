@@ -1,0 +1,659 @@
+// N-API addon behind the 'native' tfjs backend: oneDNN convolutions and sgemm, plus the
+// memory-bound kernels (pooling, element-wise, reductions) as OpenMP loops. Every function works
+// in place on Float32Arrays owned by the JS backend, so no tensor data is copied across the
+// boundary. Layout is tfjs's: activations NHWC, filters HWIO.
+#include <napi.h>
+
+#include <oneapi/dnnl/dnnl.hpp>
+#include <omp.h>
+
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+using dnnl::memory;
+using tag = dnnl::memory::format_tag;
+using dt = dnnl::memory::data_type;
+
+namespace {
+
+dnnl::engine& cpuEngine() {
+  static dnnl::engine eng(dnnl::engine::kind::cpu, 0);
+  return eng;
+}
+
+dnnl::stream& cpuStream() {
+  static dnnl::stream s(cpuEngine());
+  return s;
+}
+
+float* f32(const Napi::Value& v, const char* what) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    throw Napi::TypeError::New(v.Env(), std::string(what) + " must be a Float32Array");
+  }
+  return v.As<Napi::Float32Array>().Data();
+}
+
+size_t f32len(const Napi::Value& v) { return v.As<Napi::Float32Array>().ElementLength(); }
+
+std::vector<int64_t> ints(const Napi::Value& v, size_t n, const char* what) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
+      v.As<Napi::Int32Array>().ElementLength() != n) {
+    throw Napi::TypeError::New(v.Env(), std::string(what) + " must be an Int32Array of length " +
+                                            std::to_string(n));
+  }
+  auto a = v.As<Napi::Int32Array>();
+  return std::vector<int64_t>(a.Data(), a.Data() + n);
+}
+
+void need(const Napi::Env& env, bool ok, const std::string& msg) {
+  if (!ok) throw Napi::RangeError::New(env, msg);
+}
+
+// Conv geometry as tfjs's computeConv2DInfo reports it:
+// [N, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, DH, DW, padTop, padLeft, padBottom, padRight]
+struct ConvGeom {
+  int64_t n, ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr;
+  explicit ConvGeom(const std::vector<int64_t>& p)
+      : n(p[0]), ih(p[1]), iw(p[2]), ic(p[3]), oh(p[4]), ow(p[5]), oc(p[6]), kh(p[7]), kw(p[8]),
+        sh(p[9]), sw(p[10]), dh(p[11]), dw(p[12]), pt(p[13]), pl(p[14]), pb(p[15]), pr(p[16]) {}
+  std::string key() const {
+    std::string k;
+    for (int64_t v : {n, ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr}) {
+      k += std::to_string(v);
+      k += ',';
+    }
+    return k;
+  }
+  memory::desc src(tag t = tag::nhwc) const { return {{n, ic, ih, iw}, dt::f32, t}; }
+  memory::desc dst(tag t = tag::nhwc) const { return {{n, oc, oh, ow}, dt::f32, t}; }
+  memory::desc wei(tag t = tag::hwio) const { return {{oc, ic, kh, kw}, dt::f32, t}; }
+  memory::desc bias() const { return {{oc}, dt::f32, tag::x}; }
+  memory::dims strides() const { return {sh, sw}; }
+  memory::dims dil() const { return {dh - 1, dw - 1}; }
+  memory::dims padL() const { return {pt, pl}; }
+  // oneDNN insists that right padding reproduce the output size exactly; tfjs may carry
+  // right padding that no window reaches (stride remainders), which changes nothing.
+  memory::dims padR() const {
+    int64_t ekh = (kh - 1) * dh + 1, ekw = (kw - 1) * dw + 1;
+    return {(oh - 1) * sh + ekh - ih - pt, (ow - 1) * sw + ekw - iw - pl};
+  }
+};
+
+// The forward primitive descriptor every conv primitive is built from; activation/src/dst in
+// NHWC so the backend's buffers are used as they are, weights in whatever blocked layout
+// oneDNN prefers (a reorder of the small filter per call is cheap).
+dnnl::convolution_forward::primitive_desc fwdPd(const ConvGeom& g, bool withBias, int act) {
+  auto d = withBias ? dnnl::convolution_forward::desc(
+                          dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
+                          g.src(), g.wei(tag::any), g.bias(), g.dst(), g.strides(), g.dil(),
+                          g.padL(), g.padR())
+                    : dnnl::convolution_forward::desc(
+                          dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
+                          g.src(), g.wei(tag::any), g.dst(), g.strides(), g.dil(), g.padL(),
+                          g.padR());
+  dnnl::primitive_attr attr;
+  if (act != 0) {
+    dnnl::post_ops po;
+    po.append_eltwise(1.f, act == 1 ? dnnl::algorithm::eltwise_relu : dnnl::algorithm::eltwise_logistic,
+                      0.f, 0.f);
+    attr.set_post_ops(po);
+  }
+  return dnnl::convolution_forward::primitive_desc(d, attr, cpuEngine());
+}
+
+struct ConvFwd {
+  dnnl::convolution_forward prim;
+  memory::desc weiMd;
+  bool reorderWei;
+  std::unique_ptr<memory> weiBuf;
+  dnnl::reorder weiReorder;
+};
+struct ConvBwdData {
+  dnnl::convolution_backward_data prim;
+  memory::desc weiMd;
+  bool reorderWei;
+  std::unique_ptr<memory> weiBuf;
+  dnnl::reorder weiReorder;
+};
+struct ConvBwdWeights {
+  dnnl::convolution_backward_weights prim;
+  memory::desc weiMd;
+  bool reorderWei;
+  std::unique_ptr<memory> weiBuf;
+  dnnl::reorder weiReorder;
+};
+
+std::mutex cacheMutex;
+std::unordered_map<std::string, std::unique_ptr<ConvFwd>> fwdCache;
+std::unordered_map<std::string, std::unique_ptr<ConvBwdData>> bwdDataCache;
+std::unordered_map<std::string, std::unique_ptr<ConvBwdWeights>> bwdWeightsCache;
+
+// conv2dForward(x, w, bias|null, y, geom, act) — act: 0 linear, 1 relu, 2 sigmoid.
+Napi::Value Conv2dForward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  float* x = f32(info[0], "x");
+  float* w = f32(info[1], "filter");
+  bool withBias = !info[2].IsNull() && !info[2].IsUndefined();
+  float* b = withBias ? f32(info[2], "bias") : nullptr;
+  float* y = f32(info[3], "y");
+  ConvGeom g(ints(info[4], 17, "geom"));
+  int act = info[5].As<Napi::Number>().Int32Value();
+  need(env, f32len(info[0]) == size_t(g.n * g.ih * g.iw * g.ic), "x size does not match geom");
+  need(env, f32len(info[1]) == size_t(g.kh * g.kw * g.ic * g.oc), "filter size does not match geom");
+  need(env, f32len(info[3]) == size_t(g.n * g.oh * g.ow * g.oc), "y size does not match geom");
+  if (withBias) need(env, f32len(info[2]) == size_t(g.oc), "bias size does not match geom");
+  std::string key = g.key() + (withBias ? "b" : "-") + std::to_string(act);
+  std::lock_guard<std::mutex> lock(cacheMutex);
+  auto& slot = fwdCache[key];
+  if (!slot) {
+    auto pd = fwdPd(g, withBias, act);
+    auto c = std::make_unique<ConvFwd>();
+    c->prim = dnnl::convolution_forward(pd);
+    c->weiMd = pd.weights_desc();
+    c->reorderWei = pd.weights_desc() != g.wei();
+    if (c->reorderWei) {
+      c->weiBuf = std::make_unique<memory>(pd.weights_desc(), cpuEngine());
+      c->weiReorder = dnnl::reorder(memory(g.wei(), cpuEngine(), w), *c->weiBuf);
+    }
+    slot = std::move(c);
+  }
+  auto& s = cpuStream();
+  memory wUser(g.wei(), cpuEngine(), w);
+  memory wMem = wUser;
+  if (slot->reorderWei) {
+    slot->weiReorder.execute(s, wUser, *slot->weiBuf);
+    wMem = *slot->weiBuf;
+  }
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(g.src(), cpuEngine(), x)},
+                                       {DNNL_ARG_WEIGHTS, wMem},
+                                       {DNNL_ARG_DST, memory(g.dst(), cpuEngine(), y)}};
+  if (withBias) args.insert({DNNL_ARG_BIAS, memory(g.bias(), cpuEngine(), b)});
+  slot->prim.execute(s, args);
+  s.wait();
+  return env.Undefined();
+}
+
+// conv2dBackpropInput(dy, w, dx, geom)
+Napi::Value Conv2dBackpropInput(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  float* dy = f32(info[0], "dy");
+  float* w = f32(info[1], "filter");
+  float* dx = f32(info[2], "dx");
+  ConvGeom g(ints(info[3], 17, "geom"));
+  need(env, f32len(info[0]) == size_t(g.n * g.oh * g.ow * g.oc), "dy size does not match geom");
+  need(env, f32len(info[1]) == size_t(g.kh * g.kw * g.ic * g.oc), "filter size does not match geom");
+  need(env, f32len(info[2]) == size_t(g.n * g.ih * g.iw * g.ic), "dx size does not match geom");
+  std::lock_guard<std::mutex> lock(cacheMutex);
+  auto& slot = bwdDataCache[g.key()];
+  if (!slot) {
+    auto hint = fwdPd(g, false, 0);
+    dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, g.src(),
+                                            g.wei(tag::any), g.dst(), g.strides(), g.dil(),
+                                            g.padL(), g.padR());
+    dnnl::convolution_backward_data::primitive_desc pd(d, cpuEngine(), hint);
+    auto c = std::make_unique<ConvBwdData>();
+    c->prim = dnnl::convolution_backward_data(pd);
+    c->reorderWei = pd.weights_desc() != g.wei();
+    if (c->reorderWei) {
+      c->weiBuf = std::make_unique<memory>(pd.weights_desc(), cpuEngine());
+      c->weiReorder = dnnl::reorder(memory(g.wei(), cpuEngine(), w), *c->weiBuf);
+    }
+    slot = std::move(c);
+  }
+  auto& s = cpuStream();
+  memory wUser(g.wei(), cpuEngine(), w);
+  memory wMem = wUser;
+  if (slot->reorderWei) {
+    slot->weiReorder.execute(s, wUser, *slot->weiBuf);
+    wMem = *slot->weiBuf;
+  }
+  slot->prim.execute(s, {{DNNL_ARG_DIFF_DST, memory(g.dst(), cpuEngine(), dy)},
+                         {DNNL_ARG_WEIGHTS, wMem},
+                         {DNNL_ARG_DIFF_SRC, memory(g.src(), cpuEngine(), dx)}});
+  s.wait();
+  return env.Undefined();
+}
+
+// conv2dBackpropFilter(x, dy, dw, geom)
+Napi::Value Conv2dBackpropFilter(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  float* x = f32(info[0], "x");
+  float* dy = f32(info[1], "dy");
+  float* dw = f32(info[2], "dw");
+  ConvGeom g(ints(info[3], 17, "geom"));
+  need(env, f32len(info[0]) == size_t(g.n * g.ih * g.iw * g.ic), "x size does not match geom");
+  need(env, f32len(info[1]) == size_t(g.n * g.oh * g.ow * g.oc), "dy size does not match geom");
+  need(env, f32len(info[2]) == size_t(g.kh * g.kw * g.ic * g.oc), "dw size does not match geom");
+  std::lock_guard<std::mutex> lock(cacheMutex);
+  auto& slot = bwdWeightsCache[g.key()];
+  if (!slot) {
+    auto hint = fwdPd(g, false, 0);
+    dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, g.src(),
+                                               g.wei(tag::any), g.dst(), g.strides(), g.dil(),
+                                               g.padL(), g.padR());
+    dnnl::convolution_backward_weights::primitive_desc pd(d, cpuEngine(), hint);
+    auto c = std::make_unique<ConvBwdWeights>();
+    c->prim = dnnl::convolution_backward_weights(pd);
+    c->reorderWei = pd.diff_weights_desc() != g.wei();
+    if (c->reorderWei) {
+      c->weiBuf = std::make_unique<memory>(pd.diff_weights_desc(), cpuEngine());
+      c->weiReorder = dnnl::reorder(*c->weiBuf, memory(g.wei(), cpuEngine(), dw));
+    }
+    slot = std::move(c);
+  }
+  auto& s = cpuStream();
+  memory dwUser(g.wei(), cpuEngine(), dw);
+  memory dwMem = slot->reorderWei ? *slot->weiBuf : dwUser;
+  slot->prim.execute(s, {{DNNL_ARG_SRC, memory(g.src(), cpuEngine(), x)},
+                         {DNNL_ARG_DIFF_DST, memory(g.dst(), cpuEngine(), dy)},
+                         {DNNL_ARG_DIFF_WEIGHTS, dwMem}});
+  if (slot->reorderWei) slot->weiReorder.execute(s, *slot->weiBuf, dwUser);
+  s.wait();
+  return env.Undefined();
+}
+
+// expf, vectorisable: Cody-Waite range reduction and a degree-6 polynomial (max error ~2 ulp on
+// the clamped range, which is all float32 can represent anyway). glibc's expf does not
+// vectorise, and sigmoid over every activation of a conv net is a measurable share of a step.
+inline float expApprox(float x) {
+  x = x < -87.3f ? -87.3f : (x > 88.7f ? 88.7f : x);
+  float n = __builtin_floorf(x * 1.44269504088896341f + 0.5f);
+  float r = x - n * 0.693359375f;
+  r = r + n * 2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.f;
+  int32_t bits = (int32_t(n) + 127) << 23;
+  float scale;
+  std::memcpy(&scale, &bits, sizeof scale);
+  return p * scale;
+}
+
+#define MULTIVERSION __attribute__((target_clones("avx512f", "avx2", "default")))
+
+MULTIVERSION void sigmoidRange(const float* x, float* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    float v = x[i];
+    y[i] = v != v ? v : 1.f / (1.f + expApprox(-v));
+  }
+}
+
+// Splits an element-wise loop over the OpenMP threads in contiguous chunks, each handed to a
+// (multiversioned) serial kernel.
+template <typename F>
+void chunked(int64_t n, int64_t minParallel, F f) {
+  if (n < minParallel) {
+    f(0, n);
+    return;
+  }
+#pragma omp parallel
+  {
+    int nt = omp_get_num_threads(), t = omp_get_thread_num();
+    int64_t lo = n * t / nt, hi = n * (t + 1) / nt;
+    f(lo, hi);
+  }
+}
+
+void applyAct(float* y, int64_t n, int act) {
+  if (act == 1) {
+#pragma omp parallel for simd if (n > 32768)
+    for (int64_t i = 0; i < n; ++i) y[i] = y[i] > 0.f ? y[i] : 0.f;
+  } else if (act == 2) {
+    chunked(n, 16384, [&](int64_t lo, int64_t hi) { sigmoidRange(y + lo, y + lo, hi - lo); });
+  }
+}
+
+// matmul(a, b, c, bias|null, dims, act); dims = [batchA, batchB, M, N, K, transA, transB].
+// Row-major like tfjs; a batch of 1 broadcasts against the other operand's batch.
+Napi::Value MatMul(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  float* a = f32(info[0], "a");
+  float* b = f32(info[1], "b");
+  float* c = f32(info[2], "c");
+  bool withBias = !info[3].IsNull() && !info[3].IsUndefined();
+  float* bias = withBias ? f32(info[3], "bias") : nullptr;
+  auto d = ints(info[4], 7, "dims");
+  int act = info[5].As<Napi::Number>().Int32Value();
+  int64_t ba = d[0], bb = d[1], M = d[2], N = d[3], K = d[4];
+  bool ta = d[5] != 0, tb = d[6] != 0;
+  int64_t batch = ba > bb ? ba : bb;
+  need(env, (ba == batch || ba == 1) && (bb == batch || bb == 1), "batch dims do not broadcast");
+  need(env, f32len(info[0]) == size_t(ba * M * K), "a size does not match dims");
+  need(env, f32len(info[1]) == size_t(bb * K * N), "b size does not match dims");
+  need(env, f32len(info[2]) == size_t(batch * M * N), "c size does not match dims");
+  if (withBias) need(env, f32len(info[3]) == size_t(N), "bias must have N elements");
+  for (int64_t i = 0; i < batch; ++i) {
+    const float* ai = a + (ba == 1 ? 0 : i * M * K);
+    const float* bi = b + (bb == 1 ? 0 : i * K * N);
+    float* ci = c + i * M * N;
+    float beta = 0.f;
+    if (withBias) {
+      for (int64_t r = 0; r < M; ++r) std::memcpy(ci + r * N, bias, N * sizeof(float));
+      beta = 1.f;
+    }
+    auto st = dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', M, N, K, 1.f, ai, ta ? M : K, bi,
+                         tb ? K : N, beta, ci, N);
+    need(env, st == dnnl_success, "dnnl_sgemm failed");
+  }
+  applyAct(c, batch * M * N, act);
+  return env.Undefined();
+}
+
+// Pool geometry from tfjs's computePool2DInfo:
+// [N, IH, IW, C, OH, OW, KH, KW, SH, SW, padTop, padLeft]
+struct PoolGeom {
+  int64_t n, ih, iw, c, oh, ow, kh, kw, sh, sw, pt, pl;
+  explicit PoolGeom(const std::vector<int64_t>& p)
+      : n(p[0]), ih(p[1]), iw(p[2]), c(p[3]), oh(p[4]), ow(p[5]), kh(p[6]), kw(p[7]), sh(p[8]),
+        sw(p[9]), pt(p[10]), pl(p[11]) {}
+};
+
+// Average over the in-bounds part of each window (tfjs cpu semantics).
+Napi::Value AvgPool(const Napi::CallbackInfo& info) {
+  float* x = f32(info[0], "x");
+  float* y = f32(info[1], "y");
+  PoolGeom g(ints(info[2], 12, "geom"));
+  need(info.Env(), f32len(info[0]) == size_t(g.n * g.ih * g.iw * g.c) &&
+                       f32len(info[1]) == size_t(g.n * g.oh * g.ow * g.c),
+       "avgPool sizes do not match geom");
+#pragma omp parallel for collapse(2)
+  for (int64_t b = 0; b < g.n; ++b) {
+    for (int64_t r = 0; r < g.oh; ++r) {
+      int64_t r0 = r * g.sh - g.pt, r1 = std::min(g.ih, r0 + g.kh);
+      r0 = std::max<int64_t>(0, r0);
+      for (int64_t q = 0; q < g.ow; ++q) {
+        int64_t q0 = q * g.sw - g.pl, q1 = std::min(g.iw, q0 + g.kw);
+        q0 = std::max<int64_t>(0, q0);
+        float* out = y + ((b * g.oh + r) * g.ow + q) * g.c;
+        for (int64_t d = 0; d < g.c; ++d) out[d] = 0.f;
+        for (int64_t i = r0; i < r1; ++i)
+          for (int64_t j = q0; j < q1; ++j) {
+            const float* in = x + ((b * g.ih + i) * g.iw + j) * g.c;
+#pragma omp simd
+            for (int64_t d = 0; d < g.c; ++d) out[d] += in[d];
+          }
+        float inv = 1.f / float((r1 - r0) * (q1 - q0));
+        for (int64_t d = 0; d < g.c; ++d) out[d] = out[d] * inv;
+      }
+    }
+  }
+  return info.Env().Undefined();
+}
+
+// tfjs cpu's AvgPoolGrad spreads dy / (kh*kw) over the in-bounds part of each window.
+Napi::Value AvgPoolGrad(const Napi::CallbackInfo& info) {
+  float* dy = f32(info[0], "dy");
+  float* dx = f32(info[1], "dx");
+  PoolGeom g(ints(info[2], 12, "geom"));
+  need(info.Env(), f32len(info[1]) == size_t(g.n * g.ih * g.iw * g.c) &&
+                       f32len(info[0]) == size_t(g.n * g.oh * g.ow * g.c),
+       "avgPoolGrad sizes do not match geom");
+  float mult = 1.f / float(g.kh * g.kw);
+#pragma omp parallel for
+  for (int64_t b = 0; b < g.n; ++b) {
+    float* dxb = dx + b * g.ih * g.iw * g.c;
+    std::memset(dxb, 0, sizeof(float) * g.ih * g.iw * g.c);
+    for (int64_t r = 0; r < g.oh; ++r) {
+      int64_t r0 = r * g.sh - g.pt, r1 = std::min(g.ih, r0 + g.kh);
+      r0 = std::max<int64_t>(0, r0);
+      for (int64_t q = 0; q < g.ow; ++q) {
+        int64_t q0 = q * g.sw - g.pl, q1 = std::min(g.iw, q0 + g.kw);
+        q0 = std::max<int64_t>(0, q0);
+        const float* src = dy + ((b * g.oh + r) * g.ow + q) * g.c;
+        for (int64_t i = r0; i < r1; ++i)
+          for (int64_t j = q0; j < q1; ++j) {
+            float* out = dxb + (i * g.iw + j) * g.c;
+#pragma omp simd
+            for (int64_t d = 0; d < g.c; ++d) out[d] += src[d] * mult;
+          }
+      }
+    }
+  }
+  return info.Env().Undefined();
+}
+
+// Max over the in-bounds part of each window; the first strict maximum wins, as in tfjs cpu.
+Napi::Value MaxPool(const Napi::CallbackInfo& info) {
+  float* x = f32(info[0], "x");
+  float* y = f32(info[1], "y");
+  PoolGeom g(ints(info[2], 12, "geom"));
+  need(info.Env(), f32len(info[0]) == size_t(g.n * g.ih * g.iw * g.c) &&
+                       f32len(info[1]) == size_t(g.n * g.oh * g.ow * g.c),
+       "maxPool sizes do not match geom");
+#pragma omp parallel for collapse(2)
+  for (int64_t b = 0; b < g.n; ++b) {
+    for (int64_t r = 0; r < g.oh; ++r) {
+      int64_t r0 = r * g.sh - g.pt, r1 = std::min(g.ih, r0 + g.kh);
+      r0 = std::max<int64_t>(0, r0);
+      for (int64_t q = 0; q < g.ow; ++q) {
+        int64_t q0 = q * g.sw - g.pl, q1 = std::min(g.iw, q0 + g.kw);
+        q0 = std::max<int64_t>(0, q0);
+        float* out = y + ((b * g.oh + r) * g.ow + q) * g.c;
+        for (int64_t d = 0; d < g.c; ++d) out[d] = -INFINITY;
+        for (int64_t i = r0; i < r1; ++i)
+          for (int64_t j = q0; j < q1; ++j) {
+            const float* in = x + ((b * g.ih + i) * g.iw + j) * g.c;
+            for (int64_t d = 0; d < g.c; ++d) out[d] = in[d] > out[d] ? in[d] : out[d];
+          }
+      }
+    }
+  }
+  return info.Env().Undefined();
+}
+
+// Routes each dy to the first strict maximum of its window (recomputed from x, like tfjs cpu).
+Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
+  float* dy = f32(info[0], "dy");
+  float* x = f32(info[1], "x");
+  float* dx = f32(info[2], "dx");
+  PoolGeom g(ints(info[3], 12, "geom"));
+  need(info.Env(), f32len(info[1]) == size_t(g.n * g.ih * g.iw * g.c) &&
+                       f32len(info[2]) == size_t(g.n * g.ih * g.iw * g.c) &&
+                       f32len(info[0]) == size_t(g.n * g.oh * g.ow * g.c),
+       "maxPoolGrad sizes do not match geom");
+#pragma omp parallel
+  {
+    std::vector<float> best(g.c);
+    std::vector<int64_t> where(g.c);
+#pragma omp for
+    for (int64_t b = 0; b < g.n; ++b) {
+      float* dxb = dx + b * g.ih * g.iw * g.c;
+      std::memset(dxb, 0, sizeof(float) * g.ih * g.iw * g.c);
+      for (int64_t r = 0; r < g.oh; ++r) {
+        int64_t r0 = r * g.sh - g.pt, r1 = std::min(g.ih, r0 + g.kh);
+        r0 = std::max<int64_t>(0, r0);
+        for (int64_t q = 0; q < g.ow; ++q) {
+          int64_t q0 = q * g.sw - g.pl, q1 = std::min(g.iw, q0 + g.kw);
+          q0 = std::max<int64_t>(0, q0);
+          for (int64_t d = 0; d < g.c; ++d) {
+            best[d] = -INFINITY;
+            where[d] = -1;
+          }
+          for (int64_t i = r0; i < r1; ++i)
+            for (int64_t j = q0; j < q1; ++j) {
+              int64_t off = (i * g.iw + j) * g.c;
+              const float* in = x + b * g.ih * g.iw * g.c + off;
+              for (int64_t d = 0; d < g.c; ++d)
+                if (in[d] > best[d]) {
+                  best[d] = in[d];
+                  where[d] = off + d;
+                }
+            }
+          const float* src = dy + ((b * g.oh + r) * g.ow + q) * g.c;
+          for (int64_t d = 0; d < g.c; ++d)
+            if (where[d] >= 0) dxb[where[d]] += src[d];
+        }
+      }
+    }
+  }
+  return info.Env().Undefined();
+}
+
+// Element-wise kernels. op codes: unary 0 sigmoid, 1 relu, 2 step (x > 0 ? 1 : 0);
+// binary 0 add, 1 sub, 2 mul, 3 reversed sub (b - a, for scalar - tensor).
+Napi::Value Unary(const Napi::CallbackInfo& info) {
+  float* x = f32(info[0], "x");
+  float* y = f32(info[1], "y");
+  int op = info[2].As<Napi::Number>().Int32Value();
+  int64_t n = f32len(info[0]);
+  need(info.Env(), f32len(info[1]) == size_t(n), "unary sizes differ");
+  if (op == 0) {
+    chunked(n, 16384, [&](int64_t lo, int64_t hi) { sigmoidRange(x + lo, y + lo, hi - lo); });
+  } else if (op == 1) {
+#pragma omp parallel for simd if (n > 32768)
+    for (int64_t i = 0; i < n; ++i) y[i] = x[i] > 0.f ? x[i] : (std::isnan(x[i]) ? x[i] : 0.f);
+  } else if (op == 2) {
+#pragma omp parallel for simd if (n > 32768)
+    for (int64_t i = 0; i < n; ++i) y[i] = x[i] > 0.f ? 1.f : (std::isnan(x[i]) ? x[i] : 0.f);
+  } else {
+    throw Napi::RangeError::New(info.Env(), "unknown unary op");
+  }
+  return info.Env().Undefined();
+}
+
+// binary(a, b, y, op): b either has a's size or is a vector broadcast along a's last axis.
+Napi::Value Binary(const Napi::CallbackInfo& info) {
+  float* a = f32(info[0], "a");
+  float* b = f32(info[1], "b");
+  float* y = f32(info[2], "y");
+  int op = info[3].As<Napi::Number>().Int32Value();
+  int64_t n = f32len(info[0]), m = f32len(info[1]);
+  need(info.Env(), f32len(info[2]) == size_t(n) && m > 0 && n % m == 0, "binary sizes do not broadcast");
+  int64_t rows = n / m;
+#pragma omp parallel for if (n > 32768)
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* ar = a + r * m;
+    float* yr = y + r * m;
+    if (op == 0) {
+#pragma omp simd
+      for (int64_t i = 0; i < m; ++i) yr[i] = ar[i] + b[i];
+    } else if (op == 1) {
+#pragma omp simd
+      for (int64_t i = 0; i < m; ++i) yr[i] = ar[i] - b[i];
+    } else if (op == 2) {
+#pragma omp simd
+      for (int64_t i = 0; i < m; ++i) yr[i] = ar[i] * b[i];
+    } else {
+#pragma omp simd
+      for (int64_t i = 0; i < m; ++i) yr[i] = b[i] - ar[i];
+    }
+  }
+  return info.Env().Undefined();
+}
+
+// sumRows(x, y): x viewed as [rows, cols] with cols = y.length; y[c] = sum over rows.
+// The bias gradient of every conv and dense layer is this reduction.
+Napi::Value SumRows(const Napi::CallbackInfo& info) {
+  float* x = f32(info[0], "x");
+  float* y = f32(info[1], "y");
+  int64_t n = f32len(info[0]), cols = f32len(info[1]);
+  need(info.Env(), cols > 0 && n % cols == 0, "sumRows sizes do not divide");
+  int64_t rows = n / cols;
+  int nt = omp_get_max_threads();
+  std::vector<double> part(size_t(nt) * cols, 0.0);
+#pragma omp parallel
+  {
+    double* acc = part.data() + size_t(omp_get_thread_num()) * cols;
+#pragma omp for
+    for (int64_t r = 0; r < rows; ++r) {
+      const float* xr = x + r * cols;
+      for (int64_t c = 0; c < cols; ++c) acc[c] += xr[c];
+    }
+  }
+  for (int64_t c = 0; c < cols; ++c) {
+    double s = 0;
+    for (int t = 0; t < nt; ++t) s += part[size_t(t) * cols + c];
+    y[c] = float(s);
+  }
+  return info.Env().Undefined();
+}
+
+// pad(x, xShape, before, y, yShape, value): constant padding of any rank (up to 8): fill, then
+// copy each innermost row of x to its place in y.
+Napi::Value Pad(const Napi::CallbackInfo& info) {
+  float* x = f32(info[0], "x");
+  auto xs = info[1].As<Napi::Int32Array>();
+  auto before = info[2].As<Napi::Int32Array>();
+  float* y = f32(info[3], "y");
+  auto ys = info[4].As<Napi::Int32Array>();
+  float value = info[5].As<Napi::Number>().FloatValue();
+  size_t rank = xs.ElementLength();
+  need(info.Env(), rank >= 1 && rank <= 8 && ys.ElementLength() == rank && before.ElementLength() == rank,
+       "pad: shapes must have the same rank (1..8)");
+  int64_t xsz = 1, ysz = 1;
+  for (size_t i = 0; i < rank; ++i) {
+    need(info.Env(), ys[i] >= xs[i] + before[i] && before[i] >= 0, "pad: output shape too small");
+    xsz *= xs[i];
+    ysz *= ys[i];
+  }
+  need(info.Env(), f32len(info[0]) == size_t(xsz) && f32len(info[3]) == size_t(ysz), "pad: sizes do not match shapes");
+  std::vector<int64_t> ystr(rank, 1);
+  for (size_t i = rank - 1; i > 0; --i) ystr[i - 1] = ystr[i] * ys[i];
+  int64_t inner = xs[rank - 1];
+  int64_t rows = inner == 0 ? 0 : xsz / inner;
+  chunked(ysz, 65536, [&](int64_t lo, int64_t hi) { std::fill(y + lo, y + hi, value); });
+  std::vector<int32_t> xsv(xs.Data(), xs.Data() + rank), bv(before.Data(), before.Data() + rank);
+#pragma omp parallel for if (xsz > 65536)
+  for (int64_t r = 0; r < rows; ++r) {
+    int64_t rem = r, off = bv[rank - 1];
+    for (size_t d = rank - 1; d > 0; --d) {
+      int64_t idx = rem % xsv[d - 1];
+      rem /= xsv[d - 1];
+      off += (idx + bv[d - 1]) * ystr[d - 1];
+    }
+    std::memcpy(y + off, x + r * inner, sizeof(float) * inner);
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value Threads(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), omp_get_max_threads());
+}
+
+Napi::Value Version(const Napi::CallbackInfo& info) {
+  const dnnl_version_t* v = dnnl_version();
+  return Napi::String::New(info.Env(), "oneDNN " + std::to_string(v->major) + "." +
+                                           std::to_string(v->minor) + "." +
+                                           std::to_string(v->patch) +
+                                           (v->cpu_runtime == DNNL_RUNTIME_OMP ? " (OpenMP)" : ""));
+}
+
+template <Napi::Value (*F)(const Napi::CallbackInfo&)>
+Napi::Value guarded(const Napi::CallbackInfo& info) {
+  try {
+    return F(info);
+  } catch (const dnnl::error& e) {
+    throw Napi::Error::New(info.Env(), std::string("oneDNN: ") + e.what());
+  }
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("conv2dForward", Napi::Function::New(env, guarded<Conv2dForward>));
+  exports.Set("conv2dBackpropInput", Napi::Function::New(env, guarded<Conv2dBackpropInput>));
+  exports.Set("conv2dBackpropFilter", Napi::Function::New(env, guarded<Conv2dBackpropFilter>));
+  exports.Set("matMul", Napi::Function::New(env, guarded<MatMul>));
+  exports.Set("avgPool", Napi::Function::New(env, guarded<AvgPool>));
+  exports.Set("avgPoolGrad", Napi::Function::New(env, guarded<AvgPoolGrad>));
+  exports.Set("maxPool", Napi::Function::New(env, guarded<MaxPool>));
+  exports.Set("maxPoolGrad", Napi::Function::New(env, guarded<MaxPoolGrad>));
+  exports.Set("unary", Napi::Function::New(env, guarded<Unary>));
+  exports.Set("binary", Napi::Function::New(env, guarded<Binary>));
+  exports.Set("pad", Napi::Function::New(env, guarded<Pad>));
+  exports.Set("sumRows", Napi::Function::New(env, guarded<SumRows>));
+  exports.Set("threads", Napi::Function::New(env, Threads));
+  exports.Set("version", Napi::Function::New(env, Version));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(convstudio_native, Init)
