@@ -8,10 +8,12 @@
 import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, screen, session, shell, utilityProcess } from 'electron';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { fail, ok, type Api, type DocumentState, type MenuCommand, type Result } from '../shared/api';
+import type { MenuCommand } from '../shared/api';
 import { APP_ENTRY_URL, APP_ORIGIN, APP_SCHEME, isAllowedRequest, isSameOrigin, resolveAppAsset } from './app-origin';
 import { contentSecurityPolicy } from './csp';
+import { createDesktopApi } from './desktop-api';
 import { createFileDialogs, readGraphFile } from './dialogs';
+import { createDocumentTracker } from './document-state';
 import { createJobManager } from './engine/jobs';
 import { createNodeApi } from './host-api';
 import { MENU_COMMAND_CHANNEL } from './ipc-channels';
@@ -39,9 +41,16 @@ const pending: MenuCommand[] = [];
 /** Files the OS asked us to open before the window existed (macOS open-file, argv). */
 const startupFiles: string[] = graphFilesInArgv(process.argv, process.cwd());
 let recent: string[] = [];
-let doc: DocumentState = { dirty: false, title: 'Untitled' };
-let closeAfterSave = false;
-let closeConfirmed = false;
+const docTracker = createDocumentTracker({
+  onChange(state) {
+    if (win && !win.isDestroyed()) {
+      win.setTitle(`${state.dirty ? '• ' : ''}${state.title} — ConvStudio`);
+      win.setDocumentEdited(state.dirty);
+    }
+  },
+  requestSave: () => sendToPage({ command: 'save', thenClose: true }),
+  close: () => win?.close(),
+});
 
 function sendToPage(c: MenuCommand): void {
   if (win && !win.isDestroyed() && pageReady) win.webContents.send(MENU_COMMAND_CHANNEL, c);
@@ -107,20 +116,7 @@ async function start(): Promise<void> {
     // Loaded on first use: probing backends loads tfjs, which start-up need not wait for.
     listBackends: async () => (await import('./engine/backend')).listBackends(),
   });
-  const api: Api = {
-    ...base,
-    openGraphFile: dialogs.openGraphFile,
-    async saveGraphFile(args) {
-      const r = await dialogs.saveGraphFile(args);
-      // The unsaved-changes prompt's "Save": close once it really saved; a cancelled or failed save keeps the window.
-      if (closeAfterSave) {
-        closeAfterSave = false;
-        if (r.ok && r.value) closeConfirmedNow();
-      }
-      return r;
-    },
-    setDocumentState,
-  };
+  const api = createDesktopApi({ base, dialogs, document: docTracker });
 
   openFromOs = async (file: string) => {
     const opened = await readGraphFile(file);
@@ -202,7 +198,7 @@ async function createWindow(): Promise<void> {
   w.on('close', (e) => {
     if (timer) clearTimeout(timer);
     void saveWindowState(stateFile, capture()).catch(() => {});
-    if (closeConfirmed || !doc.dirty) return;
+    if (docTracker.mayClose()) return;
     e.preventDefault();
     const choice = dialog.showMessageBoxSync(w, {
       type: 'warning',
@@ -210,15 +206,10 @@ async function createWindow(): Promise<void> {
       defaultId: 0,
       cancelId: 2,
       noLink: true,
-      message: `Do you want to save the changes to ${doc.title}?`,
+      message: `Do you want to save the changes to ${docTracker.state.title}?`,
       detail: "Your changes will be lost if you don't save them.",
     });
-    if (choice === 0) {
-      closeAfterSave = true;
-      sendToPage({ command: 'save', thenClose: true });
-    } else if (choice === 1) {
-      closeConfirmedNow();
-    }
+    docTracker.answer(choice === 0 ? 'save' : choice === 1 ? 'discard' : 'cancel');
   });
   w.on('closed', () => {
     win = null;
@@ -238,27 +229,6 @@ async function createWindow(): Promise<void> {
     w.webContents.reload();
   });
   await w.loadURL(devServer ? process.env.CONVSTUDIO_DEV_URL! : APP_ENTRY_URL);
-}
-
-function closeConfirmedNow(): void {
-  closeConfirmed = true;
-  win?.close();
-}
-
-async function setDocumentState(state: DocumentState): Promise<Result<null>> {
-  if (typeof state?.dirty !== 'boolean' || typeof state.title !== 'string' || state.title.length > 256) {
-    return fail('bad-request', 'Expected { dirty: boolean, title: string (at most 256 characters) }.');
-  }
-  doc = { dirty: state.dirty, title: state.title || 'Untitled' };
-  if (win && !win.isDestroyed()) {
-    win.setTitle(`${doc.dirty ? '• ' : ''}${doc.title} — ConvStudio`);
-    win.setDocumentEdited(doc.dirty);
-  }
-  if (closeAfterSave && !doc.dirty) {
-    closeAfterSave = false;
-    closeConfirmedNow();
-  }
-  return ok(null);
 }
 
 function rememberRecent(file: string): void {
