@@ -1,0 +1,196 @@
+// The IPC layer against the Api contract: main/ipc.ts registered on a recording stand-in for
+// Electron's ipcMain (the only fake), serving the real desktop Api — createNodeApi plus the
+// native-dialog file calls and the document tracker, composed by main/desktop-api.ts exactly as
+// the window gets it. Dialog functions are Electron's, so they are recording stand-ins too.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { API_CALLS, SHELL_CALLS, type Result } from '../../../../shared/api';
+import { getTemplate } from '../../../../shared/templates/index';
+import { createDesktopApi } from '../../../../main/desktop-api';
+import { createFileDialogs } from '../../../../main/dialogs';
+import { createDocumentTracker } from '../../../../main/document-state';
+import { createNodeApi } from '../../../../main/host-api';
+import { callChannel } from '../../../../main/ipc-channels';
+import { CALL_ARITY, registerIpc, type IpcHandler } from '../../../../main/ipc';
+import { createSenderCheck, type SenderLike } from '../../../../main/sender-check';
+import { APP_ENTRY_URL, APP_ORIGIN } from '../../../../main/app-origin';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'convstudio-ipc-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Records handle/removeHandler like Electron's ipcMain, and lets the test invoke a channel. */
+class RecordingIpcMain {
+  handlers = new Map<string, IpcHandler>();
+  handle(channel: string, handler: IpcHandler) {
+    if (this.handlers.has(channel)) throw new Error(`Attempted to register a second handler for '${channel}'`);
+    this.handlers.set(channel, handler);
+  }
+  removeHandler(channel: string) {
+    this.handlers.delete(channel);
+  }
+  invoke(event: SenderLike, call: string, ...args: unknown[]): Promise<Result<unknown>> {
+    const h = this.handlers.get(callChannel(call));
+    if (!h) throw new Error(`No handler registered for '${callChannel(call)}'`);
+    return h(event, ...args);
+  }
+}
+
+const mainFrame = { url: APP_ENTRY_URL };
+const trusted: SenderLike = { senderFrame: mainFrame };
+
+function setup() {
+  const ipcMain = new RecordingIpcMain();
+  const sent: { channel: string; payload: unknown }[] = [];
+  const saveDialogs: string[] = [];
+  const dialogs = createFileDialogs({
+    defaultDir: tmp,
+    showOpenDialog: async () => ({ canceled: true, filePaths: [] }),
+    showSaveDialog: async (o) => {
+      saveDialogs.push(o.defaultPath);
+      return { canceled: false, filePath: path.join(tmp, 'saved.convstudio.json') };
+    },
+  });
+  const document = createDocumentTracker({ requestSave: () => {}, close: () => {} });
+  const api = createDesktopApi({ base: createNodeApi({ runsRoot: path.join(tmp, 'runs'), host: 'electron' }), dialogs, document });
+  const registration = registerIpc({
+    ipcMain,
+    api,
+    isTrustedSender: createSenderCheck({ origin: APP_ORIGIN, mainFrame: () => mainFrame }),
+    send: (channel, payload) => sent.push({ channel, payload }),
+  });
+  return { ipcMain, registration, sent, saveDialogs, document };
+}
+
+const lenet = getTemplate('lenet')!;
+const circular: Record<string, unknown> = { runId: 'a' };
+circular.self = circular;
+
+/**
+ * For every call, payloads that must be refused, and the error code expected. Codes other than
+ * bad-request come from the real Api's validators (the graph parser, the config checks).
+ */
+const MALFORMED: Record<(typeof API_CALLS)[number] | (typeof SHELL_CALLS)[number], [string, unknown[], string][]> = {
+  info: [['an unexpected argument', [{ x: 1 }], 'bad-request']],
+  listBackends: [['an unexpected argument', ['cpu'], 'bad-request']],
+  startTraining: [
+    ['no argument', [], 'bad-request'],
+    ['a string', ['lenet'], 'bad-request'],
+    ['two arguments', [{ graph: lenet, config: {} }, {}], 'bad-request'],
+    ['a junk graph', [{ graph: { format: 'nope' }, config: {} }], 'invalid-graph'],
+    ['a graph of the wrong version', [{ graph: { ...lenet, version: 99 }, config: {} }], 'invalid-graph'],
+    ['a negative epoch count', [{ graph: lenet, config: { epochs: -1 } }], 'bad-request'],
+    ['an unknown config field', [{ graph: lenet, config: { rm: '-rf' } }], 'bad-request'],
+    ['a Date inside', [{ graph: lenet, config: { seed: new Date() } }], 'bad-request'],
+    ['a Map', [new Map([['graph', lenet]])], 'bad-request'],
+    ['NaN', [{ graph: lenet, config: { lr: Number.NaN } }], 'bad-request'],
+  ],
+  stopTraining: [
+    ['no argument', [], 'bad-request'],
+    ['a path as run id', [{ runId: '../../etc', mode: 'kill' }], 'bad-request'],
+    ['an unknown mode', [{ runId: 'run-1', mode: 'explode' }], 'bad-request'],
+    ['a circular object', [circular], 'bad-request'],
+  ],
+  listRuns: [['an unexpected argument', [null], 'bad-request']],
+  getRun: [
+    ['null', [null], 'bad-request'],
+    ['a number as run id', [{ runId: 5 }], 'bad-request'],
+    ['a path as run id', [{ runId: '../secrets' }], 'bad-request'],
+  ],
+  openGraphFile: [['an unexpected argument', ['/etc/passwd'], 'bad-request']],
+  saveGraphFile: [
+    ['no argument', [], 'bad-request'],
+    ['a junk graph', [{ path: null, suggestedName: 'x', graph: { nodes: 'all of them' } }], 'invalid-graph'],
+    ['a non-string name', [{ path: null, suggestedName: 42, graph: lenet }], 'bad-request'],
+    ['a typed array inside', [{ path: null, suggestedName: 'x', graph: { ...lenet, nodes: new Float32Array(4) } }], 'bad-request'],
+  ],
+  setDocumentState: [
+    ['no argument', [], 'bad-request'],
+    ['wrong field types', [{ dirty: 'yes', title: 1 }], 'bad-request'],
+  ],
+};
+
+describe('IPC handler table against the Api contract', () => {
+  let env: ReturnType<typeof setup>;
+  beforeEach(() => {
+    env = setup();
+  });
+
+  it('registers exactly one handler per Api call and desktop call', () => {
+    const expected = [...API_CALLS, ...SHELL_CALLS].map(callChannel).sort();
+    expect([...env.ipcMain.handlers.keys()].sort()).toEqual(expected);
+    expect(env.registration.channels.sort()).toEqual(expected);
+    expect(Object.keys(CALL_ARITY).sort()).toEqual([...API_CALLS, ...SHELL_CALLS].sort());
+  });
+
+  it('has malformed-payload cases for every call', () => {
+    expect(Object.keys(MALFORMED).sort()).toEqual([...API_CALLS, ...SHELL_CALLS].sort());
+  });
+
+  for (const [call, cases] of Object.entries(MALFORMED)) {
+    for (const [what, args, code] of cases) {
+      it(`${call} refuses ${what} with an error value (${code})`, async () => {
+        const r = await env.ipcMain.invoke(trusted, call, ...args);
+        expect(r.ok).toBe(false);
+        if (!r.ok) {
+          expect(r.error.code).toBe(code);
+          expect(r.error.message.length).toBeGreaterThan(10);
+        }
+      });
+    }
+  }
+
+  it('answers well-formed calls from the window with values', async () => {
+    const info = await env.ipcMain.invoke(trusted, 'info');
+    expect(info).toMatchObject({ ok: true, value: { host: 'electron' } });
+    const cancelled = await env.ipcMain.invoke(trusted, 'openGraphFile');
+    expect(cancelled).toEqual({ ok: true, value: null });
+    const state = await env.ipcMain.invoke(trusted, 'setDocumentState', { dirty: true, title: 'lenet' });
+    expect(state).toEqual({ ok: true, value: null });
+    expect(env.document.state).toEqual({ dirty: true, title: 'lenet' });
+  });
+
+  it('saves a valid graph through the save dialog, to the file the user picked', async () => {
+    const r = await env.ipcMain.invoke(trusted, 'saveGraphFile', { path: null, suggestedName: 'My LeNet', graph: lenet });
+    const target = path.join(tmp, 'saved.convstudio.json');
+    expect(r).toEqual({ ok: true, value: { path: target, name: 'saved.convstudio.json' } });
+    expect(env.saveDialogs).toEqual([path.join(tmp, 'My LeNet.convstudio.json')]);
+    expect(JSON.parse(readFileSync(target, 'utf8'))).toMatchObject({ format: 'convstudio.graph', name: lenet.name });
+  });
+
+  const forged: [string, SenderLike][] = [
+    ['no sender frame (navigated away or destroyed)', { senderFrame: null }],
+    ['another frame with our URL (a subframe or second window)', { senderFrame: { url: APP_ENTRY_URL } }],
+  ];
+  for (const [what, event] of forged) {
+    it(`refuses a forged sender: ${what}`, async () => {
+      for (const call of [...API_CALLS, ...SHELL_CALLS]) {
+        const args = CALL_ARITY[call] === 0 ? [] : [{ graph: lenet, config: {} }];
+        const r = await env.ipcMain.invoke(event, call, ...args);
+        expect(r).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+      }
+    });
+  }
+
+  it('refuses the main frame when it shows a page from another origin', async () => {
+    const frame = { url: APP_ENTRY_URL };
+    const ipcMain = new RecordingIpcMain();
+    registerIpc({
+      ipcMain,
+      api: createNodeApi({ runsRoot: path.join(tmp, 'runs') }),
+      isTrustedSender: createSenderCheck({ origin: APP_ORIGIN, mainFrame: () => frame }),
+      send: () => {},
+    });
+    expect(await ipcMain.invoke({ senderFrame: frame }, 'info')).toMatchObject({ ok: true });
+    frame.url = 'https://evil.example/convstudio://app/index.html';
+    expect(await ipcMain.invoke({ senderFrame: frame }, 'info')).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    frame.url = 'file:///work/main/out/renderer/index.html';
+    expect(await ipcMain.invoke({ senderFrame: frame }, 'info')).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+  });
+
+  it('dispose removes every handler', () => {
+    env.registration.dispose();
+    expect(env.ipcMain.handlers.size).toBe(0);
+  });
+});
