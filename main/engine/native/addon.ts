@@ -40,8 +40,9 @@ function moduleDir(): string | null {
 
 /** Where the addon may live, most specific first. */
 export function addonCandidates(): string[] {
+  // An explicit path is the only candidate (CONVSTUDIO_NATIVE_ADDON=off disables the backend).
+  if (process.env.CONVSTUDIO_NATIVE_ADDON) return [process.env.CONVSTUDIO_NATIVE_ADDON];
   const out: string[] = [];
-  if (process.env.CONVSTUDIO_NATIVE_ADDON) out.push(process.env.CONVSTUDIO_NATIVE_ADDON);
   const dir = moduleDir();
   if (dir) {
     // main/engine/native/*.ts from sources; out/main/*.cjs (or deeper) when bundled.
@@ -60,7 +61,8 @@ export function loadAddon(): { addon: NativeAddon | null; reason: string; file?:
   if (loaded) return loaded;
   const file = addonCandidates().find((p) => existsSync(p));
   if (!file) {
-    loaded = { addon: null, reason: 'the native addon is not built (run `npm run build:native`; needs g++ and libdnnl-dev)' };
+    const where = process.env.CONVSTUDIO_NATIVE_ADDON ? `CONVSTUDIO_NATIVE_ADDON=${process.env.CONVSTUDIO_NATIVE_ADDON} names no file` : 'the native addon is not built';
+    loaded = { addon: null, reason: `${where} (run \`npm run build:native\`; needs g++ and libdnnl-dev)` };
     return loaded;
   }
   // libgomp reads its environment when the addon pulls it in. Its default idle policy spins

@@ -59,7 +59,7 @@ export async function compare(ins: Inputs, fn: (t: Record<string, tf.Tensor>) =>
     const gs = (g as unknown as { shape: string }).shape;
     if (rs !== gs) throw new Error(`output ${k}: cpu shape ${rs}, native shape ${gs}`);
     let scale = 1;
-    for (const v of r) scale = Math.max(scale, Math.abs(v));
+    for (const v of r) if (Number.isFinite(v)) scale = Math.max(scale, Math.abs(v));
     for (let i = 0; i < r.length; i++) {
       const d = Math.abs(r[i] - g[i]);
       const rel = Number.isNaN(d) ? (Number.isNaN(r[i]) && Number.isNaN(g[i]) ? 0 : Infinity) : d / scale;

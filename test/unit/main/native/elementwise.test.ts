@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { compare, inputs, native, tf } from './compare';
+
+describe.skipIf(!native)('native element-wise, reduction and pad kernels match the cpu backend', () => {
+  it('sigmoid over a wide range, with its gradient', async () => {
+    const x = Float32Array.from({ length: 40001 }, (_, i) => (i - 20000) / 200); // -100 .. 100
+    const err = await compare({ x: { shape: [40001], values: x } }, (t) => [tf.sigmoid(t.x), tf.grad((v: tf.Tensor) => tf.sum(tf.sigmoid(v)))(t.x)]);
+    expect(err).toBeLessThan(1e-6);
+  });
+
+  it('sigmoid, relu and step keep NaN as NaN', async () => {
+    const x = Float32Array.from([NaN, -1, 0, 2]);
+    const err = await compare({ x: { shape: [4], values: x } }, (t) => [tf.sigmoid(t.x), tf.relu(t.x), tf.step(t.x)]);
+    expect(err).toBeLessThan(1e-6);
+  });
+
+  it('relu and its gradient (step) on a large tensor', async () => {
+    const err = await compare(inputs({ x: [4, 30, 30, 8] }), (t) => [tf.relu(t.x), tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.relu(v), v)))(t.x)]);
+    expect(err).toBe(0);
+  });
+
+  const SHAPES: [string, number[], number[]][] = [
+    ['same shapes', [3, 5, 5, 4], [3, 5, 5, 4]],
+    ['a bias along the last axis', [3, 5, 5, 4], [4]],
+    ['a bias with leading ones', [6, 10], [1, 10]],
+    ['a scalar on the right', [3, 7], []],
+    ['a scalar on the left', [], [3, 7]],
+    ['a bias on the left', [4], [2, 3, 4]],
+    ['a column (cpu fallback)', [3, 1], [3, 4]],
+  ];
+  it.each(SHAPES)('add, sub and mul with %s, and their gradients', async (_t, sa, sb) => {
+    const err = await compare(inputs({ a: sa, b: sb }), (t) => {
+      const outs: tf.Tensor[] = [];
+      for (const op of [tf.add, tf.sub, tf.mul]) {
+        outs.push(op(t.a, t.b));
+        outs.push(...tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(op(a, b))))([t.a, t.b]));
+      }
+      return outs;
+    });
+    expect(err).toBeLessThan(1e-6);
+  });
+
+  const AXES: [string, number[], number | number[], boolean][] = [
+    ['leading three axes of NHWC (a conv bias gradient)', [8, 6, 6, 5], [0, 1, 2], false],
+    ['the batch axis of a dense output', [128, 10], 0, false],
+    ['leading axes with keepDims', [4, 3, 5], [1, 0], true],
+    ['every axis (cpu fallback)', [4, 3], [0, 1], false],
+    ['the last axis (cpu fallback)', [4, 3], 1, false],
+  ];
+  it.each(AXES)('sum over %s', async (_t, shape, axis, keepDims) => {
+    const err = await compare(inputs({ x: shape }), (t) => tf.sum(t.x, axis, keepDims));
+    expect(err).toBeLessThan(1e-6);
+  });
+
+  it.each([
+    ['NHWC spatial padding, asymmetric', [2, 5, 6, 3], [[0, 0], [2, 1], [0, 3], [0, 0]], 0],
+    ['every axis with a constant', [2, 3, 4], [[1, 0], [0, 2], [3, 1]], 1.5],
+    ['a vector', [5], [[2, 3]], -1],
+  ] as const)('pad: %s, and its gradient', async (_t, shape, paddings, value) => {
+    const p = paddings as unknown as Array<[number, number]>;
+    const err = await compare(inputs({ x: [...shape] }), (t) => [
+      tf.pad(t.x, p, value),
+      tf.grad((x: tf.Tensor) => tf.sum(tf.square(tf.pad(x, p, value))))(t.x),
+    ]);
+    expect(err).toBe(0);
+  });
+});
