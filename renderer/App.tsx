@@ -1,0 +1,238 @@
+/** The window: toolbar, palette, canvas, and the sidebar (inspector, summary, training). */
+
+import { useEffect } from 'react';
+import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
+import { useShallow } from 'zustand/react/shallow';
+import type { MenuCommand } from '../shared/api';
+import { host } from './api/host';
+import { Canvas } from './canvas/Canvas';
+import { SHORTCUTS, shortcutFor, type ShortcutAction } from './canvas/shortcuts';
+import { newGraph, openGraph, openText, saveGraph } from './files/graph-files';
+import { Inspector } from './panels/Inspector';
+import { Palette } from './panels/Palette';
+import { SummaryPanel } from './panels/SummaryPanel';
+import { TrainingPanel } from './panels/TrainingPanel';
+import { useStore, type Store } from './store/index';
+import { selectCanRedo, selectCanUndo, selectHelpOpen, selectOpenProblem, selectTab, selectTitle, selectToasts } from './store/selectors';
+import type { SidebarTab } from './store/ui-slice';
+import { startTraining, stopTraining, subscribeTraining } from './training/controller';
+
+function isTyping(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null;
+  return !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable);
+}
+
+/** Runs one user command; shortcuts, toolbar buttons and the desktop menu all land here. */
+function useCommands() {
+  const flow = useReactFlow();
+  return (action: ShortcutAction | MenuCommand['command']) => {
+    const s = useStore.getState();
+    switch (action) {
+      case 'undo': return s.undo();
+      case 'redo': return s.redo();
+      case 'copy': return void (s.copySelected() && s.toast('info', 'Copied.'));
+      case 'cut': return void s.cutSelected();
+      case 'paste': return void s.paste();
+      case 'delete': return s.deleteSelected();
+      case 'selectAll': case 'select-all': return s.selectAll();
+      case 'layout':
+        s.autoLayout();
+        return void requestAnimationFrame(() => void flow.fitView({ padding: 0.1, duration: 200, maxZoom: 1 }));
+      case 'fit': case 'fit-view': return void flow.fitView({ padding: 0.1, duration: 200, maxZoom: 1 });
+      case 'save': return void saveGraph(false);
+      case 'saveAs': case 'save-as': return void saveGraph(true);
+      case 'open': return void openGraph();
+      case 'new': return newGraph();
+      case 'help': case 'shortcuts': return s.setHelpOpen(!s.helpOpen);
+      case 'escape': return s.setHelpOpen(false);
+      case 'summary': return s.setTab('summary');
+      case 'train': return s.setTab('train');
+      case 'inspect': return s.setTab('inspect');
+      case 'train-start': return void startTraining();
+      case 'train-stop': return void stopTraining();
+      default: return undefined;
+    }
+  };
+}
+
+function Toolbar({ run }: { run: ReturnType<typeof useCommands> }) {
+  const title = useStore(useShallow(selectTitle));
+  const canUndo = useStore(selectCanUndo);
+  const canRedo = useStore(selectCanRedo);
+  return (
+    <header className="toolbar">
+      <span className="brand">ConvStudio</span>
+      <span className="doc-title" data-testid="doc-title">
+        {title.name}
+        {title.dirty ? ' •' : ''}
+      </span>
+      <nav>
+        <button onClick={() => run('new')} title="New graph (Alt+N)">New</button>
+        <button onClick={() => run('open')} data-testid="open" title="Open (Ctrl+O)">Open…</button>
+        <button onClick={() => run('save')} data-testid="save" title="Save (Ctrl+S)">Save</button>
+        <button onClick={() => run('saveAs')} title="Save as (Ctrl+Shift+S)">Save As…</button>
+        <span className="sep" />
+        <button onClick={() => run('undo')} disabled={!canUndo} data-testid="undo" title="Undo (Ctrl+Z)">Undo</button>
+        <button onClick={() => run('redo')} disabled={!canRedo} data-testid="redo" title="Redo (Ctrl+Shift+Z)">Redo</button>
+        <span className="sep" />
+        <button onClick={() => run('layout')} data-testid="layout" title="Auto-layout (L)">Auto-layout</button>
+        <button onClick={() => run('fit')} title="Fit view (F)">Fit</button>
+        <button onClick={() => run('help')} data-testid="help" title="Keyboard shortcuts (?)">?</button>
+      </nav>
+    </header>
+  );
+}
+
+const TABS: { id: SidebarTab; label: string }[] = [
+  { id: 'inspect', label: 'Inspector' },
+  { id: 'summary', label: 'Summary' },
+  { id: 'train', label: 'Training' },
+];
+
+function Sidebar() {
+  const tab = useStore(selectTab);
+  return (
+    <aside className="sidebar">
+      <div className="tabs" role="tablist">
+        {TABS.map((t) => (
+          <button key={t.id} role="tab" aria-selected={tab === t.id} data-testid={`tab-${t.id}`} className={tab === t.id ? 'active' : ''} onClick={() => useStore.getState().setTab(t.id)}>
+            {t.label}
+          </button>
+        ))}
+      </div>
+      <div className="tab-body">
+        {tab === 'inspect' && <Inspector />}
+        {tab === 'summary' && <SummaryPanel />}
+        {tab === 'train' && <TrainingPanel />}
+      </div>
+    </aside>
+  );
+}
+
+function HelpOverlay() {
+  const open = useStore(selectHelpOpen);
+  if (!open) return null;
+  return (
+    <div className="overlay" data-testid="help-overlay" onClick={() => useStore.getState().setHelpOpen(false)}>
+      <div className="dialog" onClick={(e) => e.stopPropagation()}>
+        <h2>Keyboard shortcuts</h2>
+        <table>
+          <tbody>
+            {SHORTCUTS.map((s) => (
+              <tr key={s.keys}>
+                <td><kbd>{s.keys}</kbd></td>
+                <td>{s.about}</td>
+              </tr>
+            ))}
+            <tr><td><kbd>Shift+drag</kbd></td><td>Select several layers with a box</td></tr>
+            <tr><td><kbd>Ctrl+click</kbd></td><td>Add a layer to the selection</td></tr>
+            <tr><td><kbd>Drag on empty canvas</kbd></td><td>Pan; scroll to zoom</td></tr>
+          </tbody>
+        </table>
+        <button onClick={() => useStore.getState().setHelpOpen(false)}>Close</button>
+      </div>
+    </div>
+  );
+}
+
+function OpenProblem() {
+  const problem = useStore(selectOpenProblem);
+  if (!problem) return null;
+  return (
+    <div className="overlay" data-testid="open-problem">
+      <div className="dialog">
+        <h2>Cannot open {problem.name}</h2>
+        <p>The file is not a graph ConvStudio can load. Your canvas is unchanged.</p>
+        <ul className="diag-list">
+          {problem.diagnostics.map((d, i) => (
+            <li key={i} className={`diag-item diag-${d.severity}`}>
+              <code>{d.code}</code> {d.message}
+            </li>
+          ))}
+        </ul>
+        <button onClick={() => useStore.getState().setOpenProblem(null)}>OK</button>
+      </div>
+    </div>
+  );
+}
+
+function Toasts() {
+  const toasts = useStore(selectToasts);
+  return (
+    <div className="toasts" aria-live="polite">
+      {toasts.map((t) => (
+        <div key={t.id} className={`toast toast-${t.kind}`} data-testid="toast" onClick={() => useStore.getState().dismissToast(t.id)}>
+          {t.text}
+        </div>
+      ))}
+    </div>
+  );
+}
+
+const selectDocState = (s: Store) => ({ dirty: s.dirty, title: s.fileName ?? s.name });
+
+function Shell() {
+  const run = useCommands();
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const action = shortcutFor(e);
+      if (!action) return;
+      // Keys typed into fields are text, except the file and undo commands users expect anywhere.
+      if (isTyping(e.target) && !['save', 'saveAs', 'open', 'escape'].includes(action)) return;
+      e.preventDefault();
+      run(action);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [run]);
+
+  useEffect(() => {
+    const guard = (e: BeforeUnloadEvent) => {
+      if (!useStore.getState().dirty) return;
+      e.preventDefault();
+      e.returnValue = '';
+    };
+    window.addEventListener('beforeunload', guard);
+    const { api } = host();
+    const unsubs = [subscribeTraining(), () => window.removeEventListener('beforeunload', guard)];
+    if (api.setDocumentState) {
+      unsubs.push(useStore.subscribe(selectDocState, (st) => void api.setDocumentState?.(st), { equalityFn: (a, b) => a.dirty === b.dirty && a.title === b.title, fireImmediately: true }));
+    }
+    if (api.onMenuCommand) {
+      unsubs.push(
+        api.onMenuCommand((c) => {
+          if (c.command === 'open-file') {
+            if (!useStore.getState().dirty || window.confirm('The graph has unsaved changes. Discard them?')) openText(c.file.name, c.file.path, c.file.text);
+          } else if (c.command === 'save') void saveGraph(false).then((saved) => {
+              if (saved && c.thenClose) void api.setDocumentState?.({ dirty: false, title: useStore.getState().fileName ?? '' });
+            });
+          else run(c.command);
+        }),
+      );
+    }
+    return () => unsubs.forEach((u) => u());
+  }, []);
+
+  return (
+    <div className="app">
+      <Toolbar run={run} />
+      <main className="workspace">
+        <Palette />
+        <Canvas />
+        <Sidebar />
+      </main>
+      <HelpOverlay />
+      <OpenProblem />
+      <Toasts />
+    </div>
+  );
+}
+
+export function App() {
+  return (
+    <ReactFlowProvider>
+      <Shell />
+    </ReactFlowProvider>
+  );
+}

@@ -1,0 +1,62 @@
+/**
+ * One layer on the canvas: its type and key params, the shape it outputs, its parameter count
+ * and receptive field, and — when something is wrong — a badge, the diagnostic with its
+ * arithmetic, and the fix as a button. It subscribes only to its own view.
+ */
+
+import { memo } from 'react';
+import { Handle, Position, type NodeProps } from '@xyflow/react';
+import { nodeSpec } from '../../shared/graph/catalogue';
+import type { LayerNode as LayerNodeType } from '../model/graph-model';
+import { paramSummary } from '../model/format';
+import { useStore } from '../store/index';
+import type { Store } from '../store/index';
+
+const selectApplyFix = (s: Store) => s.applyFix;
+
+function LayerNodeImpl({ id, data, selected }: NodeProps<LayerNodeType>) {
+  const view = useStore((s) => s.nodeViews[id]);
+  const applyFix = useStore(selectApplyFix);
+  const spec = nodeSpec(data.type);
+  const first = view?.diagnostics[0];
+  const more = (view?.diagnostics.length ?? 0) - 1;
+  const cls = ['layer-node', `cat-${(spec?.category ?? 'unknown').toLowerCase()}`, selected ? 'selected' : '', view?.severity ? `has-${view.severity}` : ''].join(' ');
+
+  return (
+    <div className={cls} data-testid={`node-${id}`} data-severity={view?.severity ?? 'ok'}>
+      {spec?.inputs !== 0 && <Handle type="target" position={Position.Top} className="handle" />}
+      <div className="layer-head">
+        <span className="layer-type">{spec?.label ?? data.type}</span>
+        <span className="layer-id">{id}</span>
+        {view?.severity && (
+          <span className={`badge badge-${view.severity}`} title={`${view.diagnostics.length} problem(s)`} data-testid={`badge-${id}`}>
+            {view.severity === 'error' ? '!' : '⚠'}
+            {view.diagnostics.length > 1 ? view.diagnostics.length : ''}
+          </span>
+        )}
+      </div>
+      {Object.keys(data.params).length > 0 && <div className="layer-params">{paramSummary(data.params)}</div>}
+      <div className="layer-stats">
+        <span className="layer-shape" data-testid={`shape-${id}`} title={`output ${view?.fullShape ?? ''}`}>
+          → {view?.shape ?? '?'}
+        </span>
+        <span className="layer-count" title="trainable parameters">{view && view.params > 0 ? `${view.paramsText} params` : ''}</span>
+        {view?.rf && <span className="layer-rf" title="receptive field on the input (pixels)">RF {view.rf}</span>}
+      </div>
+      {first && (
+        <div className={`layer-diag diag-${first.severity}`} data-testid={`diag-${id}`}>
+          <div className="diag-text">{first.message}</div>
+          {first.fix && (
+            <button className="nodrag fix-button" data-testid={`fix-${id}`} onClick={(e) => { e.stopPropagation(); applyFix(first.fix!); }}>
+              {first.fix.label}
+            </button>
+          )}
+          {more > 0 && <div className="diag-more">+{more} more in the inspector</div>}
+        </div>
+      )}
+      <Handle type="source" position={Position.Bottom} className="handle" />
+    </div>
+  );
+}
+
+export const LayerNode = memo(LayerNodeImpl);

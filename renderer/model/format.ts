@@ -1,0 +1,88 @@
+/** How shapes, counts and params are written on the canvas, and how inspector text is read back. */
+
+import type { ParamSpec } from '../../shared/graph/catalogue';
+import type { ParamValue } from '../../shared/graph/types';
+
+/** NCHW with batch 1 → "6×28×28"; a flat [1, F] → "400". The batch axis is implied. */
+export function formatShape(shape: readonly number[] | null | undefined): string {
+  if (!shape) return '?';
+  return shape.slice(1).join('×') || String(shape[0]);
+}
+
+export function formatCount(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)}G`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
+  if (n >= 1e4) return `${(n / 1e3).toFixed(1)}k`;
+  return n.toLocaleString('en-US');
+}
+
+export function formatPair(v: ParamValue | undefined): string {
+  if (Array.isArray(v)) return v[0] === v[1] ? String(v[0]) : `${v[0]}×${v[1]}`;
+  return v === undefined ? '' : String(v);
+}
+
+/** Inspector text for a param: pairs as "5" or "3×5", strings and numbers as written. */
+export function paramText(v: ParamValue | undefined): string {
+  if (Array.isArray(v)) return `${v[0]}×${v[1]}`;
+  if (v === undefined) return '';
+  return String(v);
+}
+
+export type ParsedParam = { value: ParamValue } | { error: string };
+
+/** Reads what the user typed for a param of this spec; names the problem when it cannot. */
+export function parseParamText(spec: ParamSpec, text: string): ParsedParam {
+  const t = text.trim().toLowerCase();
+  const range = (n: number): string | null => {
+    if (spec.min !== undefined && n < spec.min) return `${spec.name} must be at least ${spec.min}`;
+    if (spec.max !== undefined && n > spec.max) return `${spec.name} must be at most ${spec.max}`;
+    return null;
+  };
+  const int = (s: string): number | null => (/^-?\d+$/.test(s) ? Number(s) : null);
+  switch (spec.type) {
+    case 'bool':
+      return t === 'true' || t === 'false' ? { value: t === 'true' } : { error: `${spec.name} is true or false` };
+    case 'int': {
+      const n = int(t);
+      if (n === null) return { error: `${spec.name} must be a whole number` };
+      const r = range(n);
+      return r ? { error: r } : { value: n };
+    }
+    case 'float': {
+      const n = Number(t);
+      if (t === '' || !Number.isFinite(n)) return { error: `${spec.name} must be a number` };
+      const r = range(n);
+      return r ? { error: r } : { value: n };
+    }
+    case 'intPair':
+    case 'padding': {
+      if (spec.type === 'padding' && (t === 'same' || t === 'valid')) return { value: t };
+      const parts = t.split(/\s*(?:×|x|,|\*)\s*|\s+/).filter(Boolean);
+      const nums = parts.map(int);
+      const hint = spec.type === 'padding' ? 'an int, h×w, "same" or "valid"' : 'an int or h×w';
+      if (nums.length < 1 || nums.length > 2 || nums.some((n) => n === null)) return { error: `${spec.name} must be ${hint}` };
+      for (const n of nums as number[]) {
+        const r = range(n);
+        if (r) return { error: r };
+      }
+      return nums.length === 1 ? { value: nums[0] as number } : { value: [nums[0] as number, nums[1] as number] };
+    }
+  }
+}
+
+const SHORT: Record<string, string> = { kernel_size: 'k', stride: 's', padding: 'p', dilation: 'd', out_channels: '', out_features: '', num_channels: '', output_size: 'out ' };
+
+/** One line under the node title, e.g. "6 · k5 · p2" for Conv2d(6, kernel_size=5, padding=2). */
+export function paramSummary(params: Record<string, ParamValue>): string {
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(params)) {
+    if (typeof v === 'boolean') {
+      if (v && k !== 'bias') parts.push(k);
+      else if (!v && k === 'bias') parts.push('no bias');
+      continue;
+    }
+    const short = SHORT[k];
+    parts.push(short === undefined ? `${k}=${formatPair(v)}` : `${short}${formatPair(v)}`);
+  }
+  return parts.join(' · ');
+}

@@ -1,0 +1,58 @@
+/**
+ * The d2l-style layer table (`layer_summary`: each layer's output shape, as torch.Size with
+ * batch 1) with params, MACs and receptive field per layer, and the totals.
+ */
+
+import { useShallow } from 'zustand/react/shallow';
+import { nodeSpec } from '../../shared/graph/catalogue';
+import { formatCount } from '../model/format';
+import { useStore, type Store } from '../store/index';
+
+const selectSummary = (s: Store) => ({ analysis: s.analysis, nodes: s.nodes });
+
+export function SummaryPanel() {
+  const { analysis, nodes } = useStore(useShallow(selectSummary));
+  const typeOf = new Map(nodes.map((n) => [n.id, n.data.type]));
+  const rows = analysis.order.filter((id) => typeOf.has(id));
+  return (
+    <div className="summary" data-testid="summary">
+      <div className="totals" data-testid="totals">
+        <div>
+          <strong>{analysis.totals.params.toLocaleString('en-US')}</strong> params
+        </div>
+        <div>
+          <strong>{formatCount(analysis.totals.macs)}</strong> MACs / sample
+        </div>
+        <div className={analysis.ok ? 'ok-text' : 'error-text'}>{analysis.ok ? 'valid' : `${analysis.diagnostics.filter((d) => d.severity === 'error').length} error(s)`}</div>
+      </div>
+      <table>
+        <thead>
+          <tr>
+            <th>Layer</th>
+            <th>Output shape</th>
+            <th className="num">Params</th>
+            <th className="num">MACs</th>
+            <th>RF</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((id) => {
+            const info = analysis.nodes[id];
+            const type = typeOf.get(id) ?? '';
+            return (
+              <tr key={id} className={info?.diagnostics.some((d) => d.severity === 'error') ? 'row-error' : undefined} onClick={() => useStore.getState().selectOnly(id)}>
+                <td title={id}>{nodeSpec(type)?.torch ?? type}</td>
+                <td className="mono" data-testid={`summary-shape-${id}`}>
+                  {info?.shape ? `[${info.shape.join(', ')}]` : '—'}
+                </td>
+                <td className="num">{info?.params ? info.params.toLocaleString('en-US') : ''}</td>
+                <td className="num">{info?.macs ? formatCount(info.macs) : ''}</td>
+                <td>{info?.rf ? `${info.rf.size[0]}×${info.rf.size[1]}` : ''}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,22 @@
+/**
+ * The one store, built from typed slices (zustand's slices pattern). Middleware sits only here,
+ * on the combined store.
+ */
+
+import { create } from 'zustand';
+import { subscribeWithSelector } from 'zustand/middleware';
+import { createFileSlice, type FileSlice } from './file-slice';
+import { createGraphSlice, type GraphSlice } from './graph-slice';
+import { createTrainingSlice, type TrainingSlice } from './training-slice';
+import { createUiSlice, type UiSlice } from './ui-slice';
+
+export type Store = GraphSlice & FileSlice & UiSlice & TrainingSlice;
+
+export const useStore = create<Store>()(
+  subscribeWithSelector((...a) => ({
+    ...createGraphSlice(...a),
+    ...createFileSlice(...a),
+    ...createUiSlice(...a),
+    ...createTrainingSlice(...a),
+  })),
+);

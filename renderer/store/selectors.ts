@@ -1,0 +1,37 @@
+/** Selectors defined once at module level, so components subscribe to narrow, stable slices. */
+
+import type { Store } from './index';
+
+export const selectNodes = (s: Store) => s.nodes;
+export const selectEdges = (s: Store) => s.edges;
+export const selectOnNodesChange = (s: Store) => s.onNodesChange;
+export const selectOnEdgesChange = (s: Store) => s.onEdgesChange;
+export const selectAnalysis = (s: Store) => s.analysis;
+export const selectTab = (s: Store) => s.tab;
+export const selectHelpOpen = (s: Store) => s.helpOpen;
+export const selectToasts = (s: Store) => s.toasts;
+export const selectOpenProblem = (s: Store) => s.openProblem;
+export const selectDirty = (s: Store) => s.dirty;
+export const selectCanUndo = (s: Store) => s.past.length > 0;
+export const selectCanRedo = (s: Store) => s.future.length > 0;
+export const selectTitle = (s: Store) => ({ name: s.fileName ?? s.name, dirty: s.dirty });
+export const selectConfig = (s: Store) => s.config;
+export const selectBackends = (s: Store) => s.backends;
+export const selectHistory = (s: Store) => s.history;
+export const selectActiveRun = (s: Store) => (s.activeRunId ? s.runs[s.activeRunId] ?? null : null);
+export const selectOverlayRun = (s: Store) => (s.overlayRunId ? s.runs[s.overlayRunId] ?? null : null);
+export const selectOverlayRunId = (s: Store) => s.overlayRunId;
+/** The one selected node's id, or null when none or several are selected. */
+export const selectSelectedId = (s: Store) => {
+  let found: string | null = null;
+  for (const n of s.nodes) {
+    if (!n.selected) continue;
+    if (found) return null;
+    found = n.id;
+  }
+  return found;
+};
+export const selectSelectedCount = (s: Store) => s.nodes.reduce((k, n) => k + (n.selected ? 1 : 0), 0);
+export const nodeViewOf = (id: string) => (s: Store) => s.nodeViews[id];
+export const edgeViewOf = (id: string) => (s: Store) => s.edgeViews[id];
+export const nodeDataOf = (id: string) => (s: Store) => s.nodes.find((n) => n.id === id)?.data;
