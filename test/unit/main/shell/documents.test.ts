@@ -70,7 +70,7 @@ describe('file dialogs', () => {
 
   it('refuses to save what is not a graph', async () => {
     const { d, shown } = dialogs({ save: path.join(tmp, 'never.json') });
-    const r = await d.saveGraphFile({ path: null, suggestedName: 'x', graph: { format: 'convstudio.graph', version: 1, nodes: 7 } });
+    const r = await d.saveGraphFile({ path: null, suggestedName: 'x', graph: { format: 'convstudio.graph', version: 1, nodes: 7 } as never });
     expect(r).toMatchObject({ ok: false, error: { code: 'invalid-graph' } });
     expect(shown).toEqual([]);
   });
