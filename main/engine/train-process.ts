@@ -1,0 +1,53 @@
+/**
+ * The training process: `train-process <runDir> [--resume]`. Forked by the job manager
+ * (child_process.fork for the CLI and browser mode, Electron's utilityProcess.fork in the app),
+ * so training never blocks the parent's event loop and a crash here ends only this process.
+ *
+ * Parent → child: { type: 'stop' } (graceful: finish the batch, checkpoint, exit 130).
+ * Child → parent: { type: 'event', event: TrainingEvent }. A hard stop is the parent killing us.
+ * Exit code: 0 done, 1 failed, 130 stopped. Without an IPC channel (run by hand) events are
+ * printed to stdout as JSON lines.
+ */
+
+import type { TrainingEvent } from '../../shared/training';
+import { runTraining, type Outcome } from './trainer';
+
+export type ParentMessage = { type: 'stop' };
+export type ChildMessage = { type: 'event'; event: TrainingEvent };
+
+export const EXIT_CODES: Record<Outcome, number> = { done: 0, failed: 1, stopped: 130 };
+
+async function main(argv: string[]): Promise<number> {
+  const runDir = argv.find((a) => !a.startsWith('--'));
+  if (!runDir) {
+    process.stderr.write('usage: train-process <runDir> [--resume]\n');
+    return 2;
+  }
+  let stop = false;
+  const requestStop = () => { stop = true; };
+  process.on('message', (m: unknown) => {
+    if (m && typeof m === 'object' && (m as ParentMessage).type === 'stop') requestStop();
+  });
+  // Ctrl-C in a terminal reaches the whole process group: treat it like the parent's graceful stop.
+  process.on('SIGINT', requestStop);
+
+  const send = (event: TrainingEvent) => {
+    if (typeof process.send === 'function' && process.connected) process.send({ type: 'event', event } satisfies ChildMessage);
+    else process.stdout.write(`${JSON.stringify(event)}\n`);
+  };
+  const outcome = await runTraining(runDir, { emit: send, shouldStop: () => stop }, { resume: argv.includes('--resume') });
+  return EXIT_CODES[outcome];
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    // Let queued IPC messages drain before leaving.
+    process.exitCode = code;
+    if (typeof process.send === 'function' && process.connected) process.send({ type: 'bye' }, () => process.exit(code));
+    else process.exit(code);
+  },
+  (err: unknown) => {
+    process.stderr.write(`training process: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

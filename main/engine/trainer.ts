@@ -1,0 +1,222 @@
+/**
+ * The training loop, with d2l Trainer semantics: minibatch SGD on softmax cross-entropy of the
+ * logits, one pass over the (shuffled) training set per epoch, then the test set for val_loss
+ * and val_acc. It reads everything from the run folder and writes everything back to it, so a
+ * fresh run and a resumed one are the same code path.
+ */
+
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import path from 'node:path';
+import { existsSync } from 'node:fs';
+import { parseGraph } from '../../shared/graph/parse';
+import { analyzeGraph } from '../../shared/shapes/index';
+import type { TrainConfig, TrainingEvent } from '../../shared/training';
+import { initBackend, type ActiveBackend } from './backend';
+import { compileGraph } from './compile';
+import { GraphError } from './errors';
+import { checkClassifierOutput, imageSizeFor, normalizeConfig, ConfigError } from './config';
+import { loadFashionMnist, makeBatch, subset, DataError, type FashionMnist, type Split } from '../data/fashion-mnist';
+import { epochOrder } from '../data/shuffle';
+import { GRAPH_JSON, appendEvent, readJson, readRunConfig, writeFinal } from '../runs/run-folder';
+import { loadLatestCheckpoint, saveCheckpoint, type TrainState } from '../runs/checkpoints';
+
+export type Outcome = 'done' | 'stopped' | 'failed';
+
+export interface TrainerHooks {
+  /** Receives every event after it is written to metrics.jsonl. */
+  emit(e: TrainingEvent): void;
+  /** Polled after every batch; true finishes the batch, checkpoints and stops. */
+  shouldStop(): boolean;
+  /** Called after each epoch's checkpoint (the tests watch tf.memory() here). */
+  afterEpoch?(epoch: number): void;
+}
+
+export interface TrainOptions {
+  resume?: boolean;
+  /** Data already in memory (tests share one load between runs). */
+  data?: FashionMnist;
+}
+
+const NUM_CLASSES = 10;
+
+/** Yields to the event loop so a stop message can arrive between batches. */
+const tick = () => new Promise<void>((r) => setImmediate(r));
+
+function crossEntropy(logits: tf.Tensor, labels: tf.Tensor1D): tf.Scalar {
+  return tf.losses.softmaxCrossEntropy(tf.oneHot(labels, NUM_CLASSES), logits) as tf.Scalar;
+}
+
+function evaluate(model: LayersModel, split: Split, indices: Uint32Array, size: number | null, batch: number): { loss: number; acc: number } {
+  let lossSum = 0;
+  let correct = 0;
+  for (let s = 0; s < indices.length; s += batch) {
+    const e = Math.min(s + batch, indices.length);
+    const b = makeBatch(split, indices, s, e, size);
+    const [l, c] = tf.tidy(() => {
+      const x = tf.tensor4d(b.x, [b.n, b.size, b.size, 1]);
+      const y = tf.tensor1d(b.y, 'int32');
+      const logits = model.apply(x, { training: false }) as tf.Tensor;
+      const loss = tf.mul(crossEntropy(logits, y), b.n);
+      const hits = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'int32'));
+      return [loss.dataSync()[0], hits.dataSync()[0]];
+    });
+    lossSum += l;
+    correct += c;
+  }
+  return { loss: lossSum / indices.length, acc: correct / indices.length };
+}
+
+function suggestLr(lr: number): string {
+  const lower = Number((lr / 10).toPrecision(2));
+  return `lower the learning rate (it is ${lr}; try ${lower})`;
+}
+
+/**
+ * Runs (or resumes) the run in `runDir` to completion, a graceful stop or a failure. Never
+ * throws for expected failures (bad graph, missing data, NaN): they become an error event.
+ */
+export async function runTraining(runDir: string, hooks: TrainerHooks, opts: TrainOptions = {}): Promise<Outcome> {
+  const cfgFile = readRunConfig(runDir);
+  const runId = cfgFile.runId;
+  const t0 = Date.now();
+  let active: ActiveBackend | null = null;
+  let last: TrainState['last'] = null;
+  let epochsDone = 0;
+  let priorSeconds = 0;
+
+  const emit = (e: TrainingEvent) => {
+    appendEvent(runDir, e);
+    hooks.emit(e);
+  };
+  const finish = (status: Outcome, message?: string): Outcome => {
+    const seconds = priorSeconds + (Date.now() - t0) / 1000;
+    writeFinal(runDir, {
+      status, epochs: epochsDone, train_loss: last?.train_loss ?? null, val_loss: last?.val_loss ?? null, val_acc: last?.val_acc ?? null,
+      seconds, backend: active?.name ?? null, device: active?.device ?? null, message, finishedAt: new Date().toISOString(),
+    });
+    if (status !== 'failed') {
+      emit({ event: 'done', runId, stopped: status === 'stopped', epochs: epochsDone, train_loss: last?.train_loss ?? null, val_loss: last?.val_loss ?? null, val_acc: last?.val_acc ?? null, seconds });
+    }
+    return status;
+  };
+  const fail = (message: string, code: string): Outcome => {
+    emit({ event: 'error', runId, message, code });
+    return finish('failed', message);
+  };
+
+  let model: LayersModel | null = null;
+  let optimizer: tf.Optimizer | null = null;
+  try {
+    const config: TrainConfig = normalizeConfig(cfgFile.config);
+    const parsed = parseGraph(readJson<unknown>(path.join(runDir, GRAPH_JSON)));
+    if (!parsed.doc) throw new GraphError(parsed.diagnostics.filter((d) => d.severity === 'error'), 'graph.json is not a valid graph');
+    const analysis = analyzeGraph(parsed.doc);
+    if (!analysis.ok) throw new GraphError(analysis.diagnostics.filter((d) => d.severity === 'error'));
+    checkClassifierOutput(analysis);
+    const size = imageSizeFor(analysis, config);
+
+    active = await initBackend(config.backend);
+    const data = opts.data ?? (await loadFashionMnist({ dir: config.dataDir }));
+    const trainIdx = subset(data.train.count, config.limit, config.seed);
+    const valIdx = Uint32Array.from({ length: Math.min(config.valLimit ?? data.test.count, data.test.count) }, (_, i) => i);
+    const n = trainIdx.length;
+    const bs = Math.min(config.batchSize, n);
+    const batchesPerEpoch = Math.ceil(n / bs);
+
+    let state: TrainState = { epochsDone: 0, batchesDone: 0, partialLossSum: 0, partialLossCount: 0, last: null, seconds: 0 };
+    const notes: string[] = [];
+    if (active.note) notes.push(active.note);
+    if (opts.resume) {
+      const { loaded, rejected } = await loadLatestCheckpoint(runDir);
+      for (const r of rejected) notes.push(`checkpoint ${path.basename(r.path)} is unusable (${r.reason}); it was set aside${loaded ? ` and ${path.basename(loaded.path)} used instead` : ''}.`);
+      if (loaded) {
+        model = loaded.model;
+        state = loaded.state;
+      } else {
+        notes.push('no usable checkpoint: training starts over from epoch 1.');
+      }
+    }
+    model ??= compileGraph(parsed.doc, { seed: config.seed });
+    epochsDone = state.epochsDone;
+    last = state.last;
+    priorSeconds = state.seconds;
+    if (state.epochsDone >= config.epochs) return finish('done');
+
+    optimizer = tf.train.sgd(config.lr);
+    const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const evalBatch = (size ?? 28) <= 28 ? 1000 : bs;
+
+    emit({
+      event: 'start', runId, runDir, backend: active.name, device: active.device, ...(notes.length ? { note: notes.join(' ') } : {}),
+      epochs: config.epochs, batchesPerEpoch, trainSamples: n, valSamples: valIdx.length,
+    });
+
+    let epochSecondsEstimate: number | null = null;
+    for (let epoch = state.epochsDone; epoch < config.epochs; epoch++) {
+      const order = epochOrder(n, config.seed, epoch);
+      const tEpoch = Date.now();
+      let trainMs = 0;
+      let lossSum = state.partialLossSum;
+      let lossCount = state.partialLossCount;
+      let seen = 0;
+      const startBatch = state.batchesDone;
+      state = { ...state, batchesDone: 0, partialLossSum: 0, partialLossCount: 0 };
+      for (let b = startBatch; b < batchesPerEpoch; b++) {
+        const tb = Date.now();
+        const s = b * bs;
+        const e = Math.min(s + bs, n);
+        const batch = makeBatch(data.train, Array.from(order.subarray(s, e), (i) => trainIdx[i]), 0, e - s, size);
+        const lossValue = tf.tidy(() => {
+          const x = tf.tensor4d(batch.x, [batch.n, batch.size, batch.size, 1]);
+          const y = tf.tensor1d(batch.y, 'int32');
+          const cost = optimizer!.minimize(() => crossEntropy(model!.apply(x, { training: true }) as tf.Tensor, y), true, vars);
+          return cost!.dataSync()[0];
+        });
+        trainMs += Date.now() - tb;
+        seen += batch.n;
+        if (!Number.isFinite(lossValue)) {
+          return fail(`The loss became ${Number.isNaN(lossValue) ? 'NaN' : 'infinite'} at epoch ${epoch + 1}, batch ${b + 1}: training diverged. ${suggestLr(config.lr)[0].toUpperCase()}${suggestLr(config.lr).slice(1)}.`, 'nan-loss');
+        }
+        lossSum += lossValue;
+        lossCount += 1;
+        const rate = seen / Math.max(trainMs / 1000, 1e-6);
+        const leftThisEpoch = (n - e) / rate;
+        const eta = leftThisEpoch + (config.epochs - epoch - 1) * (epochSecondsEstimate ?? n / rate);
+        emit({ event: 'batch', runId, epoch: epoch + 1, batch: b + 1, batchesPerEpoch, loss: lossValue, samples_per_s: rate, eta_s: eta });
+        await tick();
+        if (hooks.shouldStop() && b + 1 < batchesPerEpoch) {
+          const saved = { epochsDone: epoch, batchesDone: b + 1, partialLossSum: lossSum, partialLossCount: lossCount, last, seconds: priorSeconds + (Date.now() - t0) / 1000 };
+          const p = await saveCheckpoint(runDir, model, saved);
+          emit({ event: 'checkpoint', runId, epoch, path: p });
+          return finish('stopped');
+        }
+      }
+      const val = evaluate(model, data.test, valIdx, size, evalBatch);
+      const seconds = (Date.now() - tEpoch) / 1000;
+      epochSecondsEstimate = seconds;
+      last = { train_loss: lossSum / Math.max(lossCount, 1), val_loss: val.loss, val_acc: val.acc };
+      epochsDone = epoch + 1;
+      const rate = seen / Math.max(trainMs / 1000, 1e-6);
+      emit({ event: 'epoch', runId, epoch: epoch + 1, ...last, samples_per_s: rate, eta_s: (config.epochs - epoch - 1) * seconds, seconds });
+      const p = await saveCheckpoint(runDir, model, { epochsDone, batchesDone: 0, partialLossSum: 0, partialLossCount: 0, last, seconds: priorSeconds + (Date.now() - t0) / 1000 });
+      emit({ event: 'checkpoint', runId, epoch: epochsDone, path: p });
+      hooks.afterEpoch?.(epochsDone);
+      if (hooks.shouldStop() && epochsDone < config.epochs) return finish('stopped');
+    }
+    return finish('done');
+  } catch (err) {
+    if (err instanceof GraphError) return fail(err.message, err.code);
+    if (err instanceof ConfigError) return fail(err.message, err.code);
+    if (err instanceof DataError) return fail(err.message, err.code);
+    return fail(`Training failed: ${(err as Error).message ?? String(err)}`, 'internal');
+  } finally {
+    optimizer?.dispose();
+    model?.dispose();
+  }
+}
+
+/** For the CLI and tests: whether a folder looks like a run folder. */
+export function isRunDir(dir: string): boolean {
+  return existsSync(path.join(dir, 'config.json')) && existsSync(path.join(dir, GRAPH_JSON));
+}
