@@ -4,14 +4,17 @@
 // external (electron-builder ships them in node_modules; tfjs-node has native parts); everything
 // else — our sources, shared/, dev-only packages — is bundled.
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
-/** @param {string} root project folder */
-export async function buildMain(root) {
+/**
+ * @param {string} root project folder
+ * @param {{ outdir?: string }} [options] outdir defaults to <root>/out/main (tests build elsewhere)
+ */
+export async function buildMain(root, options = {}) {
   const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
   const runtime = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.optionalDependencies ?? {})];
-  const outdir = path.join(root, 'out/main');
+  const outdir = options.outdir ?? path.join(root, 'out/main');
   const common = {
     bundle: true,
     platform: 'node',
@@ -24,10 +27,15 @@ export async function buildMain(root) {
     define: { 'import.meta.url': '__convstudioImportMetaUrl' },
     banner: { js: "const __convstudioImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   };
+  const entryPoints = { index: path.join(root, 'main/index.ts'), 'train-process': path.join(root, 'main/train-process-entry.ts') };
+  // main/engine/backend.ts loads the native backend from `native/index.*` next to itself at run
+  // time (so a build without it still works): give the bundle that file beside it.
+  const native = path.join(root, 'main/engine/native/index.ts');
+  if (existsSync(native)) entryPoints['native/index'] = native;
   await Promise.all([
     build({
       ...common,
-      entryPoints: { index: path.join(root, 'main/index.ts'), 'train-process': path.join(root, 'main/train-process-entry.ts') },
+      entryPoints,
       outdir,
       outExtension: { '.js': '.cjs' },
       external: ['electron', ...runtime, ...runtime.map((d) => `${d}/*`)],
