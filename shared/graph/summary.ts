@@ -16,6 +16,8 @@ export function humanCount(x: number): string {
   return String(x);
 }
 
+const withScale = (x: number): string => (x >= 1000 ? `${thousands(x)} (${humanCount(x)})` : String(x));
+
 export function formatShape(shape: number[] | null): string {
   return shape ? `[${shape.join(', ')}]` : '—';
 }
@@ -44,8 +46,8 @@ export function formatSummary(doc: GraphDoc, analysis: Analysis): string {
     rule,
     ...rows.map(line),
     rule,
-    `Total params: ${thousands(analysis.totals.params)} (${humanCount(analysis.totals.params)})`,
-    `Total MACs: ${thousands(analysis.totals.macs)} (${humanCount(analysis.totals.macs)}) per image`,
+    `Total params: ${withScale(analysis.totals.params)}`,
+    `Total MACs: ${withScale(analysis.totals.macs)} per image`,
     analysis.ok
       ? `Valid${warnings ? ` with ${warnings} warning${warnings > 1 ? 's' : ''}` : ''}.`
       : `Invalid: ${errors} error${errors > 1 ? 's' : ''}${warnings ? `, ${warnings} warning${warnings > 1 ? 's' : ''}` : ''} (rows marked !).`,
