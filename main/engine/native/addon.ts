@@ -22,6 +22,7 @@ export interface NativeAddon {
   unary(x: Float32Array, y: Float32Array, op: number): void;
   binary(a: Float32Array, b: Float32Array, y: Float32Array, op: number): void;
   sumRows(x: Float32Array, y: Float32Array): void;
+  transpose(x: Float32Array, xShape: Int32Array, perm: Int32Array, y: Float32Array): void;
   pad(x: Float32Array, xShape: Int32Array, before: Int32Array, y: Float32Array, yShape: Int32Array, value: number): void;
   threads(): number;
   version(): string;

@@ -6,7 +6,7 @@
 
 import {
   Add, AvgPool, AvgPoolGrad, BatchMatMul, Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput,
-  FusedConv2D, MaxPool, MaxPoolGrad, Multiply, PadV2, Relu, Sigmoid, Step, Sub, Sum, _FusedMatMul,
+  FusedConv2D, MaxPool, MaxPoolGrad, Multiply, PadV2, Relu, Sigmoid, Step, Sub, Sum, Transpose, _FusedMatMul,
   backend_util, getKernel, util,
 } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
@@ -24,6 +24,25 @@ function f32(backend: MathBackendCPU, t: TensorInfo): Float32Array | null {
 
 function output(backend: MathBackendCPU, shape: number[], values: Float32Array): TensorInfo {
   return backend.makeTensorInfo(shape, 'float32', values);
+}
+
+/**
+ * An output computed on first read. tfjs's fused conv2d gradient computes the input gradient
+ * even when nothing needs it (the first layer's, whose input is data); a lazy output that is
+ * disposed unread costs nothing. The closure holds the input arrays, which tfjs never mutates
+ * (variables get new arrays on assign), so a late computation sees the same data.
+ */
+function lazyOutput(backend: MathBackendCPU, shape: number[], compute: () => Float32Array): TensorInfo {
+  const info = backend.makeTensorInfo(shape, 'float32', undefined as unknown as Float32Array);
+  const entry = backend.data.get(info.dataId) as { values?: unknown };
+  let values: unknown = null;
+  Object.defineProperty(entry, 'values', {
+    configurable: true,
+    enumerable: true,
+    get: () => (values ??= compute()),
+    set: (v: unknown) => { values = v; },
+  });
+  return info;
 }
 
 /** The 17 numbers the addon's conv functions take, from tfjs's own conv arithmetic. */
@@ -78,9 +97,12 @@ const conv2dBackpropInput: Handler = (addon, { inputs, backend, attrs }) => {
   if (!dyv || !wv) return null;
   const info = backend_util.computeConv2DInfo(a.inputShape, filter.shape as [number, number, number, number],
     a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
-  const dx = new Float32Array(util.sizeFromShape(info.inShape));
-  addon.conv2dBackpropInput(dyv, wv, dx, convGeom(info));
-  return output(backend, info.inShape, dx);
+  const geom = convGeom(info);
+  return lazyOutput(backend, info.inShape, () => {
+    const dx = new Float32Array(util.sizeFromShape(info.inShape));
+    addon.conv2dBackpropInput(dyv, wv, dx, geom);
+    return dx;
+  });
 };
 
 const conv2dBackpropFilter: Handler = (addon, { inputs, backend, attrs }) => {
@@ -241,6 +263,16 @@ const padV2: Handler = (addon, { inputs, backend, attrs }) => {
   return output(backend, outShape, y);
 };
 
+const transpose: Handler = (addon, { inputs, backend, attrs }) => {
+  const { x } = inputs;
+  const perm = (attrs as any).perm as number[];
+  const xv = f32(backend, x);
+  if (!xv || x.shape.length === 0 || x.shape.length > 8 || perm.length !== x.shape.length) return null;
+  const y = new Float32Array(xv.length);
+  addon.transpose(xv, Int32Array.from(x.shape), Int32Array.from(perm), y);
+  return output(backend, perm.map((p) => x.shape[p]), y);
+};
+
 const HANDLERS: Record<string, Handler> = {
   [Conv2D]: (addon, args) => conv2d(addon, args, false),
   [FusedConv2D]: (addon, args) => conv2d(addon, args, true),
@@ -260,6 +292,7 @@ const HANDLERS: Record<string, Handler> = {
   [Multiply]: binary(2),
   [Sum]: sum,
   [PadV2]: padV2,
+  [Transpose]: transpose,
 };
 
 /** Kernel names the addon overrides (for tests and the benchmark's report). */

@@ -64,4 +64,19 @@ describe.skipIf(!native)('native element-wise, reduction and pad kernels match t
     ]);
     expect(err).toBe(0);
   });
+
+  it.each([
+    ['NHWC to NCHW (torch-order flatten)', [3, 5, 4, 6], [0, 3, 1, 2]],
+    ['NCHW to NHWC', [2, 6, 5, 4], [0, 2, 3, 1]],
+    ['a matrix', [7, 9], [1, 0]],
+    ['identity', [2, 3, 4], [0, 1, 2]],
+    ['rank 5, reversed', [2, 3, 1, 4, 5], [4, 3, 2, 1, 0]],
+  ] as const)('transpose: %s, and its gradient', async (_t, shape, perm) => {
+    const p = [...perm];
+    const err = await compare(inputs({ x: [...shape] }), (t) => [
+      tf.transpose(t.x, p),
+      tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.transpose(x, p), tf.transpose(x, p))))(t.x),
+    ]);
+    expect(err).toBeLessThan(1e-6);
+  });
 });
