@@ -3,7 +3,7 @@
  * so the shape engine and the compiler read one normalised form.
  */
 
-import { nodeSpec, type ParamSpec } from './catalogue';
+import { nodeSpec, type NodeSpec, type ParamSpec } from './catalogue';
 import type { Diagnostic, GraphNode, ParamValue } from './types';
 import { samePadding } from '../shapes/arith';
 
@@ -72,6 +72,14 @@ function valid(p: ParamSpec, v: unknown): boolean {
   }
 }
 
+const NAMES = new Map<NodeSpec, Set<string>>();
+/** Param names per node type, built once: checkParams runs for every node on every edit. */
+function paramNames(spec: NodeSpec): Set<string> {
+  let names = NAMES.get(spec);
+  if (!names) NAMES.set(spec, (names = new Set(spec.params.map((p) => p.name))));
+  return names;
+}
+
 /**
  * Checks params against the catalogue. Returns the values with defaults filled in (only when
  * every param is well-typed) and a diagnostic per problem. Unknown types are the caller's concern.
@@ -104,8 +112,9 @@ export function checkParams(node: GraphNode): { values: Record<string, ParamValu
     }
     values[p.name] = v as ParamValue;
   }
-  for (const name of Object.keys(raw)) {
-    if (!spec.params.some((p) => p.name === name)) {
+  for (const name in raw) {
+    if (!Object.prototype.hasOwnProperty.call(raw, name)) continue;
+    if (!paramNames(spec).has(name)) {
       const known = spec.params.map((p) => p.name).join(', ') || 'none';
       diagnostics.push({
         severity: 'warning', code: 'unknown-param', nodeId: node.id,

@@ -94,6 +94,18 @@ function handleIndex(h: unknown): number {
   return m ? Number(m[1]) : -1;
 }
 
+interface InEdge { source: string; key: number; at: number }
+const byHandle = (a: InEdge, b: InEdge): number => a.key - b.key || a.at - b.at;
+
+function reportDangling(ctx: Ctx, source: string, target: string): void {
+  const missing = [source, target].filter((id) => !ctx.node[id]);
+  ctx.diagnostics.push({
+    severity: 'error', code: 'dangling-edge', edge: { source, target },
+    message: `The edge ${source} → ${target} points to ${missing.map((m) => `"${m}"`).join(' and ')}, which ${missing.length > 1 ? 'are' : 'is'} not in the graph. Remove the edge.`,
+    fix: { kind: 'removeEdge', label: 'Remove the edge', source, target },
+  });
+}
+
 function analyze(doc: GraphDoc, options: AnalyzeOptions): Analysis {
   if (doc === null || typeof doc !== 'object' || !Array.isArray(doc.nodes) || !Array.isArray(doc.edges)) {
     return emptyAnalysis([{ severity: 'error', code: 'bad-document', message: 'This is not a graph: nodes and edges must be lists.' }]);
@@ -119,33 +131,31 @@ function analyze(doc: GraphDoc, options: AnalyzeOptions): Analysis {
 
   // Edges, then each node's inputs ordered by targetHandle ("in0", "in1", ...) or edge order.
   const outs: Record<string, string[]> = Object.create(null);
-  const inEdges: Record<string, { source: string; key: number; at: number }[]> = Object.create(null);
+  const inEdges: Record<string, InEdge[]> = Object.create(null);
   for (const id of ids) {
     outs[id] = [];
     inEdges[id] = [];
   }
-  doc.edges.forEach((e, at) => {
+  for (let at = 0; at < doc.edges.length; at++) {
+    const e = doc.edges[at];
     if (e === null || typeof e !== 'object' || typeof e.source !== 'string' || typeof e.target !== 'string') {
       ctx.diagnostics.push({ severity: 'error', code: 'bad-edge', message: 'An edge without text source and target was left out.' });
-      return;
+      continue;
     }
-    const missing = [e.source, e.target].filter((id) => !ctx.node[id]);
-    if (missing.length > 0) {
-      ctx.diagnostics.push({
-        severity: 'error', code: 'dangling-edge', edge: { source: e.source, target: e.target },
-        message: `The edge ${e.source} → ${e.target} points to ${missing.map((m) => `"${m}"`).join(' and ')}, which ${missing.length > 1 ? 'are' : 'is'} not in the graph. Remove the edge.`,
-        fix: { kind: 'removeEdge', label: 'Remove the edge', source: e.source, target: e.target },
-      });
-      return;
+    if (!ctx.node[e.source] || !ctx.node[e.target]) {
+      reportDangling(ctx, e.source, e.target);
+      continue;
     }
     outs[e.source].push(e.target);
     const h = handleIndex(e.targetHandle);
     inEdges[e.target].push({ source: e.source, key: h >= 0 ? h : 1e7 + at, at });
-  });
+  }
   for (const id of ids) {
     const list = inEdges[id];
-    if (list.length > 1) list.sort((a, b) => a.key - b.key || a.at - b.at);
-    ctx.inputsOf[id] = list.map((x) => x.source);
+    if (list.length > 1) list.sort(byHandle);
+    const sources: string[] = new Array(list.length);
+    for (let i = 0; i < list.length; i++) sources[i] = list[i].source;
+    ctx.inputsOf[id] = sources;
   }
 
   // Kahn's algorithm in document order, so equal graphs always list the same order.
@@ -314,38 +324,20 @@ function step(ctx: Ctx, id: string, batch: number, reachable: boolean): void {
   const x = inShapes[0];
   const rfIn = ctx.info[ins[0]].rf;
 
-  const needImage = (): boolean => {
-    if (x.length === 4) return true;
-    report(ctx, {
-      severity: 'error', code: 'needs-image', nodeId: id,
-      message: `${where} works on C×H×W feature maps but gets the flat ${fmtShape(x)} from ${ins[0]}. Move it before the Flatten${node.type === 'BatchNorm2d' ? ', or use BatchNorm1d here' : ''}.`,
-    });
-    return false;
-  };
-  const needFlat = (): boolean => {
-    if (x.length === 2) return true;
-    report(ctx, {
-      severity: 'error', code: 'needs-flatten', nodeId: id,
-      message: `${where} needs a flat input but gets ${fmtShape(x)} from ${ins[0]}. Insert a Flatten before it (${chw(x)} → ${x[1] * x[2] * x[3]}).`,
-      fix: { kind: 'insertNode', label: `Insert Flatten before ${id}`, beforeNodeId: id, edgeSource: ins[0], nodeType: 'Flatten' },
-    });
-    return false;
-  };
-
   switch (params.type) {
     case 'Conv2d': {
-      if (!needImage()) return;
+      if (!needImage(ctx, id, x)) return;
       conv(ctx, id, params, x, rfIn);
       return;
     }
     case 'MaxPool2d':
     case 'AvgPool2d': {
-      if (!needImage()) return;
+      if (!needImage(ctx, id, x)) return;
       pool(ctx, id, params, x, rfIn);
       return;
     }
     case 'AdaptiveAvgPool2d': {
-      if (!needImage()) return;
+      if (!needImage(ctx, id, x)) return;
       const [oh, ow] = params.output_size;
       info.shape = [x[0], x[1], oh, ow];
       if (rfIn) {
@@ -358,21 +350,21 @@ function step(ctx: Ctx, id: string, batch: number, reachable: boolean): void {
       return;
     }
     case 'BatchNorm2d': {
-      if (!needImage()) return;
+      if (!needImage(ctx, id, x)) return;
       info.shape = x.slice();
       info.params = 2 * x[1];
       info.rf = rfIn;
       return;
     }
     case 'BatchNorm1d': {
-      if (!needFlat()) return;
+      if (!needFlat(ctx, id, x)) return;
       info.shape = x.slice();
       info.params = 2 * x[1];
       info.rf = rfIn;
       return;
     }
     case 'Linear': {
-      if (!needFlat()) return;
+      if (!needFlat(ctx, id, x)) return;
       info.shape = [x[0], params.out_features];
       info.params = x[1] * params.out_features + (params.bias ? params.out_features : 0);
       info.macs = x[1] * params.out_features;
@@ -394,7 +386,7 @@ function step(ctx: Ctx, id: string, batch: number, reachable: boolean): void {
       return;
     }
     case 'Residual': {
-      if (!needImage()) return;
+      if (!needImage(ctx, id, x)) return;
       residual(ctx, id, params, x, rfIn);
       return;
     }
@@ -406,6 +398,30 @@ function step(ctx: Ctx, id: string, batch: number, reachable: boolean): void {
     default:
       return;
   }
+}
+
+/** Layers that slide windows need a C×H×W map; says so when they get a flat tensor. */
+function needImage(ctx: Ctx, id: string, x: number[]): boolean {
+  if (x.length === 4) return true;
+  const node = ctx.node[id];
+  report(ctx, {
+    severity: 'error', code: 'needs-image', nodeId: id,
+    message: `${node.type} ${id} works on C×H×W feature maps but gets the flat ${fmtShape(x)} from ${ctx.inputsOf[id][0]}. Move it before the Flatten${node.type === 'BatchNorm2d' ? ', or use BatchNorm1d here' : ''}.`,
+  });
+  return false;
+}
+
+/** Linear and BatchNorm1d need [N, F]; the fix inserts the Flatten that PyTorch code would have. */
+function needFlat(ctx: Ctx, id: string, x: number[]): boolean {
+  if (x.length === 2) return true;
+  const node = ctx.node[id];
+  const src = ctx.inputsOf[id][0];
+  report(ctx, {
+    severity: 'error', code: 'needs-flatten', nodeId: id,
+    message: `${node.type} ${id} needs a flat input but gets ${fmtShape(x)} from ${src}. Insert a Flatten before it (${chw(x)} → ${x[1] * x[2] * x[3]}).`,
+    fix: { kind: 'insertNode', label: `Insert Flatten before ${id}`, beforeNodeId: id, edgeSource: src, nodeType: 'Flatten' },
+  });
+  return false;
 }
 
 function describeTooSmall(k: [number, number], d: [number, number], x: number[], pad: number[], out: [number, number]): string {
@@ -608,16 +624,17 @@ function merge(ctx: Ctx, id: string, type: 'Add' | 'Concat', shapes: number[][])
       }
     }
     const shape = ref.slice();
-    shape[1] = shapes.reduce((sum, s) => sum + s[1], 0);
+    shape[1] = 0;
+    for (const s of shapes) shape[1] += s[1];
     info.shape = shape;
   }
-  const rfs = ins.map((src) => ctx.info[src].rf);
-  if (rfs.every((r): r is ReceptiveField => r !== null)) {
-    const rf: ReceptiveField = { size: [0, 0], jump: [0, 0] };
-    for (const r of rfs) {
-      rf.size = [Math.max(rf.size[0], r.size[0]), Math.max(rf.size[1], r.size[1])];
-      rf.jump = [Math.max(rf.jump[0], r.jump[0]), Math.max(rf.jump[1], r.jump[1])];
-    }
-    info.rf = rf;
+  // The widest input decides what one output pixel can see.
+  const rf: ReceptiveField = { size: [0, 0], jump: [0, 0] };
+  for (const src of ins) {
+    const r = ctx.info[src].rf;
+    if (!r) return;
+    rf.size = [Math.max(rf.size[0], r.size[0]), Math.max(rf.size[1], r.size[1])];
+    rf.jump = [Math.max(rf.jump[0], r.jump[0]), Math.max(rf.jump[1], r.jump[1])];
   }
+  info.rf = rf;
 }
