@@ -29,6 +29,9 @@ import { DEFAULT_WINDOW_STATE, fitToDisplays, loadWindowState, saveWindowState, 
 // Must happen before `ready`: a standard, secure scheme gives the page a real origin for 'self'.
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true } }]);
 
+// Unpackaged runs (tests, development) may keep their settings and runs apart from the user's.
+if (!app.isPackaged && process.env.CONVSTUDIO_USER_DATA) app.setPath('userData', path.resolve(process.env.CONVSTUDIO_USER_DATA));
+
 const devServer = !app.isPackaged && process.env.CONVSTUDIO_DEV_URL ? new URL(process.env.CONVSTUDIO_DEV_URL).origin : null;
 const origin = devServer ?? APP_ORIGIN;
 const csp = contentSecurityPolicy(devServer);
