@@ -214,6 +214,11 @@ async function createWindow(): Promise<void> {
     });
     docTracker.answer(choice === 0 ? 'save' : choice === 1 ? 'discard' : 'cancel');
   });
+  // The page keeps a beforeunload guard for browser mode; Electron would let it cancel the close
+  // silently. Once the prompt above has settled the close (clean, saved or "Don't Save"), it wins.
+  w.webContents.on('will-prevent-unload', (e) => {
+    if (docTracker.mayClose()) e.preventDefault();
+  });
   w.on('closed', () => {
     win = null;
     pageReady = false;
