@@ -22,6 +22,11 @@ import { adaptiveAvgPool2d, paddedMaxPool2d, torchFlatten } from './layers/index
 export interface CompileOptions {
   /** Seeds the weight initialisers; the same seed gives the same initial weights. */
   seed?: number;
+  /**
+   * false fills weights with zeros instead of Xavier draws: for shape-only compiles, where
+   * drawing VGG-11's 129M random weights would cost most of the time.
+   */
+  initialize?: boolean;
 }
 
 export interface Compiled {
@@ -36,7 +41,7 @@ type Pad4 = [number, number, number, number];
 class Builder {
   private weightIndex = 0;
   private used = new Set<string>();
-  constructor(private readonly seed: number) {}
+  constructor(private readonly seed: number, private readonly initialize: boolean) {}
 
   /** Layer names come from node ids so checkpoints map weights by name across processes. */
   name(id: string, suffix?: string): string {
@@ -48,7 +53,8 @@ class Builder {
   }
 
   xavier() {
-    return tf.initializers.glorotUniform({ seed: this.seed * 1000 + this.weightIndex++ });
+    const seed = this.seed * 1000 + this.weightIndex++;
+    return this.initialize ? tf.initializers.glorotUniform({ seed }) : tf.initializers.zeros();
   }
 
   zeroPad(x: SymbolicTensor, [t, b, l, r]: Pad4, id: string, suffix: string): SymbolicTensor {
@@ -142,7 +148,7 @@ export function compileGraphDetailed(doc: GraphDoc, opts: CompileOptions = {}): 
     throw new GraphError([{ severity: 'error', code: 'no-output', message: 'The graph needs exactly one Input and one output node.' }]);
   }
   const byId = new Map(doc.nodes.map((n) => [n.id, n]));
-  const b = new Builder(opts.seed ?? 0);
+  const b = new Builder(opts.seed ?? 0, opts.initialize ?? true);
   const tensors: Record<string, SymbolicTensor> = {};
   for (const id of analysis.order) {
     const node = byId.get(id);

@@ -22,7 +22,7 @@ export function normalizeConfig(input: Partial<TrainConfig> | undefined | null):
   const problems: string[] = [];
   if (!posInt(c.epochs) || c.epochs > 10_000) problems.push(`epochs must be a whole number from 1 to 10000 (got ${String(c.epochs)})`);
   if (!posInt(c.batchSize) || c.batchSize > 60_000) problems.push(`batchSize must be a whole number from 1 to 60000 (got ${String(c.batchSize)})`);
-  if (typeof c.lr !== 'number' || !Number.isFinite(c.lr) || c.lr <= 0 || c.lr > 100) problems.push(`lr must be a number above 0 and at most 100 (got ${String(c.lr)})`);
+  if (typeof c.lr !== 'number' || !Number.isFinite(c.lr) || c.lr <= 0) problems.push(`lr must be a number above 0 (got ${String(c.lr)})`);
   if (c.resize !== null && (!posInt(c.resize) || c.resize > 512)) problems.push(`resize must be a whole number from 1 to 512, or null (got ${String(c.resize)})`);
   if (!BACKENDS.includes(c.backend)) problems.push(`backend must be one of ${BACKENDS.join(', ')} (got ${String(c.backend)})`);
   if (c.limit !== null && !posInt(c.limit)) problems.push(`limit must be a whole number ≥ 1, or null (got ${String(c.limit)})`);

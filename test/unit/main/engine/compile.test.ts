@@ -1,0 +1,147 @@
+import { describe, expect, it, beforeAll } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { loadLayersModel } from '@tensorflow/tfjs-layers';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { initBackend } from '../../../../main/engine/backend';
+import { compileGraph, compileGraphDetailed, toTorchShape } from '../../../../main/engine/compile';
+import { GraphError } from '../../../../main/engine/errors';
+import { fsIOHandler } from '../../../../main/engine/fs-io';
+import { TEMPLATES, getTemplate } from '../../../../shared/templates/index';
+import { chain } from './graph-helpers';
+import type { GraphDoc } from '../../../../shared/graph/types';
+
+beforeAll(async () => { await initBackend('wasm'); });
+
+const trainableCount = (m: ReturnType<typeof compileGraph>) => m.trainableWeights.reduce((s, w) => s + w.shape.reduce((a, b) => a * (b as number), 1), 0);
+
+describe('compiled shapes equal the shape engine\'s', () => {
+  // Shapes need no arithmetic: cpu allocates VGG's zero weights far faster than wasm's heap grows.
+  it.each(TEMPLATES.map((t) => [t.id] as const))('template %s: every node, and the parameter count', async (id) => {
+    await initBackend('cpu');
+    const { model, analysis, tensors } = compileGraphDetailed(getTemplate(id)!, { initialize: false });
+    for (const nodeId of analysis.order) {
+      expect([nodeId, toTorchShape(tensors[nodeId].shape)]).toEqual([nodeId, analysis.nodes[nodeId].shape]);
+    }
+    expect(trainableCount(model)).toBe(analysis.totals.params);
+    model.dispose();
+  });
+
+  it('runs LeNet and ResNet-18 forward with the symbolic output shape', async () => {
+    await initBackend('wasm');
+    for (const id of ['lenet', 'bn-lenet', 'resnet18']) {
+      const m = compileGraph(getTemplate(id)!);
+      const [, h, w, c] = m.inputs[0].shape as number[];
+      const y = tf.tidy(() => (m.predict(tf.zeros([2, h, w, c])) as tf.Tensor).shape);
+      expect(y).toEqual([2, 10]);
+      m.dispose();
+    }
+  });
+});
+
+describe('PyTorch semantics', () => {
+  beforeAll(async () => { await initBackend('wasm'); });
+  it('Flatten is channel-major like PyTorch (C, H, W order)', () => {
+    const m = compileGraph(chain([2, 2, 3], ['Flatten', {}]));
+    // NCHW values 0..11 → NHWC input; PyTorch's flatten gives 0..11 back in order.
+    const nchw = tf.tensor4d(Array.from({ length: 12 }, (_, i) => i), [1, 2, 2, 3]);
+    const out = tf.tidy(() => Array.from((m.predict(tf.transpose(nchw, [0, 2, 3, 1])) as tf.Tensor).dataSync()));
+    expect(out).toEqual(Array.from({ length: 12 }, (_, i) => i));
+    nchw.dispose();
+  });
+
+  it('AdaptiveAvgPool2d uses PyTorch\'s overlapping windows (5×7 → 3×2, recorded from torch 1.13)', () => {
+    const m = compileGraph(chain([2, 5, 7], ['AdaptiveAvgPool2d', { output_size: [3, 2] }]));
+    const nchw = tf.sin(tf.reshape(tf.range(0, 70), [1, 2, 5, 7]));
+    const out = tf.tidy(() => Array.from(tf.transpose(m.predict(tf.transpose(nchw, [0, 2, 3, 1])) as tf.Tensor, [0, 3, 1, 2]).dataSync()));
+    const torch = [0.425791, -0.439305, 0.081837, -0.135748, -0.338599, 0.294674, -0.330853, 0.369333, 0.092105, -0.036779, 0.428985, -0.408519];
+    out.forEach((v, i) => expect(v).toBeCloseTo(torch[i], 5));
+    nchw.dispose();
+  });
+
+  it('asymmetric "same" padding matches PyTorch (extra row/column at the bottom/right)', () => {
+    // kernel 4, "same": PyTorch pads 1 top/left and 2 bottom/right.
+    const m = compileGraph(chain([1, 4, 4], ['Conv2d', { out_channels: 1, kernel_size: 4, padding: 'same', bias: false }]));
+    m.getLayer('n1').setWeights([tf.ones([4, 4, 1, 1])]);
+    const x = tf.ones([1, 4, 4, 1]);
+    const y = tf.tidy(() => tf.reshape(m.predict(x) as tf.Tensor, [4, 4]).arraySync() as number[][]);
+    // Top-left sees rows 0..2 and cols 0..2 (9 ones); bottom-right sees rows 2..3 × cols 2..3 (4 ones).
+    expect(y[0][0]).toBe(9);
+    expect(y[3][3]).toBe(4);
+    x.dispose();
+  });
+
+  it('BatchNorm momentum 0.1 becomes tfjs 0.9, eps carried over', () => {
+    const m = compileGraph(chain([3, 4, 4], ['BatchNorm2d', { eps: 1e-3, momentum: 0.2 }]));
+    const cfg = m.getLayer('n1').getConfig();
+    expect(cfg.momentum).toBeCloseTo(0.8, 10);
+    expect(cfg.epsilon).toBe(1e-3);
+  });
+
+  it('Xavier-uniform weights with PyTorch\'s fans, zero biases, reproducible by seed', () => {
+    const doc = chain([3, 8, 8], ['Conv2d', { out_channels: 16, kernel_size: 5 }], ['Flatten', {}], ['Linear', { out_features: 200 }]);
+    const a = compileGraph(doc, { seed: 3 });
+    const [k, b] = a.getLayer('n1').getWeights();
+    const limit = Math.sqrt(6 / (3 * 25 + 16 * 25));
+    const kv = k.dataSync();
+    expect(Math.max(...kv.map(Math.abs))).toBeLessThanOrEqual(limit);
+    expect(Math.max(...kv.map(Math.abs))).toBeGreaterThan(limit * 0.9);
+    const variance = kv.reduce((s, v) => s + v * v, 0) / kv.length;
+    expect(variance).toBeCloseTo((limit * limit) / 3, 2);
+    expect(Array.from(b.dataSync()).every((v) => v === 0)).toBe(true);
+    const [dk] = a.getLayer('n3').getWeights();
+    expect(Math.max(...dk.dataSync().map(Math.abs))).toBeLessThanOrEqual(Math.sqrt(6 / (16 * 16 + 200)));
+    const again = compileGraph(doc, { seed: 3 }).getLayer('n1').getWeights()[0].dataSync();
+    expect(Array.from(again)).toEqual(Array.from(kv));
+  });
+
+  it('Concat joins on the channel axis and Add sums', () => {
+    const doc: GraphDoc = {
+      format: 'convstudio.graph', version: 1, name: 'merge',
+      nodes: [
+        { id: 'in', type: 'Input', params: { channels: 1, height: 4, width: 4 } },
+        { id: 'a', type: 'Conv2d', params: { out_channels: 2, kernel_size: 1, bias: false } },
+        { id: 'b', type: 'Conv2d', params: { out_channels: 3, kernel_size: 1, bias: false } },
+        { id: 'c', type: 'Concat', params: {} },
+        { id: 'd', type: 'Add', params: {} },
+      ],
+      edges: [
+        { source: 'in', target: 'a' }, { source: 'in', target: 'b' },
+        { source: 'a', target: 'c', targetHandle: 'in0' }, { source: 'b', target: 'c', targetHandle: 'in1' },
+        { source: 'c', target: 'd', targetHandle: 'in0' }, { source: 'c', target: 'd', targetHandle: 'in1' },
+      ],
+    };
+    const { model, analysis } = compileGraphDetailed(doc);
+    expect(toTorchShape(model.outputs[0].shape)).toEqual(analysis.nodes.d.shape);
+    expect(analysis.nodes.d.shape).toEqual([1, 5, 4, 4]);
+  });
+
+  it('refuses a graph with errors, carrying the diagnostics', () => {
+    const bad = chain([1, 4, 4], ['Conv2d', { out_channels: 1, kernel_size: 7 }]);
+    let err: unknown;
+    try { compileGraph(bad); } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(GraphError);
+    expect((err as GraphError).diagnostics.length).toBeGreaterThan(0);
+    expect((err as GraphError).message).toMatch(/n1/);
+  });
+});
+
+describe('checkpoints through the fs IOHandler', () => {
+  beforeAll(async () => { await initBackend('wasm'); });
+  it('a model with every custom layer saves and loads back with identical predictions', async () => {
+    const doc = chain([1, 12, 12],
+      ['Conv2d', { out_channels: 4, kernel_size: 3, padding: [1, 2] }], ['BatchNorm2d', {}], ['ReLU', {}],
+      ['MaxPool2d', { kernel_size: 3, stride: 2, padding: 1 }], ['Residual', { num_channels: 6, use_1x1conv: true, strides: 2 }],
+      ['AdaptiveAvgPool2d', { output_size: [2, 3] }], ['Flatten', {}], ['Dropout', { p: 0.3 }], ['Linear', { out_features: 10 }]);
+    const m = compileGraph(doc, { seed: 1 });
+    const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'cs-ckpt-')), 'm');
+    await m.save(fsIOHandler(dir));
+    const back = await loadLayersModel(fsIOHandler(dir));
+    const x = tf.randomUniform([2, 12, 12, 1], -1, 1, 'float32', 7);
+    const a = tf.tidy(() => Array.from((m.predict(x) as tf.Tensor).dataSync()));
+    const b = tf.tidy(() => Array.from((back.predict(x) as tf.Tensor).dataSync()));
+    expect(b).toEqual(a);
+    x.dispose(); m.dispose(); back.dispose();
+  });
+});

@@ -1,0 +1,149 @@
+/** The training loop in-process on the real Fashion-MNIST files (one load shared by the tests). */
+
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { existsSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { runTraining } from '../../../../main/engine/trainer';
+import { loadFashionMnist, type FashionMnist } from '../../../../main/data/fashion-mnist';
+import { SYSTEM_DATA_DIR } from '../../../../main/data/locate';
+import { listCheckpoints } from '../../../../main/runs/checkpoints';
+import { readEvents, readFinal } from '../../../../main/runs/run-folder';
+import type { TrainingEvent } from '../../../../shared/training';
+import { chain } from './graph-helpers';
+import { bnResidualNet, newRun, ofType, reluLenet } from './train-helpers';
+
+let data: FashionMnist;
+beforeAll(async () => { data = await loadFashionMnist({ dir: SYSTEM_DATA_DIR }); });
+
+async function train(runDir: string, opts: { resume?: boolean; stopAfterBatches?: number; afterEpoch?: (e: number) => void } = {}) {
+  const events: TrainingEvent[] = [];
+  let batches = 0;
+  const outcome = await runTraining(runDir, {
+    emit: (e) => { events.push(e); if (e.event === 'batch') batches++; },
+    shouldStop: () => opts.stopAfterBatches !== undefined && batches >= opts.stopAfterBatches,
+    afterEpoch: opts.afterEpoch,
+  }, { resume: opts.resume, data });
+  return { outcome, events };
+}
+
+describe('training on Fashion-MNIST (wasm)', () => {
+  it('LeNet (ReLU) on 2,000 samples for one epoch: the loss falls and val_acc beats chance', async () => {
+    const { runDir } = newRun(reluLenet(), { epochs: 1, batchSize: 32, lr: 0.1, limit: 2000, valLimit: 1000 });
+    const { outcome, events } = await train(runDir);
+    expect(outcome).toBe('done');
+    const start = ofType(events, 'start')[0];
+    expect([start.backend, start.trainSamples, start.valSamples, start.batchesPerEpoch]).toEqual(['wasm', 2000, 1000, 63]);
+    const losses = ofType(events, 'batch').map((e) => e.loss);
+    expect(losses.length).toBe(63);
+    const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
+    expect(mean(losses.slice(-10))).toBeLessThan(mean(losses.slice(0, 10)) - 0.3);
+    const [epoch] = ofType(events, 'epoch');
+    expect(epoch.val_acc).toBeGreaterThan(0.4);
+    expect(epoch.samples_per_s).toBeGreaterThan(0);
+    // the run folder holds everything
+    for (const f of ['graph.json', 'config.json', 'metrics.jsonl', 'final.json']) expect(existsSync(path.join(runDir, f))).toBe(true);
+    expect(readEvents(runDir).map((e) => e.event)).toEqual(events.map((e) => e.event));
+    expect(readFinal(runDir)).toMatchObject({ status: 'done', epochs: 1, val_acc: epoch.val_acc, backend: 'wasm' });
+    expect(listCheckpoints(runDir).map((p) => path.basename(p))).toEqual(['e0001-b00000']);
+  });
+
+  it('a BatchNorm + Residual network trains a few steps without error', async () => {
+    const { runDir } = newRun(bnResidualNet(), { epochs: 1, batchSize: 32, limit: 128, valLimit: 64 });
+    const { outcome, events } = await train(runDir);
+    expect(ofType(events, 'error')).toEqual([]);
+    expect(outcome).toBe('done');
+    expect(ofType(events, 'batch').every((e) => Number.isFinite(e.loss))).toBe(true);
+    expect(ofType(events, 'epoch')[0].val_acc).toBeGreaterThanOrEqual(0);
+  });
+
+  it('does not leak tensors: tf.memory().numTensors is flat across epochs', async () => {
+    const { runDir } = newRun(bnResidualNet(), { epochs: 3, batchSize: 32, limit: 64, valLimit: 32 });
+    const counts: number[] = [];
+    const { outcome } = await train(runDir, { afterEpoch: () => counts.push(tf.memory().numTensors) });
+    expect(outcome).toBe('done');
+    expect(counts.length).toBe(3);
+    expect(counts[2]).toBe(counts[1]);
+    expect(counts[1]).toBe(counts[0]);
+  });
+
+  it('a NaN/Inf loss stops the run at once and suggests a lower learning rate', async () => {
+    const { runDir } = newRun(reluLenet(), { epochs: 2, batchSize: 32, lr: 1e6, limit: 640, valLimit: 32 });
+    const { outcome, events } = await train(runDir);
+    expect(outcome).toBe('failed');
+    const [err] = ofType(events, 'error');
+    expect(err.code).toBe('nan-loss');
+    expect(err.message).toMatch(/lower the learning rate/i);
+    const batches = ofType(events, 'batch');
+    expect(batches.length).toBeLessThan(20);
+    expect(batches.every((b) => Number.isFinite(b.loss))).toBe(true);
+    expect(readFinal(runDir)?.status).toBe('failed');
+  });
+
+  it('refuses a graph with errors before training, with its diagnostics', async () => {
+    const { runDir } = newRun(chain([1, 28, 28], ['Conv2d', { out_channels: 4, kernel_size: 40 }], ['Flatten', {}], ['Linear', { out_features: 10 }]), { epochs: 1 });
+    const { outcome, events } = await train(runDir);
+    expect(outcome).toBe('failed');
+    expect(ofType(events, 'start')).toEqual([]);
+    const [err] = ofType(events, 'error');
+    expect(err.code).toBe('invalid-graph');
+    expect(err.message).toMatch(/n1/);
+  });
+
+  it('refuses a network whose output is not 10 classes, or whose Input does not fit the data', async () => {
+    const wrongOut = newRun(chain([1, 28, 28], ['Flatten', {}], ['Linear', { out_features: 7 }]), { epochs: 1 });
+    const a = await train(wrongOut.runDir);
+    expect(ofType(a.events, 'error')[0].message).toMatch(/10 class scores/);
+    const rgb = newRun(chain([3, 28, 28], ['Flatten', {}], ['Linear', { out_features: 10 }]), { epochs: 1 });
+    const b = await train(rgb.runDir);
+    expect(ofType(b.events, 'error')[0].message).toMatch(/1 channel/);
+  });
+
+  it('missing data: the message says where it looked and how to get the files', async () => {
+    const { runDir } = newRun(reluLenet(), { epochs: 1, dataDir: '/nonexistent/fashion' });
+    const events: TrainingEvent[] = [];
+    const outcome = await runTraining(runDir, { emit: (e) => events.push(e), shouldStop: () => false });
+    expect(outcome).toBe('failed');
+    const [err] = ofType(events, 'error');
+    expect(err.code).toBe('data');
+    expect(err.message).toContain('/nonexistent/fashion');
+    expect(err.message).toMatch(/apt-get install dataset-fashion-mnist/);
+  });
+
+  it('a graceful stop mid-epoch checkpoints, and resume finishes the same epochs', async () => {
+    const { runDir } = newRun(reluLenet(), { epochs: 2, batchSize: 64, limit: 640, valLimit: 100 });
+    const first = await train(runDir, { stopAfterBatches: 4 });
+    expect(first.outcome).toBe('stopped');
+    expect(ofType(first.events, 'done')[0].stopped).toBe(true);
+    expect(listCheckpoints(runDir).map((p) => path.basename(p))).toEqual(['e0000-b00004']);
+    const second = await train(runDir, { resume: true });
+    expect(second.outcome).toBe('done');
+    const batches = ofType(second.events, 'batch');
+    expect(batches[0]).toMatchObject({ epoch: 1, batch: 5 });
+    expect(batches.length).toBe(6 + 10);
+    expect(ofType(second.events, 'epoch').map((e) => e.epoch)).toEqual([1, 2]);
+    expect(readFinal(runDir)).toMatchObject({ status: 'done', epochs: 2 });
+  });
+
+  it('a corrupt checkpoint is reported and set aside, and the older one is used', async () => {
+    const { runDir } = newRun(reluLenet(), { epochs: 2, batchSize: 64, limit: 320, valLimit: 50 });
+    expect((await train(runDir)).outcome).toBe('done');
+    const [newest, older] = listCheckpoints(runDir);
+    expect(path.basename(older)).toBe('e0001-b00000');
+    const w = path.join(newest, 'weights.bin');
+    const bytes = readFileSync(w);
+    bytes[10] ^= 0xff;
+    writeFileSync(w, bytes);
+    // pretend the run asked for one more epoch
+    const cfgPath = path.join(runDir, 'config.json');
+    const cfg = JSON.parse(readFileSync(cfgPath, 'utf8'));
+    cfg.config.epochs = 3;
+    writeFileSync(cfgPath, JSON.stringify(cfg));
+    const again = await train(runDir, { resume: true });
+    expect(again.outcome).toBe('done');
+    const start = ofType(again.events, 'start')[0];
+    expect(start.note).toMatch(/e0002-b00000 is unusable .*SHA-256.*e0001-b00000 used instead/);
+    expect(ofType(again.events, 'epoch').map((e) => e.epoch)).toEqual([2, 3]);
+    expect(readdirSync(path.join(runDir, 'checkpoints')).some((n) => n.startsWith('e0002-b00000.corrupt-'))).toBe(true);
+  });
+});
