@@ -132,7 +132,7 @@ async function start(): Promise<void> {
     sendToPage({ command: 'open-file', file: opened.value });
   };
 
-  await createWindow();
+  // Handlers first: the page calls the Api as soon as it loads.
   const check = createSenderCheck({ origin, mainFrame: () => (win && !win.isDestroyed() ? win.webContents.mainFrame : null) });
   registerIpc({
     ipcMain: ipcMain as unknown as IpcMainLike,
@@ -142,6 +142,7 @@ async function start(): Promise<void> {
       if (win && !win.isDestroyed()) win.webContents.send(channel, payload);
     },
   });
+  await createWindow();
   buildMenu();
   for (const file of startupFiles.splice(0)) void openFromOs(file);
 
