@@ -14,7 +14,7 @@ import type { GraphDoc } from '../../../../shared/graph/types';
 
 beforeAll(async () => { await initBackend('wasm'); });
 
-const trainableCount = (m: ReturnType<typeof compileGraph>) => m.trainableWeights.reduce((s, w) => s + w.shape.reduce((a, b) => a * (b as number), 1), 0);
+const trainableCount = (m: ReturnType<typeof compileGraph>) => m.trainableWeights.reduce((s, w) => s + (w.shape as number[]).reduce((a, b) => a * b, 1), 0);
 
 describe('compiled shapes equal the shape engine\'s', () => {
   // Shapes need no arithmetic: cpu allocates VGG's zero weights far faster than wasm's heap grows.
@@ -84,14 +84,14 @@ describe('PyTorch semantics', () => {
     const a = compileGraph(doc, { seed: 3 });
     const [k, b] = a.getLayer('n1').getWeights();
     const limit = Math.sqrt(6 / (3 * 25 + 16 * 25));
-    const kv = k.dataSync();
+    const kv = Array.from(k.dataSync());
     expect(Math.max(...kv.map(Math.abs))).toBeLessThanOrEqual(limit);
     expect(Math.max(...kv.map(Math.abs))).toBeGreaterThan(limit * 0.9);
     const variance = kv.reduce((s, v) => s + v * v, 0) / kv.length;
     expect(variance).toBeCloseTo((limit * limit) / 3, 2);
     expect(Array.from(b.dataSync()).every((v) => v === 0)).toBe(true);
     const [dk] = a.getLayer('n3').getWeights();
-    expect(Math.max(...dk.dataSync().map(Math.abs))).toBeLessThanOrEqual(Math.sqrt(6 / (16 * 16 + 200)));
+    expect(Math.max(...Array.from(dk.dataSync()).map(Math.abs))).toBeLessThanOrEqual(Math.sqrt(6 / (16 * 16 + 200)));
     const again = compileGraph(doc, { seed: 3 }).getLayer('n1').getWeights()[0].dataSync();
     expect(Array.from(again)).toEqual(Array.from(kv));
   });
