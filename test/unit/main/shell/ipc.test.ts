@@ -37,7 +37,7 @@ class RecordingIpcMain {
   }
 }
 
-const mainFrame = { url: APP_ENTRY_URL };
+const mainFrame = { url: APP_ENTRY_URL, processId: 4, routingId: 1 };
 const trusted: SenderLike = { senderFrame: mainFrame };
 
 function setup() {
@@ -142,6 +142,8 @@ describe('IPC handler table against the Api contract', () => {
   }
 
   it('answers well-formed calls from the window with values', async () => {
+    // Electron may wrap the same frame in a new object per event: same process and routing id is the same frame.
+    expect(await env.ipcMain.invoke({ senderFrame: { ...mainFrame } }, 'info')).toMatchObject({ ok: true });
     const info = await env.ipcMain.invoke(trusted, 'info');
     expect(info).toMatchObject({ ok: true, value: { host: 'electron' } });
     const cancelled = await env.ipcMain.invoke(trusted, 'openGraphFile');
@@ -161,7 +163,9 @@ describe('IPC handler table against the Api contract', () => {
 
   const forged: [string, SenderLike][] = [
     ['no sender frame (navigated away or destroyed)', { senderFrame: null }],
-    ['another frame with our URL (a subframe or second window)', { senderFrame: { url: APP_ENTRY_URL } }],
+    ['another frame with our URL (a subframe or second window)', { senderFrame: { url: APP_ENTRY_URL, processId: 4, routingId: 7 } }],
+    ['a frame of another renderer process', { senderFrame: { url: APP_ENTRY_URL, processId: 5, routingId: 1 } }],
+    ['a frame without ids', { senderFrame: { url: APP_ENTRY_URL } }],
   ];
   for (const [what, event] of forged) {
     it(`refuses a forged sender: ${what}`, async () => {
