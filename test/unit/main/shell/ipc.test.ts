@@ -12,7 +12,10 @@ import { createDesktopApi } from '../../../../main/desktop-api';
 import { createFileDialogs } from '../../../../main/dialogs';
 import { createDocumentTracker } from '../../../../main/document-state';
 import { createNodeApi } from '../../../../main/host-api';
-import { callChannel } from '../../../../main/ipc-channels';
+import { TRAINING_EVENT_CHANNEL, callChannel } from '../../../../main/ipc-channels';
+import { createJobManager } from '../../../../main/engine/jobs';
+import { DEFAULT_TRAIN_CONFIG, type TrainingEvent } from '../../../../shared/training';
+import { existsSync } from 'node:fs';
 import { CALL_ARITY, registerIpc, type IpcHandler } from '../../../../main/ipc';
 import { createSenderCheck, type SenderLike } from '../../../../main/sender-check';
 import { APP_ENTRY_URL, APP_ORIGIN } from '../../../../main/app-origin';
@@ -196,5 +199,41 @@ describe('IPC handler table against the Api contract', () => {
   it('dispose removes every handler', () => {
     env.registration.dispose();
     expect(env.ipcMain.handlers.size).toBe(0);
+  });
+});
+
+const dataDir = '/usr/share/datasets/fashion-mnist';
+
+describe.skipIf(!existsSync(path.join(dataDir, 'train-images-idx3-ubyte.gz')))('training over IPC', () => {
+  it('starts a real run through the handler and streams its events to the window', async () => {
+    const ipcMain = new RecordingIpcMain();
+    const sent: { channel: string; payload: TrainingEvent }[] = [];
+    const jobs = createJobManager({ runsRoot: path.join(tmp, 'ipc-runs') });
+    const registration = registerIpc({
+      ipcMain,
+      api: createNodeApi({ runsRoot: path.join(tmp, 'ipc-runs'), jobs, host: 'electron' }),
+      isTrustedSender: createSenderCheck({ origin: APP_ORIGIN, mainFrame: () => mainFrame }),
+      send: (channel, payload) => sent.push({ channel, payload: payload as TrainingEvent }),
+    });
+    try {
+      const config = { ...DEFAULT_TRAIN_CONFIG, epochs: 1, batchSize: 64, limit: 128, valLimit: 64, backend: 'wasm' as const, dataDir };
+      const started = await ipcMain.invoke(trusted, 'startTraining', { graph: lenet, config });
+      expect(started.ok).toBe(true);
+      const runId = started.ok ? (started.value as { runId: string }).runId : '';
+      await new Promise<void>((resolve) => {
+        const check = () => (sent.some((s) => s.payload.event === 'exit') ? resolve() : setTimeout(check, 50));
+        check();
+      });
+      expect(new Set(sent.map((s) => s.channel))).toEqual(new Set([TRAINING_EVENT_CHANNEL]));
+      const kinds = sent.map((s) => s.payload.event);
+      expect(kinds[0]).toBe('start');
+      expect(kinds).toContain('done');
+      expect(sent.every((s) => s.payload.runId === runId)).toBe(true);
+      const runs = await ipcMain.invoke(trusted, 'listRuns');
+      expect(runs.ok && (runs.value as { runId: string; status: string }[]).find((r) => r.runId === runId)?.status).toBe('done');
+    } finally {
+      registration.dispose();
+      jobs.dispose();
+    }
   });
 });
