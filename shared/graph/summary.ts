@@ -28,7 +28,9 @@ export function formatSummary(doc: GraphDoc, analysis: Analysis): string {
     const info = analysis.nodes[id];
     const flagged = info.diagnostics.some((d) => d.severity === 'error') ? ' !' : info.diagnostics.length > 0 ? ' ?' : '';
     const rf = info.rf ? (info.rf.size[0] === info.rf.size[1] ? String(info.rf.size[0]) : `${info.rf.size[0]}×${info.rf.size[1]}`) : '';
-    return [id + flagged, info.type, formatShape(info.shape), thousands(info.params), info.macs ? thousands(info.macs) : '0', rf];
+    // Without a shape the counts are unknown, not zero.
+    if (!info.shape) return [id + flagged, info.type, '—', '—', '—', ''];
+    return [id + flagged, info.type, formatShape(info.shape), thousands(info.params), thousands(info.macs), rf];
   });
   const width = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
   // Text columns left, numbers right, as in d2l and torchinfo.

@@ -1,0 +1,48 @@
+/** The d2l-style layer table that the CLI prints. */
+
+import { describe, expect, it } from 'vitest';
+import { formatSummary, humanCount } from '../../../shared/graph/summary';
+import { analyzeGraph } from '../../../shared/shapes/index';
+import { getTemplate } from '../../../shared/templates/index';
+import { chainOf, input } from './helpers';
+
+describe('formatSummary', () => {
+  it('prints LeNet like d2l’s layer_summary, with params, MACs, receptive field and totals', () => {
+    const doc = getTemplate('lenet')!;
+    expect(formatSummary(doc, analyzeGraph(doc))).toBe([
+      'LeNet — input 1×28×28',
+      '─────────────────────────────────────────────────────────',
+      'Layer     Type       Output shape     Params     MACs  RF',
+      '─────────────────────────────────────────────────────────',
+      'input     Input      [1, 1, 28, 28]        0        0   1',
+      'conv1     Conv2d     [1, 6, 28, 28]      156  117,600   5',
+      'sigmoid1  Sigmoid    [1, 6, 28, 28]        0        0   5',
+      'pool1     AvgPool2d  [1, 6, 14, 14]        0        0   6',
+      'conv2     Conv2d     [1, 16, 10, 10]   2,416  240,000  14',
+      'sigmoid2  Sigmoid    [1, 16, 10, 10]       0        0  14',
+      'pool2     AvgPool2d  [1, 16, 5, 5]         0        0  16',
+      'flatten   Flatten    [1, 400]              0        0  16',
+      'fc1       Linear     [1, 120]         48,120   48,000  28',
+      'sigmoid3  Sigmoid    [1, 120]              0        0  28',
+      'fc2       Linear     [1, 84]          10,164   10,080  28',
+      'sigmoid4  Sigmoid    [1, 84]               0        0  28',
+      'fc3       Linear     [1, 10]             850      840  28',
+      '─────────────────────────────────────────────────────────',
+      'Total params: 61,706 (61.7 k)',
+      'Total MACs: 416,520 (416.5 k) per image',
+      'Valid.',
+    ].join('\n'));
+  });
+
+  it('marks failing rows and leaves unknown counts blank rather than zero', () => {
+    const doc = chainOf([input(1, 4), ['big', 'Conv2d', { out_channels: 2, kernel_size: 7 }], ['after', 'ReLU']]);
+    const text = formatSummary(doc, analyzeGraph(doc));
+    expect(text).toMatch(/big ! +Conv2d +— +— +—\n/);
+    expect(text).toMatch(/after +ReLU +— +— +—\n/);
+    expect(text.endsWith('Invalid: 1 error (rows marked !).')).toBe(true);
+  });
+
+  it('scales large counts the way people compare networks', () => {
+    expect([humanCount(950), humanCount(61_706), humanCount(11_178_378), humanCount(7_547_232_256)]).toEqual(['950', '61.7 k', '11.18 M', '7.55 G']);
+  });
+});
