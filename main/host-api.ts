@@ -122,7 +122,9 @@ export function createNodeApi(opts: NodeApiOptions): Api {
       try {
         return ok(await jobs.start({ graph: graph.value, config: config.value }));
       } catch (e) {
-        return fail('start-failed', `Training could not start: ${errorMessage(e)}`);
+        // The job manager's errors carry a stable code (busy, bad-config, ...): keep it.
+        const code = typeof (e as { code?: unknown }).code === 'string' ? (e as { code: string }).code : 'start-failed';
+        return fail(code, `Training could not start: ${errorMessage(e)}`, (e as { details?: unknown }).details);
       }
     },
 

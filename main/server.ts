@@ -276,23 +276,19 @@ async function main(argv: string[]): Promise<void> {
   process.on('SIGTERM', shutdown);
 }
 
-/** The training engine is optional here: without it the page still edits and validates graphs. */
+/**
+ * The training engine is loaded lazily (tfjs is heavy) and is optional: if it fails to load, the
+ * page still edits and validates graphs and says training is unavailable.
+ */
 async function loadEngine(runsRoot: string): Promise<{ jobs?: NodeApiOptions['jobs'] & { dispose?(): void }; listBackends?: NodeApiOptions['listBackends'] }> {
   const out: Awaited<ReturnType<typeof loadEngine>> = {};
   try {
-    const jobsModule = './engine/jobs';
-    const mod = (await import(jobsModule)) as { createJobManager(o: { runsRoot: string }): NonNullable<typeof out.jobs> };
-    out.jobs = mod.createJobManager({ runsRoot });
+    const { createJobManager } = await import('./engine/jobs');
+    out.jobs = createJobManager({ runsRoot });
   } catch (e) {
     console.warn(`convstudio serve: training unavailable (${e instanceof Error ? e.message : String(e)}).`);
   }
-  try {
-    const backendModule = './engine/backend';
-    const mod = (await import(backendModule)) as { listBackends: NonNullable<typeof out.listBackends> };
-    out.listBackends = mod.listBackends;
-  } catch {
-    // listBackends stays absent: the page offers "auto" only.
-  }
+  out.listBackends = async () => (await import('./engine/backend')).listBackends();
   return out;
 }
 

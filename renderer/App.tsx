@@ -37,8 +37,8 @@ function useCommands() {
       case 'selectAll': case 'select-all': return s.selectAll();
       case 'layout':
         s.autoLayout();
-        return void requestAnimationFrame(() => void flow.fitView({ padding: 0.1, duration: 200, maxZoom: 1 }));
-      case 'fit': case 'fit-view': return void flow.fitView({ padding: 0.1, duration: 200, maxZoom: 1 });
+        return s.requestFit();
+      case 'fit': case 'fit-view': return void flow.fitView({ padding: 0.1, maxZoom: 1 });
       case 'save': return void saveGraph(false);
       case 'saveAs': case 'save-as': return void saveGraph(true);
       case 'open': return void openGraph();

@@ -34,6 +34,7 @@ function EditTimer() {
   const edgeViews = useStore(selectEdgeViews);
   useEffect(() => {
     if (!performance.getEntriesByName('cs:edit-start', 'mark').length) return;
+    performance.measure('cs:edit-commit', 'cs:edit-start');
     requestAnimationFrame(() =>
       setTimeout(() => {
         if (!performance.getEntriesByName('cs:edit-start', 'mark').length) return;
@@ -42,6 +43,21 @@ function EditTimer() {
       }, 0),
     );
   }, [edgeViews]);
+  return null;
+}
+
+const selectFitRequest = (s: Store) => s.fitRequest;
+
+/** Fits the view when the store asks (a file opened, a template dropped, auto-layout). */
+function FitOnRequest() {
+  const request = useStore(selectFitRequest);
+  const flow = useReactFlow();
+  useEffect(() => {
+    if (!request) return;
+    // Wait a frame so React Flow has measured the new layers.
+    const id = requestAnimationFrame(() => void flow.fitView({ padding: 0.1, maxZoom: 1 }));
+    return () => cancelAnimationFrame(id);
+  }, [request, flow]);
   return null;
 }
 
@@ -95,7 +111,7 @@ export function Canvas() {
       if (item.kind === 'node') addNode(item.type, { x: at.x - 110, y: at.y - 30 });
       else {
         addTemplate(item.id, at);
-        requestAnimationFrame(() => void flow.fitView({ padding: 0.1, duration: 200 }));
+        useStore.getState().requestFit();
       }
     },
     [flow, addNode, addTemplate],
@@ -129,6 +145,7 @@ export function Canvas() {
         <MiniMap<LayerNodeType> pannable zoomable nodeColor={miniMapColor} />
         <Controls />
         <EditTimer />
+        <FitOnRequest />
       </ReactFlow>
     </div>
   );

@@ -36,6 +36,7 @@ export function newGraph(): void {
   handle = null;
   useStore.getState().loadDoc(emptyDoc());
   useStore.getState().setFile({ name: null, path: null });
+  useStore.getState().requestFit();
 }
 
 /** Loads text as a graph, or shows why it cannot be loaded. */
@@ -48,6 +49,7 @@ export function openText(name: string, path: string | null, text: string): boole
   }
   s.loadDoc(doc);
   s.setFile({ name, path });
+  s.requestFit();
   const warnings = diagnostics.filter((d) => d.severity === 'warning');
   if (warnings.length) s.toast('info', `Opened ${name} with ${warnings.length} warning(s): ${warnings[0].message}`);
   return true;

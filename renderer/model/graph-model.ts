@@ -162,3 +162,30 @@ export function applyFixTo(nodes: readonly LayerNode[], edges: readonly ShapeEdg
     }
   }
 }
+
+const PUSH_GAP = 48;
+
+/**
+ * Pushes layers down where one now overlaps another (a layer grows when it shows a diagnostic).
+ * Only vertical moves, only where boxes overlap, so the user's own arrangement is otherwise kept.
+ */
+export function pushDownOverlaps(nodes: readonly LayerNode[]): LayerNode[] {
+  const h = (n: LayerNode) => n.measured?.height ?? NODE_HEIGHT;
+  const w = (n: LayerNode) => n.measured?.width ?? NODE_WIDTH;
+  const order = [...nodes].sort((a, b) => a.position.y - b.position.y || a.position.x - b.position.x);
+  const placed: LayerNode[] = [];
+  const moved = new Map<string, LayerNode>();
+  for (const n of order) {
+    let y = n.position.y;
+    for (const p of placed) {
+      const sideBySide = n.position.x + w(n) <= p.position.x || p.position.x + w(p) <= n.position.x;
+      if (sideBySide || p.position.y > y) continue;
+      const bottom = p.position.y + h(p);
+      if (y < bottom + (y > p.position.y ? PUSH_GAP : 0) && y >= p.position.y) y = bottom + PUSH_GAP;
+    }
+    const out = y === n.position.y ? n : { ...n, position: { x: n.position.x, y } };
+    if (out !== n) moved.set(n.id, out);
+    placed.push(out);
+  }
+  return moved.size ? nodes.map((n) => moved.get(n.id) ?? n) : (nodes as LayerNode[]);
+}

@@ -22,7 +22,7 @@ export function Palette() {
   };
   const addTemplate = (id: string) => {
     useStore.getState().addTemplate(id, null);
-    requestAnimationFrame(() => void flow.fitView({ padding: 0.1, duration: 200, maxZoom: 1 }));
+    useStore.getState().requestFit();
   };
 
   return (

@@ -9,7 +9,7 @@ import type { StateCreator } from 'zustand';
 import { nodeSpec } from '../../shared/graph/catalogue';
 import type { Fix, GraphDoc, ParamValue } from '../../shared/graph/types';
 import { getTemplate } from '../../shared/templates/index';
-import { applyFixTo, cloneWithFreshIds, connectionRefusal, flowEdge, freshId, fromDoc, toDoc, type LayerNode, type ShapeEdge } from '../model/graph-model';
+import { applyFixTo, cloneWithFreshIds, pushDownOverlaps, connectionRefusal, flowEdge, freshId, fromDoc, toDoc, type LayerNode, type ShapeEdge } from '../model/graph-model';
 import { analyze, type AnalysisViews } from '../model/views';
 import { layoutGraph } from '../canvas/layout';
 import type { Store } from './index';
@@ -112,7 +112,14 @@ export const createGraphSlice: StateCreator<Store, [], [], GraphSlice> = (set, g
       const kept = changes.filter((c) => c.type !== 'remove' && c.type !== 'add' && c.type !== 'replace');
       if (!kept.length) return;
       const before = get().dragStart ?? (kept.some((c) => c.type === 'position' && c.dragging) ? snapshot() : null);
-      const nodes = applyNodeChanges(kept, get().nodes);
+      let nodes = applyNodeChanges(kept, get().nodes);
+      // A layer that grew (a diagnostic appeared) must not cover the one below it.
+      const grew = kept.some((c) => {
+        if (c.type !== 'dimensions' || !c.dimensions) return false;
+        const old = get().nodes.find((n) => n.id === c.id)?.measured?.height ?? 0;
+        return c.dimensions.height > old + 1;
+      });
+      if (grew && !get().dragStart) nodes = pushDownOverlaps(nodes);
       const dragEnded = kept.some((c) => c.type === 'position' && c.dragging === false);
       if (dragEnded && before) {
         set({ nodes, dragStart: null, past: [...get().past, before].slice(-HISTORY_LIMIT), future: [], dirty: true, coalesce: null });
@@ -182,6 +189,7 @@ export const createGraphSlice: StateCreator<Store, [], [], GraphSlice> = (set, g
         edges,
         { coalesceKey: `${nodeId}.${param}` },
       );
+      performance.measure('cs:edit-analyze', 'cs:edit-start');
     },
 
     resetParam(nodeId, param) {

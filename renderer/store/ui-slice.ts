@@ -18,6 +18,9 @@ export interface UiSlice {
   toasts: Toast[];
   /** A file that could not be opened, with the reasons, shown instead of failing silently. */
   openProblem: { name: string; diagnostics: Diagnostic[] } | null;
+  /** Bumped to ask the canvas to fit the graph in view (after Open, templates, layout). */
+  fitRequest: number;
+  requestFit(): void;
   setTab(tab: SidebarTab): void;
   setHelpOpen(open: boolean): void;
   toast(kind: Toast['kind'], text: string): void;
@@ -32,6 +35,8 @@ export const createUiSlice: StateCreator<Store, [], [], UiSlice> = (set, get) =>
   helpOpen: false,
   toasts: [],
   openProblem: null,
+  fitRequest: 0,
+  requestFit: () => set({ fitRequest: get().fitRequest + 1 }),
   setTab: (tab) => set({ tab }),
   setHelpOpen: (helpOpen) => set({ helpOpen }),
   toast(kind, text) {

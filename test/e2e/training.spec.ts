@@ -1,0 +1,42 @@
+import { expect, test } from '@playwright/test';
+import { dragFromPalette, openApp, screenshot } from './helpers';
+
+/**
+ * (d) Real training: the server's job manager forks the real training process, which reads the
+ * real Fashion-MNIST files and trains LeNet on the wasm backend. A small subset keeps it short.
+ */
+test('(d) train on a subset: progress advances, curves move, Stop stops it', async ({ page }) => {
+  test.setTimeout(240_000);
+  const errors = await openApp(page);
+  await dragFromPalette(page, 'template-lenet');
+  await page.getByTestId('tab-train').click();
+  await page.getByTestId('cfg-epochs').fill('30');
+  await page.getByTestId('cfg-batchSize').fill('64');
+  await page.getByTestId('cfg-lr').fill('0.9');
+  await page.getByTestId('cfg-limit').fill('1000');
+  await page.getByTestId('cfg-valLimit').fill('500');
+  await page.getByTestId('cfg-backend').selectOption('wasm');
+  await page.getByTestId('train-start').click();
+
+  const status = page.getByTestId('run-status');
+  await expect(status).toHaveAttribute('data-status', 'running', { timeout: 60_000 });
+  await expect(page.getByTestId('run-backend')).toContainText('backend wasm');
+
+  const bar = page.getByTestId('progress-bar');
+  const chart = page.getByTestId('chart');
+  await expect.poll(async () => Number(await bar.getAttribute('data-progress')), { timeout: 60_000 }).toBeGreaterThan(0);
+  const firstProgress = Number(await bar.getAttribute('data-progress'));
+  const firstPoints = Number(await chart.getAttribute('data-points'));
+  // Two epochs in: val loss and val acc have points, and the train-loss curve has grown.
+  await expect.poll(async () => Number(await bar.getAttribute('data-progress')), { timeout: 120_000 }).toBeGreaterThanOrEqual(2 / 30);
+  expect(Number(await bar.getAttribute('data-progress'))).toBeGreaterThan(firstProgress);
+  expect(Number(await chart.getAttribute('data-points'))).toBeGreaterThan(firstPoints);
+  await expect(chart.locator('canvas')).toHaveCount(1);
+  await screenshot(page, 'training');
+
+  await page.getByTestId('train-stop').click();
+  await expect(status).toHaveAttribute('data-status', 'stopped', { timeout: 60_000 });
+  const runs = page.getByTestId('runs');
+  await expect(runs).toContainText('stopped');
+  expect(errors).toEqual([]);
+});
