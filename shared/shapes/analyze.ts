@@ -259,7 +259,7 @@ function reportCycle(ctx: Ctx, left: string[]): void {
   const text = [...cycle, cycle[0]].join(' → ');
   for (const id of cycle) {
     report(ctx, {
-      severity: 'error', code: 'cycle', nodeId: id,
+      severity: 'error', code: 'cycle', nodeId: id, edge: { source: from, target: to },
       message: `${ctx.node[id].type} ${id} is on a cycle (${text}); data must flow one way from the Input. Remove the edge ${from} → ${to}.`,
       fix: { kind: 'removeEdge', label: `Remove ${from} → ${to}`, source: from, target: to },
     });
@@ -286,7 +286,7 @@ function step(ctx: Ctx, id: string, batch: number, reachable: boolean): void {
   const ins = ctx.inputsOf[id];
   if (spec.inputs === 0 && ins.length > 0) {
     report(ctx, {
-      severity: 'error', code: 'input-has-inputs', nodeId: id,
+      severity: 'error', code: 'input-has-inputs', nodeId: id, edge: { source: ins[0], target: id },
       message: `${where} receives an edge from ${ins[0]}; the Input is where data enters and takes none. Remove the edge.`,
       fix: { kind: 'removeEdge', label: `Remove ${ins[0]} → ${id}`, source: ins[0], target: id },
     });
@@ -294,7 +294,7 @@ function step(ctx: Ctx, id: string, batch: number, reachable: boolean): void {
   }
   if (spec.inputs === 1 && ins.length > 1) {
     report(ctx, {
-      severity: 'error', code: 'too-many-inputs', nodeId: id,
+      severity: 'error', code: 'too-many-inputs', nodeId: id, edge: { source: ins[ins.length - 1], target: id },
       message: `${where} has ${ins.length} inputs (${ins.join(', ')}) but takes one. Merge them first with Add or Concat, or remove the edge from ${ins[ins.length - 1]}.`,
       fix: { kind: 'removeEdge', label: `Remove ${ins[ins.length - 1]} → ${id}`, source: ins[ins.length - 1], target: id },
     });
