@@ -159,8 +159,9 @@ let openFromOs: (file: string) => Promise<void> = async (file) => {
 
 function hardenSession(): void {
   const ses = session.defaultSession;
-  ses.setPermissionRequestHandler((_wc, _permission, cb) => cb(false));
-  ses.setPermissionCheckHandler(() => false);
+  // Nothing but writing to the clipboard (copying a summary or a graph) is ever granted.
+  ses.setPermissionRequestHandler((_wc, permission, cb) => cb(permission === 'clipboard-sanitized-write'));
+  ses.setPermissionCheckHandler((_wc, permission) => permission === 'clipboard-sanitized-write');
   ses.webRequest.onBeforeRequest((details, cb) => cb({ cancel: !isAllowedRequest(details.url, origin) }));
   ses.webRequest.onHeadersReceived((details, cb) => {
     cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [csp] } });
