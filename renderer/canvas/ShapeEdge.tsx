@@ -25,13 +25,14 @@ function ShapeEdgeImpl({ id, sourceX, sourceY, targetX, targetY, sourcePosition,
   // A folded edge's label sits just under its source, where the reader's eye already is.
   const x = folded ? sourceX : labelX;
   const y = folded ? sourceY + 32 : labelY;
-  const cls = `edge-label${view?.severity ? ` edge-${view.severity}` : ''}${selected ? ' selected' : ''}`;
+  const unknown = !view || view.label === '?';
+  const cls = `edge-label${view?.severity ? ` edge-${view.severity}` : ''}${unknown ? ' edge-unknown' : ''}${selected ? ' selected' : ''}`;
   return (
     <>
       <BaseEdge id={id} path={path} markerEnd={markerEnd} className={view?.severity === 'error' ? 'edge-path-error' : undefined} />
       <EdgeLabelRenderer>
         <div className={cls} data-testid={`edge-label-${id}`} style={{ transform: `translate(-50%, -50%) translate(${x}px, ${y}px)` }}>
-          {view?.label ?? '?'}
+          <span title={unknown ? 'unknown: an earlier layer has an error' : undefined}>{view?.label ?? '?'}</span>
         </div>
       </EdgeLabelRenderer>
     </>

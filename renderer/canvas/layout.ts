@@ -1,7 +1,8 @@
 /**
  * Auto-layout: dagre ranks the graph top to bottom, then long runs of ranks are folded into
  * side-by-side columns. CNNs are mostly chains; one 15-layer column would have to be zoomed out
- * until its shapes are unreadable, while three columns of five fit a laptop screen at ~90 %.
+ * until its shapes are unreadable, while three columns of five or six fit a laptop screen at
+ * ~90 %; a 300-layer chain becomes about 12 columns of 25 rather than one endless strip.
  */
 
 import dagre from '@dagrejs/dagre';
@@ -10,7 +11,10 @@ import { NODE_HEIGHT, NODE_WIDTH, type LayerNode, type ShapeEdge } from '../mode
 const RANK_GAP = 64;
 const NODE_GAP = 40;
 const COLUMN_GAP = 110;
-const ROWS_PER_COLUMN = 6;
+const MIN_ROWS = 5;
+/** Rank pitch and column pitch of a default layer, to fold into a roughly square block. */
+const ROW_PITCH = 96 + RANK_GAP;
+const COLUMN_PITCH = 220 + COLUMN_GAP;
 
 export function layoutGraph(nodes: readonly LayerNode[], edges: readonly ShapeEdge[]): LayerNode[] {
   if (!nodes.length) return [];
@@ -27,7 +31,9 @@ export function layoutGraph(nodes: readonly LayerNode[], edges: readonly ShapeEd
     return { n, x: p.x - p.width / 2, y: p.y - p.height / 2, cy: p.y };
   });
   const rankYs = [...new Set(placed.map((p) => Math.round(p.cy)))].sort((a, b) => a - b);
-  const columns = Math.max(1, Math.ceil(rankYs.length / ROWS_PER_COLUMN));
+  // As many rows as make the folded block about as tall as it is wide (a screen-shaped area).
+  const perColumn = Math.max(MIN_ROWS, Math.ceil(Math.sqrt((rankYs.length * COLUMN_PITCH) / ROW_PITCH)));
+  const columns = Math.max(1, Math.ceil(rankYs.length / perColumn));
   const rows = Math.ceil(rankYs.length / columns);
   const rankOf = new Map(rankYs.map((y, i) => [y, i]));
   const minX = Math.min(...placed.map((p) => p.x));

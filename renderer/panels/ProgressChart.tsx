@@ -42,7 +42,7 @@ export function ProgressChart({ run, overlay }: { run: RunData | null; overlay: 
     const opts: uPlot.Options = {
       width: el.clientWidth || 320,
       height: 220,
-      legend: { show: true },
+      legend: { show: true, live: false },
       scales: { x: { time: false }, loss: { auto: true }, acc: { range: [0, 1] } },
       axes: [
         { label: 'epoch', size: 36 },

@@ -7,7 +7,7 @@ export function subscribeTraining(): () => void {
   return host().api.onTrainingEvent((e) => {
     const s = useStore.getState();
     s.ingest(e);
-    if (e.event === 'exit' || e.event === 'done') void refreshHistory();
+    if (e.event === 'exit' || e.event === 'done' || e.event === 'epoch') void refreshHistory();
   });
 }
 
