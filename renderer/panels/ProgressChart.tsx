@@ -79,5 +79,5 @@ export function ProgressChart({ run, overlay }: { run: RunData | null; overlay: 
     plot.current?.setData(align(series));
   });
 
-  return <div className="chart" ref={box} data-testid="chart" data-points={series.reduce((k, s) => k + s.points.length, 0)} />;
+  return <div className="chart" ref={box} data-testid="chart" data-points={series.reduce((k, s) => k + s.points.length, 0)} data-series={series.length} />;
 }

@@ -135,6 +135,7 @@ export function TrainingPanel() {
                   <button className="link" title={`${h.runDir}\nstarted ${h.startedAt}`} onClick={() => void showRun(h.runId)}>
                     {h.name || h.runId}
                   </button>
+                  <span className="muted"> {new Date(h.startedAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' })}</span>
                 </td>
                 <td>{h.status}</td>
                 <td className="num">{h.epochsDone}</td>

@@ -136,6 +136,22 @@ test('(e) undo and redo a parameter edit', async ({ page }) => {
   await expect(edge).toHaveText('6×28×28');
   await page.keyboard.press('Control+Shift+z');
   await expect(edge).toHaveText('8×28×28');
+
+  // Copy, paste, delete: each one undoable.
+  const layers = page.locator('[data-testid^="node-"]');
+  await selectNode(page, 'conv1');
+  await page.keyboard.press('Control+c');
+  await page.keyboard.press('Control+v');
+  await expect(layers).toHaveCount(14);
+  await expect(page.getByTestId('node-conv2d_1')).toBeVisible();
+  await page.keyboard.press('Delete');
+  await expect(layers).toHaveCount(13);
+  await page.keyboard.press('Control+z');
+  await expect(layers).toHaveCount(14);
+  await page.keyboard.press('Control+z');
+  await expect(layers).toHaveCount(13);
+  await expect(edge).toHaveText('8×28×28');
+
   await page.keyboard.press('?');
   await expect(page.getByTestId('help-overlay')).toContainText('Undo the last edit');
   await screenshot(page, 'shortcuts-help');
