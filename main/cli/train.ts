@@ -13,7 +13,7 @@ import type { GraphDoc } from '../../shared/graph/types';
 import { DEFAULT_TRAIN_CONFIG, type BackendChoice, type TrainConfig, type TrainingEvent } from '../../shared/training';
 import { createJobManager, JobError } from '../engine/jobs';
 import { GraphError } from '../engine/errors';
-import { ConfigError, normalizeConfig, checkClassifierOutput, imageSizeFor } from '../engine/config';
+import { ConfigError, normalizeConfig, checkClassifierOutput, checkTrainable, imageSizeFor } from '../engine/config';
 import { locateData, missingDataMessage, userDataDir } from '../data/locate';
 import { downloadFashionMnist } from '../data/download';
 
@@ -236,6 +236,7 @@ export async function run(argv: string[]): Promise<number> {
       if (!analysis.ok) throw new GraphError(analysis.diagnostics.filter((d) => d.severity === 'error'));
       const config = normalizeConfig(args.config);
       checkClassifierOutput(analysis);
+      checkTrainable(graph);
       imageSizeFor(analysis, config);
       config.dataDir = await ensureData(config.dataDir, p, Boolean(process.stderr.isTTY) && !args.json);
       started = await jobs.start({ graph, config });

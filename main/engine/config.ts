@@ -6,6 +6,8 @@
 
 import { DEFAULT_TRAIN_CONFIG, type BackendChoice, type TrainConfig } from '../../shared/training';
 import type { Analysis } from '../../shared/shapes/index';
+import type { GraphDoc } from '../../shared/graph/types';
+import { resolveParams, type Conv2dParams } from '../../shared/graph/resolve';
 
 const BACKENDS: readonly BackendChoice[] = ['auto', 'tensorflow', 'native', 'wasm', 'cpu'];
 
@@ -58,5 +60,23 @@ export function checkClassifierOutput(analysis: Analysis): void {
   if (!out || out.length !== 2 || out[1] !== 10) {
     const what = out ? `[${out.join(', ')}]` : 'unknown';
     throw new ConfigError(`The network's output is ${what}; Fashion-MNIST needs 10 class scores ([1, 10]): end with Flatten and a Linear with out_features 10.`);
+  }
+}
+
+/**
+ * tfjs 4.22 has no gradient for dilated convolutions ("dilation rates greater than 1 are not yet
+ * supported in gradients"), so such a graph can be drawn and summarised but not trained here.
+ */
+export function checkTrainable(doc: GraphDoc): void {
+  const dilated = doc.nodes.filter((n) => n.type === 'Conv2d' && (() => {
+    try {
+      const p = resolveParams(n) as Conv2dParams;
+      return p.dilation[0] !== 1 || p.dilation[1] !== 1;
+    } catch {
+      return false;
+    }
+  })());
+  if (dilated.length) {
+    throw new ConfigError(`TensorFlow.js cannot train dilated convolutions (no gradient for dilation > 1): set dilation to 1 on ${dilated.map((n) => `Conv2d ${n.id}`).join(', ')}.`);
   }
 }

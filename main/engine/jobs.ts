@@ -13,7 +13,7 @@ import { parseGraph } from '../../shared/graph/parse';
 import { analyzeGraph } from '../../shared/shapes/index';
 import type { RunSummary, TrainingEvent, TrainRequest } from '../../shared/training';
 import { GraphError } from './errors';
-import { normalizeConfig, checkClassifierOutput, imageSizeFor } from './config';
+import { normalizeConfig, checkClassifierOutput, checkTrainable, imageSizeFor } from './config';
 import { createRun, isRunId, listRunDirs, readEvents, readRunConfig, summarizeRun } from '../runs/run-folder';
 
 export interface ChildLike {
@@ -146,6 +146,7 @@ export function createJobManager(opts: { runsRoot: string; spawn?: SpawnFn }): J
       try {
         config = normalizeConfig(req?.config);
         checkClassifierOutput(analysis);
+        checkTrainable(parsed.doc);
         imageSizeFor(analysis, config);
       } catch (err) {
         throw new JobError('bad-request', (err as Error).message);

@@ -15,7 +15,7 @@ import type { TrainConfig, TrainingEvent } from '../../shared/training';
 import { initBackend, type ActiveBackend } from './backend';
 import { compileGraph } from './compile';
 import { GraphError } from './errors';
-import { checkClassifierOutput, imageSizeFor, normalizeConfig, ConfigError } from './config';
+import { checkClassifierOutput, checkTrainable, imageSizeFor, normalizeConfig, ConfigError } from './config';
 import { loadFashionMnist, makeBatch, subset, DataError, type FashionMnist, type Split } from '../data/fashion-mnist';
 import { epochOrder } from '../data/shuffle';
 import { GRAPH_JSON, appendEvent, readJson, readRunConfig, writeFinal } from '../runs/run-folder';
@@ -114,6 +114,7 @@ export async function runTraining(runDir: string, hooks: TrainerHooks, opts: Tra
     const analysis = analyzeGraph(parsed.doc);
     if (!analysis.ok) throw new GraphError(analysis.diagnostics.filter((d) => d.severity === 'error'));
     checkClassifierOutput(analysis);
+    checkTrainable(parsed.doc);
     const size = imageSizeFor(analysis, config);
 
     active = await initBackend(config.backend);

@@ -72,6 +72,15 @@ describe('PyTorch semantics', () => {
     x.dispose();
   });
 
+  it('dilated and strided convolutions compile to the shape engine\'s shapes', () => {
+    for (const params of [{ kernel_size: 3, dilation: 2, padding: 1 }, { kernel_size: [3, 5], stride: [2, 3], padding: [1, 2] }, { kernel_size: 3, dilation: [1, 3], padding: 'same' }] as const) {
+      const { model, analysis } = compileGraphDetailed(chain([2, 13, 11], ['Conv2d', { out_channels: 3, ...params } as never]));
+      expect(toTorchShape(model.outputs[0].shape)).toEqual(analysis.nodes.n1.shape);
+      const y = tf.tidy(() => (model.predict(tf.ones([1, 13, 11, 2])) as tf.Tensor).shape);
+      expect(toTorchShape(y)).toEqual(analysis.nodes.n1.shape);
+    }
+  });
+
   it('BatchNorm momentum 0.1 becomes tfjs 0.9, eps carried over', () => {
     const m = compileGraph(chain([3, 4, 4], ['BatchNorm2d', { eps: 1e-3, momentum: 0.2 }]));
     const cfg = m.getLayer('n1').getConfig();

@@ -97,6 +97,9 @@ describe('training on Fashion-MNIST (wasm)', () => {
     const rgb = newRun(chain([3, 28, 28], ['Flatten', {}], ['Linear', { out_features: 10 }]), { epochs: 1 });
     const b = await train(rgb.runDir);
     expect(ofType(b.events, 'error')[0].message).toMatch(/1 channel/);
+    const dilated = newRun(chain([1, 28, 28], ['Conv2d', { out_channels: 2, kernel_size: 3, dilation: 2 }], ['Flatten', {}], ['Linear', { out_features: 10 }]), { epochs: 1 });
+    const c = await train(dilated.runDir);
+    expect(ofType(c.events, 'error')[0].message).toMatch(/dilated convolutions.*Conv2d n1/);
   });
 
   it('missing data: the message says where it looked and how to get the files', async () => {
