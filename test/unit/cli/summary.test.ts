@@ -10,6 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseArgs, summaryJson } from '../../../main/cli/summary';
+import { parseGraph } from '../../../shared/graph/parse';
+import { analyzeGraph } from '../../../shared/shapes/index';
 import { getTemplate } from '../../../shared/templates/index';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -67,9 +70,12 @@ describe('convstudio summary', () => {
     expect(r.stdout).toMatch(/stem +Conv2d +\[1, 32, 28, 28\]/);
     expect(r.stdout).toContain('error [residual-shortcut] Residual res: the shortcut adds the input 32×28×28');
     expect(r.stdout).toContain('fix: Use a 1×1 convolution on the shortcut');
-    const json = JSON.parse((await cli('summary', fixture('residual-mismatch.json'), '--json')).stdout);
+    // The --json form of the same graph, built by the same function the process calls.
+    const doc = parseGraph(readFileSync(fixture('residual-mismatch.json'), 'utf8')).doc!;
+    const json = summaryJson(doc, analyzeGraph(doc)) as { valid: boolean; diagnostics: unknown[]; nodes: { output_shape: unknown; receptive_field: unknown }[] };
     expect(json.valid).toBe(false);
-    expect(json.diagnostics[0]).toMatchObject({ node: 'res', severity: 'error', code: 'residual-shortcut' });
+    expect(json.diagnostics[0]).toMatchObject({ node: 'res', severity: 'error', code: 'residual-shortcut', fix: { kind: 'setParam', param: 'use_1x1conv', value: true } });
+    expect(json.nodes[2]).toMatchObject({ output_shape: null, receptive_field: null });
   });
 
   it('bad input files: exit 2 with one clear message and no stack trace', async () => {
@@ -92,16 +98,27 @@ describe('convstudio summary', () => {
   });
 
   it('bad usage: exit 2 with the usage', async () => {
-    const [none, extra, badInput, unknown] = await Promise.all([
-      cli('summary'), cli('summary', 'lenet', 'vgg'), cli('summary', 'lenet', '--input', '1,28'), cli('summary', 'lenet', '--verbose'),
-    ]);
-    for (const r of [none, extra, badInput, unknown]) {
+    const [none, unknown] = await Promise.all([cli('summary'), cli('summary', 'lenet', '--verbose')]);
+    for (const r of [none, unknown]) {
       expect(r.code).toBe(2);
+      expect(r.stderr).toContain('usage: convstudio summary <lenet|bn-lenet|vgg|vgg-small|resnet18|file.json>');
       noStack(r);
     }
-    expect(none.stderr).toContain('usage: convstudio summary <lenet|bn-lenet|vgg|vgg-small|resnet18|file.json>');
-    expect(badInput.stderr).toContain('--input must be three whole numbers C,H,W');
     expect(unknown.stderr).toContain('unknown option "--verbose"');
+  });
+
+  it.each([
+    [['lenet', 'vgg'], 'expected one template or file, got 2: lenet vgg.'],
+    [['lenet', '--input', '1,28'], '--input must be three whole numbers C,H,W from 1 to 65536, e.g. 1,28,28; got "1,28".'],
+    [['lenet', '--input'], '--input needs a value.'],
+    [['lenet', '--json=yes'], '--json takes no value.'],
+  ])('argument parsing: %j is refused with "%s"', (argv, message) => {
+    expect(() => parseArgs(argv, 'summary', ['json'], ['input'])).toThrow(message);
+  });
+
+  it('argument parsing accepts --input both ways', () => {
+    expect(parseArgs(['--input=3,32,32', 'vgg'], 'summary', ['json'], ['input']).input).toEqual([3, 32, 32]);
+    expect(parseArgs(['vgg', '--input', '3, 32, 32', '--json'], 'summary', ['json'], ['input'])).toMatchObject({ source: 'vgg', input: [3, 32, 32] });
   });
 });
 
@@ -110,10 +127,11 @@ describe('convstudio export', () => {
     const out = join(tmp, 'resnet.json');
     const w = await cli('export', 'resnet18', '--out', out);
     expect(w.code).toBe(0);
-    expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual(getTemplate('resnet18'));
-    const r = await cli('summary', out, '--json');
-    expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).total_params).toBe(11_178_378);
+    const text = readFileSync(out, 'utf8');
+    expect(JSON.parse(text)).toEqual(getTemplate('resnet18'));
+    const parsed = parseGraph(text);
+    expect(parsed.diagnostics).toEqual([]);
+    expect(analyzeGraph(parsed.doc!).totals.params).toBe(11_178_378);
   });
 
   it('prints to stdout without --out, and refuses an unwritable path with exit 2', async () => {
