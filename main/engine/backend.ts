@@ -74,6 +74,12 @@ async function tryTensorflow(): Promise<ActiveBackend | { error: string }> {
         // found; the binding's flag is the only reliable signal it gives.
         const onGpu = b?.isGPUPackage === true && b?.isUsingGpuDevice === true;
         if (onGpu) return { name: 'tensorflow', device: 'gpu (CUDA)' };
+        if (typeof b?.isUsingGpuDevice !== 'boolean') {
+          return {
+            name: 'tensorflow', device: 'unknown (tfjs-node-gpu)',
+            note: 'tfjs-node-gpu did not report whether it found a GPU; without CUDA 11.2 and cuDNN 8.1 it silently runs on the CPU.',
+          };
+        }
         return {
           name: 'tensorflow', device: 'cpu (libtensorflow)',
           note: 'tfjs-node-gpu is installed but TensorFlow found no usable GPU (needs CUDA 11.2 and cuDNN 8.1); it is running on the CPU.',
