@@ -221,6 +221,14 @@ describe('graph structure', () => {
     expect(codes).toEqual(expect.arrayContaining(['dangling-edge', 'duplicate-id', 'too-many-inputs']));
   });
 
+  it('ids that are names of Object.prototype members are ordinary ids', () => {
+    const a = analyzeGraph(chainOf([input(1, 8), ['__proto__', 'ReLU'], ['constructor', 'Flatten'], ['toString', 'Linear', { out_features: 2 }]]));
+    expect(a.ok).toBe(true);
+    expect(a.order).toEqual(['input', '__proto__', 'constructor', 'toString']);
+    expect(a.nodes.toString.shape).toEqual([1, 2]);
+    expect(a.inputsOf.constructor).toEqual(['__proto__']);
+  });
+
   it('Add with a single input', () => {
     const doc = chainOf([input(1, 8), ['sum', 'Add']]);
     expect(only(doc, 'too-few-inputs').message).toBe('Add sum has one input (input); it sums two or more. Connect another layer to it, or delete it.');

@@ -59,7 +59,7 @@ const paramValue = fc.oneof(
   fc.constantFrom('same', 'valid', '', 'x', '__proto__'),
   fc.tuple(fc.integer({ min: -1, max: 9 }), fc.integer({ min: -1, max: 9 })),
 );
-const ids = fc.constantFrom('input', 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'ghost', 'constructor');
+const ids = fc.constantFrom('input', 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'ghost', 'constructor', '__proto__', 'hasOwnProperty');
 const randomGraph = fc.record({
   format: fc.constant('convstudio.graph'),
   version: fc.constant(1),
