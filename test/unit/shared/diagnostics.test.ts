@@ -225,8 +225,8 @@ describe('graph structure', () => {
     const a = analyzeGraph(chainOf([input(1, 8), ['__proto__', 'ReLU'], ['constructor', 'Flatten'], ['toString', 'Linear', { out_features: 2 }]]));
     expect(a.ok).toBe(true);
     expect(a.order).toEqual(['input', '__proto__', 'constructor', 'toString']);
-    expect(a.nodes.toString.shape).toEqual([1, 2]);
-    expect(a.inputsOf.constructor).toEqual(['__proto__']);
+    expect(a.nodes['toString' as string].shape).toEqual([1, 2]);
+    expect(a.inputsOf['constructor' as string]).toEqual(['__proto__']);
   });
 
   it('Add with a single input', () => {
