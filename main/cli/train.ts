@@ -108,6 +108,8 @@ function loadGraph(target: string): GraphDoc {
   return parsed.doc;
 }
 
+const fmtRate = (r: number): string => (r >= 100 ? String(Math.round(r)) : r.toPrecision(2));
+
 const fmtTime = (s: number): string => {
   if (!Number.isFinite(s)) return '?';
   const m = Math.floor(s / 60);
@@ -144,13 +146,13 @@ class Printer {
         this.lastBar = now;
         const width = 30;
         const done = Math.round((e.batch / e.batchesPerEpoch) * width);
-        process.stderr.write(`\r\x1b[Kepoch ${e.epoch}/${this.epochs} [${'#'.repeat(done)}${'-'.repeat(width - done)}] ${e.batch}/${e.batchesPerEpoch} loss ${e.loss.toFixed(4)} ${Math.round(e.samples_per_s)} samples/s eta ${fmtTime(e.eta_s)}`);
+        process.stderr.write(`\r\x1b[Kepoch ${e.epoch}/${this.epochs} [${'#'.repeat(done)}${'-'.repeat(width - done)}] ${e.batch}/${e.batchesPerEpoch} loss ${e.loss.toFixed(4)} ${fmtRate(e.samples_per_s)} samples/s eta ${fmtTime(e.eta_s)}`);
         this.barShown = true;
         break;
       }
       case 'epoch':
         this.clearBar();
-        console.log(`epoch ${e.epoch}/${this.epochs}  train_loss ${e.train_loss.toFixed(4)}  val_loss ${e.val_loss.toFixed(4)}  val_acc ${e.val_acc.toFixed(4)}  ${Math.round(e.samples_per_s)} samples/s  ${e.seconds.toFixed(1)} s  eta ${fmtTime(e.eta_s)}`);
+        console.log(`epoch ${e.epoch}/${this.epochs}  train_loss ${e.train_loss.toFixed(4)}  val_loss ${e.val_loss.toFixed(4)}  val_acc ${e.val_acc.toFixed(4)}  ${fmtRate(e.samples_per_s)} samples/s  ${e.seconds.toFixed(1)} s  eta ${fmtTime(e.eta_s)}`);
         break;
       case 'done':
         this.clearBar();
