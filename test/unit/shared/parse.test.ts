@@ -62,6 +62,11 @@ describe('bad input: one clear diagnostic, never an exception', () => {
     expect(rejected('{"format": "convstudio.graph", nodes: [}', 'bad-json')).toMatch(/^The file is not valid JSON \(.+\)\. A ConvStudio graph is a JSON document\.$/);
   });
 
+  it('a binary file, and control characters kept out of the message', () => {
+    expect(rejected('\u007fELF\u0002\u0001\u0001\u0000\u0000', 'bad-json')).toBe('The file is binary data, not a ConvStudio graph (a JSON text file).');
+    expect(rejected('{"a":\u0001}', 'bad-json')).not.toMatch(/[\u0000-\u001f]/);
+  });
+
   it('an empty file', () => {
     expect(rejected('  \n', 'empty')).toContain('empty');
   });
