@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import fs from 'node:fs';
-import { chainFrom, dragFromPalette, edgeLabels, expectNoOverlap, openApp, screenshot, selectNode } from './helpers';
+import { chainFrom, dragFromPalette, edgeLabels, expectNoOverlap, openApp, screenshot, selectNode, settle } from './helpers';
 
 /**
  * The seed notebook's LeNet layer_summary((1, 1, 28, 28)) (d2l 7.6), one row per layer:
@@ -78,7 +78,7 @@ test('(c) build a network from the palette, connect it, save it and open it agai
   const chain = chainFrom(await edgeLabels(page), 'input');
   expect(chain.map(([, l]) => l)).toEqual(['1×28×28', '16×26×26', '16×26×26', '16×13×13', '2704']);
   await expect(page.getByTestId('shape-linear_1')).toHaveText('→ 10');
-  await page.waitForTimeout(300); // let fitView's animation settle for the picture
+  await settle(page);
   await expectNoOverlap(page);
   await screenshot(page, 'hand-built');
 

@@ -85,3 +85,8 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 export async function selectNode(page: Page, id: string): Promise<void> {
   await page.getByTestId(`node-${id}`).locator('.layer-head').click();
 }
+
+/** Waits until the page has drawn two more frames (layout and fit-view done), not a fixed time. */
+export async function settle(page: Page): Promise<void> {
+  await page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))));
+}
