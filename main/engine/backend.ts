@@ -30,9 +30,18 @@ async function importOptional(specifier: string): Promise<any> {
   return import(/* @vite-ignore */ specifier);
 }
 
+function requireHere(): NodeJS.Require {
+  // import.meta.url is empty in a CommonJS bundle (the Electron build); __filename is not in ESM.
+  try {
+    return createRequire(import.meta.url);
+  } catch {
+    return createRequire(__filename);
+  }
+}
+
 function resolvable(specifier: string): boolean {
   try {
-    createRequire(import.meta.url).resolve(specifier);
+    requireHere().resolve(specifier);
     return true;
   } catch {
     return false;
@@ -113,8 +122,9 @@ async function tryWasm(): Promise<ActiveBackend | { error: string }> {
   try {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     // Bundled builds (Electron) ship the .wasm files next to the bundle and say where.
-    const dir = process.env.CONVSTUDIO_WASM_DIR;
-    if (dir) wasm.setWasmPaths(dir.endsWith('/') ? dir : `${dir}/`);
+    // (or copies them next to the bundle, where the package's own lookup would miss them).
+    const dir = process.env.CONVSTUDIO_WASM_DIR ?? (existsSync(path.join(here(), 'tfjs-backend-wasm.wasm')) ? here() : null);
+    if (dir) wasm.setWasmPaths(dir.endsWith(path.sep) ? dir : `${dir}${path.sep}`);
     registerWasmTrainingKernels();
     if (!(await tf.setBackend('wasm'))) return { error: 'the wasm backend failed to initialise' };
     await tf.ready();
