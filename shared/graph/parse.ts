@@ -191,9 +191,11 @@ export function parseGraph(input: string | unknown): ParseResult {
         value = JSON.parse(input.charCodeAt(0) === 0xfeff ? input.slice(1) : input);
       } catch (e) {
         // NULs and undecodable bytes near the start: an image, archive or program, not a text file.
+        // eslint-disable-next-line no-control-regex -- finding NUL bytes is the point
         if (/[\u0000\ufffd]/.test(input.slice(0, 1024))) {
           return fail('bad-json', 'The file is binary data, not a ConvStudio graph (a JSON text file).');
         }
+        // eslint-disable-next-line no-control-regex -- control characters must not reach a terminal
         const why = (e instanceof Error ? e.message : String(e)).replace(/[\u0000-\u001f\u007f-\u009f\ufffd]/g, '?');
         return fail('bad-json', `The file is not valid JSON (${why.slice(0, 160)}). A ConvStudio graph is a JSON document.`);
       }

@@ -64,7 +64,7 @@ describe('bad input: one clear diagnostic, never an exception', () => {
 
   it('a binary file, and control characters kept out of the message', () => {
     expect(rejected('\u007fELF\u0002\u0001\u0001\u0000\u0000', 'bad-json')).toBe('The file is binary data, not a ConvStudio graph (a JSON text file).');
-    expect(rejected('{"a":\u0001}', 'bad-json')).not.toMatch(/[\u0000-\u001f]/);
+    expect([...rejected('{"a":\u0001}', 'bad-json')].every((c) => c.charCodeAt(0) >= 0x20)).toBe(true);
   });
 
   it('an empty file', () => {
