@@ -492,10 +492,12 @@ function pool(ctx: Ctx, id: string, p: PoolParams, x: number[], rfIn: ReceptiveF
   const maxW = Math.floor(p.kernel[1] / 2);
   if (t > maxH || l > maxW) {
     const bad = t > maxH ? { pad: t, k: p.kernel[0], max: maxH } : { pad: l, k: p.kernel[1], max: maxW };
+    const vh = Math.min(t, maxH);
+    const vw = Math.min(l, maxW);
     report(ctx, {
       severity: 'error', code: 'pool-padding', nodeId: id,
       message: `${where}: padding ${bad.pad} is more than half the kernel ${bad.k} (at most ${bad.max}); PyTorch refuses this. Set padding ≤ ${bad.max} or enlarge kernel_size.`,
-      fix: { kind: 'setParam', label: `Padding ${maxH === maxW ? maxH : `[${maxH}, ${maxW}]`}`, nodeId: id, param: 'padding', value: pairValue(Math.min(t, maxH), Math.min(l, maxW)) },
+      fix: { kind: 'setParam', label: `Padding ${vh === vw ? vh : `[${vh}, ${vw}]`}`, nodeId: id, param: 'padding', value: pairValue(vh, vw) },
     });
     return;
   }
