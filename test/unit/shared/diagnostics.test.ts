@@ -3,6 +3,7 @@
  * is obvious, a fix that — applied as plain data — really removes the problem.
  */
 
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Diagnostic, Fix, GraphDoc, ParamValue } from '../../../shared/graph/types';
 import { analyzeGraph } from '../../../shared/shapes/index';
@@ -301,5 +302,26 @@ describe('per-node numbers', () => {
     expect(a.totals.params).toBe(8 * 27 + 16);
     expect(a.inputId).toBe('input');
     expect(a.outputId).toBe('gap');
+  });
+});
+
+describe('offered fixes work for any sizes (property)', () => {
+  it('applying a Conv2d or pooling fix removes the problem it was offered for', () => {
+    const pair = fc.oneof(fc.integer({ min: 1, max: 7 }), fc.tuple(fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 7 })));
+    fc.assert(fc.property(
+      fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }), fc.constantFrom('Conv2d', 'MaxPool2d', 'AvgPool2d'),
+      pair, pair, fc.oneof(fc.integer({ min: 0, max: 5 }), fc.constant('same'), fc.constant('valid')), fc.integer({ min: 1, max: 3 }),
+      (h, w, type, kernel, stride, padding, dilation) => {
+        const params: Record<string, ParamValue> = type === 'Conv2d'
+          ? { out_channels: 2, kernel_size: kernel, stride, padding, dilation }
+          : { kernel_size: kernel, stride, padding: typeof padding === 'number' ? padding : 0 };
+        const doc = chainOf([input(1, h, w), ['x', type, params]]);
+        for (const d of analyzeGraph(doc).nodes.x.diagnostics) {
+          if (!d.fix) continue;
+          const after = analyzeGraph(applyFix(doc, d.fix)).nodes.x.diagnostics.map((e) => e.code);
+          expect(after, `${d.message} → ${d.fix.label}`).not.toContain(d.code);
+        }
+      },
+    ), { numRuns: 2000 });
   });
 });
