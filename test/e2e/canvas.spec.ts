@@ -157,5 +157,14 @@ test('(e) undo and redo a parameter edit', async ({ page }) => {
   await screenshot(page, 'shortcuts-help');
   await page.keyboard.press('Escape');
   await expect(page.getByTestId('help-overlay')).toHaveCount(0);
+
+  // Unsaved edits: New asks first; declining keeps the graph, accepting clears it.
+  await expect(page.getByTestId('doc-title')).toContainText('•');
+  page.once('dialog', (d) => void d.dismiss());
+  await page.getByRole('button', { name: 'New' }).click();
+  await expect(layers).toHaveCount(13);
+  page.once('dialog', (d) => void d.accept());
+  await page.getByRole('button', { name: 'New' }).click();
+  await expect(layers).toHaveCount(1);
   expect(errors).toEqual([]);
 });
