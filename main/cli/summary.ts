@@ -1,25 +1,26 @@
 /**
- * `convstudio summary <template|file.json> [--input C,H,W] [--json]`: d2l's layer summary of a
+ * `convstudio summary <template|file.json> [--input C,H,W] [--json | --d2l]`: d2l's layer summary of a
  * template or graph file, from the same shape engine the canvas uses.
  * Exit codes: 0 valid graph; 1 invalid graph (diagnostics printed); 2 bad usage or unreadable file.
  */
 
 import { readFile, stat } from 'node:fs/promises';
 import { MAX_GRAPH_CHARS, parseGraph } from '../../shared/graph/parse';
-import { formatSummary } from '../../shared/graph/summary';
+import { formatD2lSummary, formatSummary } from '../../shared/graph/summary';
 import type { Diagnostic, GraphDoc } from '../../shared/graph/types';
 import { analyzeGraph, type Analysis } from '../../shared/shapes/index';
 import { TEMPLATES, getTemplate } from '../../shared/templates/index';
 
 const TEMPLATE_IDS = TEMPLATES.map((t) => t.id).join('|');
 
-export const SUMMARY_USAGE = `usage: convstudio summary <${TEMPLATE_IDS}|file.json> [--input C,H,W] [--json]
+export const SUMMARY_USAGE = `usage: convstudio summary <${TEMPLATE_IDS}|file.json> [--input C,H,W] [--json | --d2l]
 
   Prints every layer's output shape (NCHW, batch 1), parameters, MACs and receptive field,
   then the totals and any problems found.
 
   --input C,H,W   resize the Input node, e.g. --input 1,96,96
   --json          print one JSON object instead of the table
+  --d2l           print the lines d2l's layer_summary prints (Conv2d output shape: torch.Size([...]))
 
   exit code: 0 valid graph, 1 invalid graph, 2 bad usage or unreadable file`;
 
@@ -154,9 +155,12 @@ export async function run(argv: string[]): Promise<number> {
   }
   let doc: GraphDoc;
   let json: boolean;
+  let d2l: boolean;
   try {
-    const args = parseArgs(argv, 'summary', ['json'], ['input']);
+    const args = parseArgs(argv, 'summary', ['json', 'd2l'], ['input']);
     json = args.flags.has('json');
+    d2l = args.flags.has('d2l');
+    if (json && d2l) throw new UsageError('convstudio summary: choose --json or --d2l, not both.', true);
     doc = await loadGraph(args.source, 'summary', args.input);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
@@ -166,6 +170,9 @@ export async function run(argv: string[]): Promise<number> {
   const analysis = analyzeGraph(doc);
   if (json) {
     console.log(JSON.stringify(summaryJson(doc, analysis), null, 2));
+  } else if (d2l) {
+    console.log(formatD2lSummary(analysis));
+    if (analysis.diagnostics.length > 0) console.log(`\n${analysis.diagnostics.map(diagnosticLine).join('\n')}`);
   } else {
     console.log(formatSummary(doc, analysis));
     if (analysis.diagnostics.length > 0) console.log(`\n${analysis.diagnostics.map(diagnosticLine).join('\n')}`);

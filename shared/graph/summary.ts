@@ -55,3 +55,19 @@ export function formatSummary(doc: GraphDoc, analysis: Analysis): string {
       : `Invalid: ${errors} error${errors > 1 ? 's' : ''}${warnings ? `, ${warnings} warning${warnings > 1 ? 's' : ''}` : ''} (rows marked !).`,
   ].join('\n');
 }
+
+/**
+ * Exactly what d2l's layer_summary prints, one line per layer after the Input:
+ * `print(layer.__class__.__name__, 'output shape:\t', X.shape)`. Stops at the first node without
+ * a shape, as PyTorch would stop at the layer that raises.
+ */
+export function formatD2lSummary(analysis: Analysis): string {
+  const lines: string[] = [];
+  for (const id of analysis.order) {
+    if (id === analysis.inputId) continue;
+    const info = analysis.nodes[id];
+    if (!info.shape) break;
+    lines.push(`${info.type} output shape:\t torch.Size([${info.shape.join(', ')}])`);
+  }
+  return lines.join('\n');
+}

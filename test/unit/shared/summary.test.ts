@@ -1,7 +1,7 @@
 /** The d2l-style layer table that the CLI prints. */
 
 import { describe, expect, it } from 'vitest';
-import { formatSummary, humanCount } from '../../../shared/graph/summary';
+import { formatD2lSummary, formatSummary, humanCount } from '../../../shared/graph/summary';
 import { analyzeGraph } from '../../../shared/shapes/index';
 import { getTemplate } from '../../../shared/templates/index';
 import { chainOf, input } from './helpers';
@@ -44,5 +44,29 @@ describe('formatSummary', () => {
 
   it('scales large counts the way people compare networks', () => {
     expect([humanCount(950), humanCount(61_706), humanCount(11_178_378), humanCount(7_547_232_256)]).toEqual(['950', '61.7 k', '11.18 M', '7.55 G']);
+  });
+});
+
+describe('formatD2lSummary', () => {
+  it('prints the seed’s LeNet layer_summary line for line', () => {
+    // From the seed notebook (d2l 7.6), `model.layer_summary((1, 1, 28, 28))`.
+    const seed = `Conv2d output shape:\t torch.Size([1, 6, 28, 28])
+Sigmoid output shape:\t torch.Size([1, 6, 28, 28])
+AvgPool2d output shape:\t torch.Size([1, 6, 14, 14])
+Conv2d output shape:\t torch.Size([1, 16, 10, 10])
+Sigmoid output shape:\t torch.Size([1, 16, 10, 10])
+AvgPool2d output shape:\t torch.Size([1, 16, 5, 5])
+Flatten output shape:\t torch.Size([1, 400])
+Linear output shape:\t torch.Size([1, 120])
+Sigmoid output shape:\t torch.Size([1, 120])
+Linear output shape:\t torch.Size([1, 84])
+Sigmoid output shape:\t torch.Size([1, 84])
+Linear output shape:\t torch.Size([1, 10])`;
+    expect(formatD2lSummary(analyzeGraph(getTemplate('lenet')!))).toBe(seed);
+  });
+
+  it('stops where PyTorch would raise', () => {
+    const a = analyzeGraph(chainOf([input(1, 4), ['r', 'ReLU'], ['big', 'Conv2d', { out_channels: 2, kernel_size: 7 }], ['after', 'ReLU']]));
+    expect(formatD2lSummary(a)).toBe('ReLU output shape:\t torch.Size([1, 1, 4, 4])');
   });
 });
