@@ -111,3 +111,18 @@ describe('template registry', () => {
     expect(getTemplate('alexnet')).toBeNull();
   });
 });
+
+describe('the example graph file test/fixtures/graphs/branches.json', () => {
+  it('matches PyTorch (Conv2d "same", [1, 5] kernel, Concat in handle order, Add, max-pool)', () => {
+    // Checked with torch 1.13: the same layers built by hand in nn, shapes after each, and
+    // sum(p.numel()) = 15,954.
+    const text = readFileSync(fileURLToPath(new URL('../../fixtures/graphs/branches.json', import.meta.url)), 'utf8');
+    const a = analyzeGraph(parseGraph(text).doc!);
+    expect(a.ok).toBe(true);
+    expect(['a', 'b', 'cat', 'mix', 'sum', 'pool', 'flatten', 'fc'].map((id) => a.nodes[id].shape)).toEqual([
+      [1, 8, 28, 28], [1, 8, 28, 28], [1, 16, 28, 28], [1, 8, 28, 28], [1, 8, 28, 28], [1, 8, 14, 14], [1, 1568], [1, 10],
+    ]);
+    expect(a.totals.params).toBe(15_954);
+    expect(a.inputsOf.sum).toEqual(['mix', 'a']);
+  });
+});
