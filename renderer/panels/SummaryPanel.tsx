@@ -5,6 +5,7 @@
 
 import { useShallow } from 'zustand/react/shallow';
 import { nodeSpec } from '../../shared/graph/catalogue';
+import { formatSummary } from '../../shared/graph/summary';
 import { formatCount } from '../model/format';
 import { useStore, type Store } from '../store/index';
 
@@ -24,6 +25,19 @@ export function SummaryPanel() {
           <strong>{formatCount(analysis.totals.macs)}</strong> MACs / sample
         </div>
         <div className={analysis.ok ? 'ok-text' : 'error-text'}>{analysis.ok ? 'valid' : `${analysis.diagnostics.filter((d) => d.severity === 'error').length} error(s)`}</div>
+        <button
+          className="copy-summary"
+          title="The same table as `convstudio summary`, as text"
+          onClick={() => {
+            const text = formatSummary(useStore.getState().graphDoc(), analysis);
+            navigator.clipboard?.writeText(text).then(
+              () => useStore.getState().toast('info', 'Summary copied as text.'),
+              () => useStore.getState().toast('error', 'The browser refused clipboard access.'),
+            );
+          }}
+        >
+          Copy as text
+        </button>
       </div>
       <table>
         <thead>
