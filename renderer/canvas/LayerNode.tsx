@@ -35,7 +35,8 @@ function LayerNodeImpl({ id, data, selected }: NodeProps<LayerNodeType>) {
           </span>
         )}
       </div>
-      {Object.keys(data.params).length > 0 && <div className="layer-params">{paramSummary(data.params)}</div>}
+      {/* An Input's params are its output shape, already on the next line. */}
+      {Object.keys(data.params).length > 0 && data.type !== 'Input' && <div className="layer-params">{paramSummary(data.params)}</div>}
       <div className="layer-stats">
         <span className="layer-shape" data-testid={`shape-${id}`} title={`output ${view?.fullShape ?? ''}`}>
           → {view?.shape ?? '?'}

@@ -168,3 +168,16 @@ test('(e) undo and redo a parameter edit', async ({ page }) => {
   await expect(layers).toHaveCount(1);
   expect(errors).toEqual([]);
 });
+
+for (const id of ['bn-lenet', 'vgg', 'vgg-small', 'resnet18']) {
+  test(`template ${id} arrives valid and laid out without overlaps`, async ({ page }) => {
+    const errors = await openApp(page);
+    await dragFromPalette(page, `template-${id}`);
+    await expect(page.locator('[data-severity="error"]')).toHaveCount(0);
+    await expect(page.locator('[data-testid^="edge-label-"]').first()).toBeVisible();
+    await settle(page);
+    await expectNoOverlap(page);
+    await screenshot(page, `template-${id}`);
+    expect(errors).toEqual([]);
+  });
+}
