@@ -193,8 +193,10 @@ function Shell() {
       e.preventDefault();
       e.returnValue = '';
     };
-    window.addEventListener('beforeunload', guard);
-    const { api } = host();
+    const { api, kind } = host();
+    // Electron treats a handled beforeunload as "cancel the close" without asking; the shell asks
+    // about unsaved changes itself (setDocumentState), so the page guards only in a browser.
+    if (kind === 'browser') window.addEventListener('beforeunload', guard);
     const unsubs = [subscribeTraining(), () => window.removeEventListener('beforeunload', guard)];
     if (api.setDocumentState) {
       unsubs.push(useStore.subscribe(selectDocState, (st) => void api.setDocumentState?.(st), { equalityFn: (a, b) => a.dirty === b.dirty && a.title === b.title, fireImmediately: true }));
