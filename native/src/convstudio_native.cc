@@ -6,6 +6,9 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 #include <omp.h>
+#include <malloc.h>
+
+#include <cstdlib>
 
 #include <cmath>
 #include <cstring>
@@ -344,8 +347,16 @@ void applyAct(float* y, int64_t n, int act) {
   }
 }
 
+struct MatMulPrim {
+  dnnl::matmul prim;
+  memory::desc a, b, c, bias;
+};
+std::unordered_map<std::string, std::unique_ptr<MatMulPrim>> matmulCache;
+
 // matmul(a, b, c, bias|null, dims, act); dims = [batchA, batchB, M, N, K, transA, transB].
-// Row-major like tfjs; a batch of 1 broadcasts against the other operand's batch.
+// Row-major like tfjs; a batch of 1 broadcasts against the other operand's batch. Transposes
+// are expressed as strides, so nothing is copied. (oneDNN's matmul primitive rather than
+// dnnl_sgemm: the latter corrupted the heap when a profiler's signal interrupted it.)
 Napi::Value MatMul(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   float* a = f32(info[0], "a");
@@ -363,20 +374,34 @@ Napi::Value MatMul(const Napi::CallbackInfo& info) {
   need(env, f32len(info[1]) == size_t(bb * K * N), "b size does not match dims");
   need(env, f32len(info[2]) == size_t(batch * M * N), "c size does not match dims");
   if (withBias) need(env, f32len(info[3]) == size_t(N), "bias must have N elements");
-  for (int64_t i = 0; i < batch; ++i) {
-    const float* ai = a + (ba == 1 ? 0 : i * M * K);
-    const float* bi = b + (bb == 1 ? 0 : i * K * N);
-    float* ci = c + i * M * N;
-    float beta = 0.f;
-    if (withBias) {
-      for (int64_t r = 0; r < M; ++r) std::memcpy(ci + r * N, bias, N * sizeof(float));
-      beta = 1.f;
+  std::string key;
+  for (int64_t v : d) key += std::to_string(v) + ",";
+  key += (withBias ? "b" : "-") + std::to_string(act);
+  std::lock_guard<std::mutex> lock(cacheMutex);
+  auto& slot = matmulCache[key];
+  if (!slot) {
+    auto c0 = std::make_unique<MatMulPrim>();
+    c0->a = memory::desc({ba, M, K}, dt::f32, ta ? memory::dims{M * K, 1, M} : memory::dims{M * K, K, 1});
+    c0->b = memory::desc({bb, K, N}, dt::f32, tb ? memory::dims{K * N, 1, K} : memory::dims{K * N, N, 1});
+    c0->c = memory::desc({batch, M, N}, dt::f32, memory::dims{M * N, N, 1});
+    c0->bias = memory::desc({1, 1, N}, dt::f32, memory::dims{N, N, 1});
+    dnnl::primitive_attr attr;
+    if (act != 0) {
+      dnnl::post_ops po;
+      po.append_eltwise(1.f, act == 1 ? dnnl::algorithm::eltwise_relu : dnnl::algorithm::eltwise_logistic, 0.f, 0.f);
+      attr.set_post_ops(po);
     }
-    auto st = dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', M, N, K, 1.f, ai, ta ? M : K, bi,
-                         tb ? K : N, beta, ci, N);
-    need(env, st == dnnl_success, "dnnl_sgemm failed");
+    auto desc = withBias ? dnnl::matmul::desc(c0->a, c0->b, c0->bias, c0->c) : dnnl::matmul::desc(c0->a, c0->b, c0->c);
+    c0->prim = dnnl::matmul(dnnl::matmul::primitive_desc(desc, attr, cpuEngine()));
+    slot = std::move(c0);
   }
-  applyAct(c, batch * M * N, act);
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(slot->a, cpuEngine(), a)},
+                                       {DNNL_ARG_WEIGHTS, memory(slot->b, cpuEngine(), b)},
+                                       {DNNL_ARG_DST, memory(slot->c, cpuEngine(), c)}};
+  if (withBias) args.insert({DNNL_ARG_BIAS, memory(slot->bias, cpuEngine(), bias)});
+  auto& s = cpuStream();
+  slot->prim.execute(s, args);
+  s.wait();
   return env.Undefined();
 }
 
@@ -531,7 +556,8 @@ Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
 }
 
 // Element-wise kernels. op codes: unary 0 sigmoid, 1 relu, 2 step (x > 0 ? 1 : 0);
-// binary 0 add, 1 sub, 2 mul, 3 reversed sub (b - a, for scalar - tensor).
+// binary 0 add, 1 sub, 2 mul, 3 reversed sub (b - a, for scalar - tensor), 4 div, 5 reversed
+// div, 6 squared difference; unary 3 square.
 Napi::Value Unary(const Napi::CallbackInfo& info) {
   float* x = f32(info[0], "x");
   float* y = f32(info[1], "y");
@@ -546,6 +572,9 @@ Napi::Value Unary(const Napi::CallbackInfo& info) {
   } else if (op == 2) {
 #pragma omp parallel for simd if (n > 32768)
     for (int64_t i = 0; i < n; ++i) y[i] = x[i] > 0.f ? 1.f : (std::isnan(x[i]) ? x[i] : 0.f);
+  } else if (op == 3) {
+#pragma omp parallel for simd if (n > 32768)
+    for (int64_t i = 0; i < n; ++i) y[i] = x[i] * x[i];
   } else {
     throw Napi::RangeError::New(info.Env(), "unknown unary op");
   }
@@ -574,9 +603,18 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
     } else if (op == 2) {
 #pragma omp simd
       for (int64_t i = 0; i < m; ++i) yr[i] = ar[i] * b[i];
-    } else {
+    } else if (op == 3) {
 #pragma omp simd
       for (int64_t i = 0; i < m; ++i) yr[i] = b[i] - ar[i];
+    } else if (op == 4) {
+#pragma omp simd
+      for (int64_t i = 0; i < m; ++i) yr[i] = ar[i] / b[i];
+    } else if (op == 5) {
+#pragma omp simd
+      for (int64_t i = 0; i < m; ++i) yr[i] = b[i] / ar[i];
+    } else {
+#pragma omp simd
+      for (int64_t i = 0; i < m; ++i) yr[i] = (ar[i] - b[i]) * (ar[i] - b[i]);
     }
   }
   return info.Env().Undefined();
@@ -683,6 +721,115 @@ Napi::Value Transpose(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+std::vector<int64_t> shapeOf(const Napi::Value& v, const char* what) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+    throw Napi::TypeError::New(v.Env(), std::string(what) + " must be an Int32Array");
+  }
+  auto a = v.As<Napi::Int32Array>();
+  return std::vector<int64_t>(a.Data(), a.Data() + a.ElementLength());
+}
+
+int64_t sizeOf(const std::vector<int64_t>& s) {
+  int64_t n = 1;
+  for (int64_t d : s) n *= d;
+  return n;
+}
+
+// slice(x, xShape, begin, y, yShape): copies the box [begin, begin + yShape) of x, a row of the
+// innermost axis at a time. (PadV2's gradient; tfjs's generic JS slice took seconds per
+// ResNet step.)
+Napi::Value Slice(const Napi::CallbackInfo& info) {
+  float* x = f32(info[0], "x");
+  auto xs = shapeOf(info[1], "xShape");
+  auto begin = shapeOf(info[2], "begin");
+  float* y = f32(info[3], "y");
+  auto ys = shapeOf(info[4], "yShape");
+  size_t rank = xs.size();
+  need(info.Env(), rank >= 1 && rank <= 8 && begin.size() == rank && ys.size() == rank, "slice: shapes must have the same rank (1..8)");
+  for (size_t i = 0; i < rank; ++i) need(info.Env(), begin[i] >= 0 && begin[i] + ys[i] <= xs[i], "slice: box outside the input");
+  need(info.Env(), f32len(info[0]) == size_t(sizeOf(xs)) && f32len(info[3]) == size_t(sizeOf(ys)), "slice: sizes do not match shapes");
+  int64_t n = sizeOf(ys);
+  if (n == 0) return info.Env().Undefined();
+  std::vector<int64_t> xstr(rank, 1);
+  for (size_t i = rank - 1; i > 0; --i) xstr[i - 1] = xstr[i] * xs[i];
+  int64_t inner = ys[rank - 1], rows = n / inner;
+#pragma omp parallel for if (n > 65536)
+  for (int64_t r = 0; r < rows; ++r) {
+    int64_t rem = r, off = begin[rank - 1];
+    for (size_t d = rank - 1; d > 0; --d) {
+      off += (rem % ys[d - 1] + begin[d - 1]) * xstr[d - 1];
+      rem /= ys[d - 1];
+    }
+    std::memcpy(y + r * inner, x + off, sizeof(float) * inner);
+  }
+  return info.Env().Undefined();
+}
+
+// tile(x, xShape, y, yShape): y[i] = x[i mod xShape] on every axis.
+Napi::Value Tile(const Napi::CallbackInfo& info) {
+  float* x = f32(info[0], "x");
+  auto xs = shapeOf(info[1], "xShape");
+  float* y = f32(info[2], "y");
+  auto ys = shapeOf(info[3], "yShape");
+  size_t rank = xs.size();
+  need(info.Env(), rank >= 1 && rank <= 8 && ys.size() == rank, "tile: shapes must have the same rank (1..8)");
+  for (size_t i = 0; i < rank; ++i) need(info.Env(), xs[i] > 0 && ys[i] % xs[i] == 0, "tile: output is not a whole multiple");
+  need(info.Env(), f32len(info[0]) == size_t(sizeOf(xs)) && f32len(info[2]) == size_t(sizeOf(ys)), "tile: sizes do not match shapes");
+  int64_t n = sizeOf(ys);
+  if (n == 0) return info.Env().Undefined();
+  std::vector<int64_t> xstr(rank, 1);
+  for (size_t i = rank - 1; i > 0; --i) xstr[i - 1] = xstr[i] * xs[i];
+  int64_t inner = ys[rank - 1], xin = xs[rank - 1], rows = n / inner;
+#pragma omp parallel for if (n > 65536)
+  for (int64_t r = 0; r < rows; ++r) {
+    int64_t rem = r, off = 0;
+    for (size_t d = rank - 1; d > 0; --d) {
+      off += ((rem % ys[d - 1]) % xs[d - 1]) * xstr[d - 1];
+      rem /= ys[d - 1];
+    }
+    float* out = y + r * inner;
+    for (int64_t k = 0; k < inner; k += xin) std::memcpy(out + k, x + off, sizeof(float) * xin);
+  }
+  return info.Env().Undefined();
+}
+
+// batchNorm(x, mean, variance, offset|null, scale|null, eps, y): tfjs cpu's formula,
+// y = offset + (x - mean) * scale / sqrt(variance + eps), each parameter of length 1 or C
+// (the last axis).
+Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
+  float* x = f32(info[0], "x");
+  float* mean = f32(info[1], "mean");
+  float* var = f32(info[2], "variance");
+  bool hasOff = !info[3].IsNull() && !info[3].IsUndefined();
+  bool hasScale = !info[4].IsNull() && !info[4].IsUndefined();
+  float* off = hasOff ? f32(info[3], "offset") : nullptr;
+  float* scale = hasScale ? f32(info[4], "scale") : nullptr;
+  float eps = info[5].As<Napi::Number>().FloatValue();
+  float* y = f32(info[6], "y");
+  int64_t n = f32len(info[0]);
+  int64_t c = std::max<int64_t>({int64_t(f32len(info[1])), int64_t(f32len(info[2])), hasOff ? int64_t(f32len(info[3])) : 1, hasScale ? int64_t(f32len(info[4])) : 1});
+  auto ok = [&](int64_t len) { return len == 1 || len == c; };
+  need(info.Env(), f32len(info[6]) == size_t(n) && c > 0 && n % c == 0 && ok(f32len(info[1])) && ok(f32len(info[2])) &&
+                       (!hasOff || ok(f32len(info[3]))) && (!hasScale || ok(f32len(info[4]))),
+       "batchNorm: parameters must have length 1 or the channel count");
+  std::vector<float> m(c), k(c), o(c);
+  size_t lm = f32len(info[1]), lv = f32len(info[2]), lo = hasOff ? f32len(info[3]) : 1, ls = hasScale ? f32len(info[4]) : 1;
+  for (int64_t j = 0; j < c; ++j) {
+    m[j] = mean[j % lm];
+    k[j] = float((hasScale ? scale[j % ls] : 1.f) / std::sqrt(double(var[j % lv]) + double(eps)));
+    o[j] = hasOff ? off[j % lo] : 0.f;
+  }
+  int64_t rows = n / c;
+#pragma omp parallel for if (n > 32768)
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* xr = x + r * c;
+    float* yr = y + r * c;
+#pragma omp simd
+    for (int64_t j = 0; j < c; ++j) yr[j] = o[j] + (xr[j] - m[j]) * k[j];
+  }
+  return info.Env().Undefined();
+}
+
 Napi::Value Threads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), omp_get_max_threads());
 }
@@ -704,7 +851,21 @@ Napi::Value guarded(const Napi::CallbackInfo& info) {
   }
 }
 
+// Every tensor the backend creates is a fresh multi-megabyte allocation. glibc serves those with
+// mmap and returns them to the OS on free, so each one costs a page fault per 4 kB on first
+// write — on this VM that was 5 ms for one 4.7 MB activation, ten times the kernel itself.
+// Keeping big blocks in the heap (no mmap, a high trim threshold) lets the next step reuse them.
+// CONVSTUDIO_NATIVE_MALLOC=default leaves glibc's policy alone.
+void tuneMalloc() {
+  const char* mode = std::getenv("CONVSTUDIO_NATIVE_MALLOC");
+  if (mode && std::string(mode) == "default") return;
+  mallopt(M_MMAP_MAX, 0);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  mallopt(M_TOP_PAD, 64 << 20);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  tuneMalloc();
   exports.Set("conv2dForward", Napi::Function::New(env, guarded<Conv2dForward>));
   exports.Set("conv2dBackpropInput", Napi::Function::New(env, guarded<Conv2dBackpropInput>));
   exports.Set("conv2dBackpropFilter", Napi::Function::New(env, guarded<Conv2dBackpropFilter>));
@@ -716,6 +877,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("unary", Napi::Function::New(env, guarded<Unary>));
   exports.Set("binary", Napi::Function::New(env, guarded<Binary>));
   exports.Set("transpose", Napi::Function::New(env, guarded<Transpose>));
+  exports.Set("slice", Napi::Function::New(env, guarded<Slice>));
+  exports.Set("tile", Napi::Function::New(env, guarded<Tile>));
+  exports.Set("batchNorm", Napi::Function::New(env, guarded<BatchNorm>));
   exports.Set("pad", Napi::Function::New(env, guarded<Pad>));
   exports.Set("sumRows", Napi::Function::New(env, guarded<SumRows>));
   exports.Set("threads", Napi::Function::New(env, Threads));

@@ -23,6 +23,9 @@ export interface NativeAddon {
   binary(a: Float32Array, b: Float32Array, y: Float32Array, op: number): void;
   sumRows(x: Float32Array, y: Float32Array): void;
   transpose(x: Float32Array, xShape: Int32Array, perm: Int32Array, y: Float32Array): void;
+  slice(x: Float32Array, xShape: Int32Array, begin: Int32Array, y: Float32Array, yShape: Int32Array): void;
+  tile(x: Float32Array, xShape: Int32Array, y: Float32Array, yShape: Int32Array): void;
+  batchNorm(x: Float32Array, mean: Float32Array, variance: Float32Array, offset: Float32Array | null, scale: Float32Array | null, eps: number, y: Float32Array): void;
   pad(x: Float32Array, xShape: Int32Array, before: Int32Array, y: Float32Array, yShape: Int32Array, value: number): void;
   threads(): number;
   version(): string;

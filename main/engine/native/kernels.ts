@@ -5,7 +5,7 @@
  */
 
 import {
-  Add, AvgPool, AvgPoolGrad, BatchMatMul, Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput,
+  Add, AvgPool, FusedBatchNorm, Mean, RealDiv, Slice, Square, SquaredDifference, Tile, slice_util, AvgPoolGrad, BatchMatMul, Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput,
   FusedConv2D, MaxPool, MaxPoolGrad, Multiply, PadV2, Relu, Sigmoid, Step, Sub, Sum, Transpose, _FusedMatMul,
   backend_util, getKernel, util,
 } from '@tensorflow/tfjs-core';
@@ -22,6 +22,16 @@ function f32(backend: MathBackendCPU, t: TensorInfo): Float32Array | null {
   return v instanceof Float32Array ? v : null;
 }
 
+/**
+ * Output storage without zero-filling: every addon kernel writes its whole output, and calloc's
+ * zeroing of a fresh block is a full extra pass (or page faults) per tensor.
+ */
+function alloc(n: number): Float32Array {
+  if (n === 0) return new Float32Array(0);
+  const b = Buffer.allocUnsafeSlow(n * 4);
+  return new Float32Array(b.buffer, b.byteOffset, n);
+}
+
 function output(backend: MathBackendCPU, shape: number[], values: Float32Array): TensorInfo {
   return backend.makeTensorInfo(shape, 'float32', values);
 }
@@ -33,6 +43,9 @@ function output(backend: MathBackendCPU, shape: number[], values: Float32Array):
  * (variables get new arrays on assign), so a late computation sees the same data.
  */
 function lazyOutput(backend: MathBackendCPU, shape: number[], compute: () => Float32Array): TensorInfo {
+  // CONVSTUDIO_NATIVE_EAGER=1 computes at once, so a profile charges the time to this kernel
+  // rather than to whichever kernel first reads the result.
+  if (process.env.CONVSTUDIO_NATIVE_EAGER === '1') return output(backend, shape, compute());
   const info = backend.makeTensorInfo(shape, 'float32', undefined as unknown as Float32Array);
   const entry = backend.data.get(info.dataId) as { values?: unknown };
   let values: unknown = null;
@@ -83,7 +96,7 @@ function conv2d(addon: NativeAddon, { inputs, backend, attrs }: Args, fused: boo
     bv = f32(backend, bias);
     if (!bv || bv.length !== info.outChannels || bias.shape[bias.shape.length - 1] !== info.outChannels) return null;
   }
-  const y = new Float32Array(util.sizeFromShape(info.outShape));
+  const y = alloc(util.sizeFromShape(info.outShape));
   addon.conv2dForward(xv, wv, bv, y, convGeom(info), ACT[activation]);
   return output(backend, info.outShape, y);
 }
@@ -99,7 +112,7 @@ const conv2dBackpropInput: Handler = (addon, { inputs, backend, attrs }) => {
     a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
   const geom = convGeom(info);
   return lazyOutput(backend, info.inShape, () => {
-    const dx = new Float32Array(util.sizeFromShape(info.inShape));
+    const dx = alloc(util.sizeFromShape(info.inShape));
     addon.conv2dBackpropInput(dyv, wv, dx, geom);
     return dx;
   });
@@ -114,7 +127,7 @@ const conv2dBackpropFilter: Handler = (addon, { inputs, backend, attrs }) => {
   if (!xv || !dyv) return null;
   const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], a.filterShape,
     a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
-  const dw = new Float32Array(util.sizeFromShape(info.filterShape));
+  const dw = alloc(util.sizeFromShape(info.filterShape));
   addon.conv2dBackpropFilter(xv, dyv, dw, convGeom(info));
   return output(backend, info.filterShape, dw);
 };
@@ -148,7 +161,7 @@ function matMul(addon: NativeAddon, { inputs, backend, attrs }: Args, fused: boo
     biasV = f32(backend, bias);
     if (!biasV || biasV.length !== N || bias.shape[bias.shape.length - 1] !== N) return null;
   }
-  const c = new Float32Array(batch * M * N);
+  const c = alloc(batch * M * N);
   addon.matMul(av, bv, c, biasV, Int32Array.from([batchA, batchB, M, N, K, ta ? 1 : 0, tb ? 1 : 0]), ACT[activation]);
   return output(backend, [...outer, M, N], c);
 }
@@ -159,7 +172,7 @@ function pool(addon: NativeAddon, { inputs, backend, attrs }: Args, kind: 'avg' 
   const xv = f32(backend, x);
   if (!xv || x.shape.length !== 4) return null;
   const info = backend_util.computePool2DInfo(x.shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
-  const y = new Float32Array(util.sizeFromShape(info.outShape));
+  const y = alloc(util.sizeFromShape(info.outShape));
   (kind === 'avg' ? addon.avgPool : addon.maxPool)(xv, y, poolGeom(info));
   return output(backend, info.outShape, y);
 }
@@ -170,7 +183,7 @@ const avgPoolGrad: Handler = (addon, { inputs, backend, attrs }) => {
   const dyv = f32(backend, dy);
   if (!dyv || input.shape.length !== 4) return null;
   const info = backend_util.computePool2DInfo(input.shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad);
-  const dx = new Float32Array(util.sizeFromShape(input.shape));
+  const dx = alloc(util.sizeFromShape(input.shape));
   addon.avgPoolGrad(dyv, dx, poolGeom(info));
   return output(backend, input.shape, dx);
 };
@@ -182,7 +195,7 @@ const maxPoolGrad: Handler = (addon, { inputs, backend, attrs }) => {
   const xv = f32(backend, input);
   if (!dyv || !xv || input.shape.length !== 4) return null;
   const info = backend_util.computePool2DInfo(input.shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
-  const dx = new Float32Array(util.sizeFromShape(input.shape));
+  const dx = alloc(util.sizeFromShape(input.shape));
   addon.maxPoolGrad(dyv, xv, dx, poolGeom(info));
   return output(backend, input.shape, dx);
 };
@@ -193,7 +206,7 @@ function unary(op: number): Handler {
     if (op === 2 && ((attrs as any)?.alpha ?? 0) !== 0) return null;
     const xv = f32(backend, x);
     if (!xv) return null;
-    const y = new Float32Array(xv.length);
+    const y = alloc(xv.length);
     addon.unary(xv, y, op);
     return output(backend, x.shape, y);
   };
@@ -213,8 +226,10 @@ function widen(v: Float32Array, big: number[]): Float32Array {
   return v.length === 1 && big.length > 0 ? new Float32Array(big[big.length - 1]).fill(v[0]) : v;
 }
 
-// 0 add, 1 sub, 2 mul, 3 reversed sub — the addon's op codes.
-function binary(op: 0 | 1 | 2): Handler {
+// The addon's op codes: 0 add, 1 sub, 2 mul, 3 reversed sub, 4 div, 5 reversed div, 6 squared
+// difference. Swapping the operands turns sub into reversed sub and div into reversed div.
+const SWAPPED: Record<number, number> = { 0: 0, 1: 3, 2: 2, 4: 5, 6: 6 };
+function binary(op: 0 | 1 | 2 | 4 | 6): Handler {
   return (addon, { inputs, backend }) => {
     const { a, b } = inputs;
     const av = f32(backend, a);
@@ -223,11 +238,11 @@ function binary(op: 0 | 1 | 2): Handler {
     const outShape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
     const size = util.sizeFromShape(outShape);
     if (size === 0) return null;
-    const y = new Float32Array(size);
+    const y = alloc(size);
     if (av.length === size && trailing(a.shape, b.shape)) {
       addon.binary(av, widen(bv, a.shape), y, op);
     } else if (bv.length === size && trailing(b.shape, a.shape)) {
-      addon.binary(bv, widen(av, b.shape), y, op === 1 ? 3 : op);
+      addon.binary(bv, widen(av, b.shape), y, SWAPPED[op]);
     } else {
       return null;
     }
@@ -244,7 +259,7 @@ const sum: Handler = (addon, { inputs, backend, attrs }) => {
   const axes = util.parseAxisParam(a.axis, x.shape).sort((p, q) => p - q);
   if (axes.length === 0 || axes.length === x.shape.length || axes.some((ax, i) => ax !== i)) return null;
   const kept = x.shape.slice(axes.length);
-  const y = new Float32Array(util.sizeFromShape(kept));
+  const y = alloc(util.sizeFromShape(kept));
   addon.sumRows(xv, y);
   const shape = a.keepDims ? [...axes.map(() => 1), ...kept] : kept;
   return output(backend, shape, y);
@@ -258,7 +273,7 @@ const padV2: Handler = (addon, { inputs, backend, attrs }) => {
   if (!xv || x.shape.length === 0 || x.shape.length > 8 || paddings.length !== x.shape.length) return null;
   if (paddings.some(([p, q]) => p < 0 || q < 0)) return null;
   const outShape = x.shape.map((d, i) => d + paddings[i][0] + paddings[i][1]);
-  const y = new Float32Array(util.sizeFromShape(outShape));
+  const y = alloc(util.sizeFromShape(outShape));
   addon.pad(xv, Int32Array.from(x.shape), Int32Array.from(paddings.map((p) => p[0])), y, Int32Array.from(outShape), a.constantValue ?? 0);
   return output(backend, outShape, y);
 };
@@ -268,9 +283,64 @@ const transpose: Handler = (addon, { inputs, backend, attrs }) => {
   const perm = (attrs as any).perm as number[];
   const xv = f32(backend, x);
   if (!xv || x.shape.length === 0 || x.shape.length > 8 || perm.length !== x.shape.length) return null;
-  const y = new Float32Array(xv.length);
+  const y = alloc(xv.length);
   addon.transpose(xv, Int32Array.from(x.shape), Int32Array.from(perm), y);
   return output(backend, perm.map((p) => x.shape[p]), y);
+};
+
+// Mean over leading axes: batch-norm statistics over N, H, W of NHWC.
+const mean: Handler = (addon, { inputs, backend, attrs }) => {
+  const { x } = inputs;
+  const a = attrs as any;
+  const xv = f32(backend, x);
+  if (!xv || x.shape.length === 0) return null;
+  const axes = util.parseAxisParam(a.axis, x.shape).sort((p, q) => p - q);
+  if (axes.length === 0 || axes.length === x.shape.length || axes.some((ax, i) => ax !== i)) return null;
+  const kept = x.shape.slice(axes.length);
+  const y = alloc(util.sizeFromShape(kept));
+  addon.sumRows(xv, y);
+  const count = xv.length / y.length;
+  for (let i = 0; i < y.length; i++) y[i] /= count;
+  return output(backend, a.keepDims ? [...axes.map(() => 1), ...kept] : kept, y);
+};
+
+const slice: Handler = (addon, { inputs, backend, attrs }) => {
+  const { x } = inputs;
+  const a = attrs as any;
+  const xv = f32(backend, x);
+  if (!xv || x.shape.length === 0 || x.shape.length > 8) return null;
+  const [begin, size] = slice_util.parseSliceParams(x, a.begin, a.size);
+  slice_util.assertParamsValid(x, begin, size);
+  const y = alloc(util.sizeFromShape(size));
+  if (y.length > 0) addon.slice(xv, Int32Array.from(x.shape), Int32Array.from(begin), y, Int32Array.from(size));
+  return output(backend, size, y);
+};
+
+const tile: Handler = (addon, { inputs, backend, attrs }) => {
+  const { x } = inputs;
+  const reps = (attrs as any).reps as number[];
+  const xv = f32(backend, x);
+  if (!xv || x.shape.length === 0 || x.shape.length > 8 || reps.length !== x.shape.length || xv.length === 0) return null;
+  const outShape = x.shape.map((d, i) => d * reps[i]);
+  const y = alloc(util.sizeFromShape(outShape));
+  if (y.length > 0) addon.tile(xv, Int32Array.from(x.shape), y, Int32Array.from(outShape));
+  return output(backend, outShape, y);
+};
+
+const fusedBatchNorm: Handler = (addon, { inputs, backend, attrs }) => {
+  const { x, mean: m, variance, offset, scale } = inputs;
+  const xv = f32(backend, x);
+  const mv = f32(backend, m);
+  const vv = f32(backend, variance);
+  const ov = offset ? f32(backend, offset) : null;
+  const sv = scale ? f32(backend, scale) : null;
+  if (!xv || !mv || !vv || (offset && !ov) || (scale && !sv) || x.shape.length === 0) return null;
+  const c = x.shape[x.shape.length - 1];
+  const fits = (v: Float32Array | null) => v === null || v.length === 1 || v.length === c;
+  if (!fits(mv) || !fits(vv) || !fits(ov) || !fits(sv)) return null;
+  const y = alloc(xv.length);
+  addon.batchNorm(xv, mv, vv, ov, sv, (attrs as any).varianceEpsilon ?? 0.001, y);
+  return output(backend, x.shape, y);
 };
 
 const HANDLERS: Record<string, Handler> = {
@@ -290,6 +360,13 @@ const HANDLERS: Record<string, Handler> = {
   [Add]: binary(0),
   [Sub]: binary(1),
   [Multiply]: binary(2),
+  [RealDiv]: binary(4),
+  [SquaredDifference]: binary(6),
+  [Square]: unary(3),
+  [Mean]: mean,
+  [Slice]: slice,
+  [Tile]: tile,
+  [FusedBatchNorm]: fusedBatchNorm,
   [Sum]: sum,
   [PadV2]: padV2,
   [Transpose]: transpose,
@@ -303,11 +380,21 @@ export const NATIVE_KERNELS: readonly string[] = Object.keys(HANDLERS);
  * the addon first and falling back to the cpu implementation for anything it declines.
  */
 export function nativeKernelConfigs(addon: NativeAddon, backendName: string, cpuKernels: readonly KernelConfig[]): KernelConfig[] {
+  // CONVSTUDIO_NATIVE_DISABLE=Kernel,Kernel keeps those on the JavaScript implementation: for
+  // measuring what each override is worth, and for ruling one out when chasing a bug.
+  const disabled = new Set((process.env.CONVSTUDIO_NATIVE_DISABLE ?? '').split(',').map((s) => s.trim()).filter(Boolean));
   return cpuKernels.map((k) => {
-    const handler = HANDLERS[k.kernelName];
+    const handler = disabled.has(k.kernelName) ? undefined : HANDLERS[k.kernelName];
     if (!handler) return { ...k, backendName };
     const fallback = k.kernelFunc;
-    const kernelFunc: KernelFunc = (args) => handler(addon, args as unknown as Args) ?? fallback(args);
+    const trace = process.env.CONVSTUDIO_NATIVE_TRACE === '1';
+    const kernelFunc: KernelFunc = (args) => {
+      const got = handler(addon, args as unknown as Args);
+      if (got) return got;
+      // CONVSTUDIO_NATIVE_TRACE=1 names every call the addon declined (a slow JS fallback).
+      if (trace) console.error(`native: ${k.kernelName} fell back to cpu for ${Object.entries(args.inputs).map(([n, t]) => `${n}=${(t as TensorInfo)?.dtype}[${(t as TensorInfo)?.shape}]`).join(' ')}`);
+      return fallback(args);
+    };
     return { ...k, backendName, kernelFunc };
   });
 }

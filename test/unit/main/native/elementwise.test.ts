@@ -79,4 +79,71 @@ describe.skipIf(!native)('native element-wise, reduction and pad kernels match t
     ]);
     expect(err).toBeLessThan(1e-6);
   });
+
+  it.each(SHAPES)('div, squared difference and square with %s, and their gradients', async (_t, sa, sb) => {
+    const ins = inputs({ a: sa, b: sb });
+    ins.b.values = ins.b.values.map((v) => v + (v >= 0 ? 0.5 : -0.5)); // keep divisors away from 0
+    const err = await compare(ins, (t) => {
+      // tfjs's SquaredDifference gradient does not reduce over broadcast axes (on cpu either),
+      // so its gradient is checked with equal shapes only.
+      const outs: tf.Tensor[] = [tf.square(t.a), tf.div(t.a, t.b), tf.squaredDifference(t.a, t.b)];
+      outs.push(...tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.div(a, b)))([t.a, t.b]));
+      if (sa.join() === sb.join()) outs.push(...tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.squaredDifference(a, b)))([t.a, t.b]));
+      return outs;
+    });
+    expect(err).toBeLessThan(1e-5);
+  });
+
+  it.each([
+    ['leading three axes of NHWC (batch-norm statistics)', [8, 6, 6, 5], [0, 1, 2], false],
+    ['leading axes with keepDims', [4, 3, 5], [0, 1], true],
+    ['the last axis (cpu fallback)', [4, 3], 1, false],
+  ] as const)('mean over %s, and moments', async (_t, shape, axis, keepDims) => {
+    const ax = axis as number | number[];
+    const err = await compare(inputs({ x: [...shape] }), (t) => {
+      const m = tf.moments(t.x, ax, keepDims);
+      return [tf.mean(t.x, ax, keepDims), m.mean, m.variance];
+    });
+    expect(err).toBeLessThan(1e-5);
+  });
+
+  it.each([
+    ['an interior box of NHWC', [2, 7, 6, 3], [0, 1, 2, 0], [2, 4, 3, 3]],
+    ['a row range of a matrix', [9, 4], [3, 0], [5, 4]],
+    ['a single element', [3, 3, 3], [1, 2, 0], [1, 1, 1]],
+  ] as const)('slice: %s, and its gradient', async (_t, shape, begin, size) => {
+    const b = [...begin];
+    const z = [...size];
+    const err = await compare(inputs({ x: [...shape] }), (t) => [
+      tf.slice(t.x, b, z),
+      tf.grad((x: tf.Tensor) => tf.sum(tf.square(tf.slice(x, b, z))))(t.x),
+    ]);
+    expect(err).toBe(0);
+  });
+
+  it.each([
+    ['a channel vector over NHW', [1, 1, 1, 5], [4, 3, 2, 1]],
+    ['every axis', [2, 3], [3, 2]],
+    ['the last axis', [2, 3], [1, 4]],
+  ] as const)('tile: %s', async (_t, shape, reps) => {
+    const r = [...reps];
+    const err = await compare(inputs({ x: [...shape] }), (t) => tf.tile(t.x, r));
+    expect(err).toBe(0);
+  });
+
+  it.each([
+    ['per-channel parameters', true],
+    ['no offset or scale', false],
+  ] as const)('batchNorm with %s', async (_t, withParams) => {
+    const ins = inputs({ x: [4, 5, 5, 6], mean: [6], variance: [6], offset: [6], scale: [6] });
+    ins.variance.values = ins.variance.values.map((v) => Math.abs(v) + 0.1);
+    const err = await compare(ins, (t) => {
+      // Without a scale tfjs cannot take the gradient at all (it saves the missing input), on
+      // cpu as well: forward only.
+      if (!withParams) return tf.batchNorm(t.x, t.mean, t.variance, undefined, undefined, 1e-5);
+      const f = (x: tf.Tensor, s: tf.Tensor, o: tf.Tensor) => tf.batchNorm(x, t.mean, t.variance, o, s, 1e-5);
+      return [f(t.x, t.scale, t.offset), ...tf.grads((x: tf.Tensor, s: tf.Tensor, o: tf.Tensor) => tf.sum(tf.square(f(x, s, o))))([t.x, t.scale, t.offset])];
+    });
+    expect(err).toBeLessThan(1e-5);
+  });
 });
