@@ -6,6 +6,7 @@ import { useShallow } from 'zustand/react/shallow';
 import type { MenuCommand } from '../shared/api';
 import { host } from './api/host';
 import { Canvas } from './canvas/Canvas';
+import { FIT_PADDING } from './canvas/layout';
 import { SHORTCUTS, shortcutFor, type ShortcutAction } from './canvas/shortcuts';
 import { newGraph, openGraph, openText, saveGraph } from './files/graph-files';
 import { Inspector } from './panels/Inspector';
@@ -38,7 +39,7 @@ function useCommands() {
       case 'layout':
         s.autoLayout();
         return s.requestFit();
-      case 'fit': case 'fit-view': return void flow.fitView({ padding: 0.1, maxZoom: 1 });
+      case 'fit': case 'fit-view': return void flow.fitView({ padding: FIT_PADDING, maxZoom: 1 });
       case 'save': return void saveGraph(false);
       case 'saveAs': case 'save-as': return void saveGraph(true);
       case 'open': return void openGraph();

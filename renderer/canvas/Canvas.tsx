@@ -9,6 +9,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { connectionRefusal, type LayerNode as LayerNodeType, type ShapeEdge as ShapeEdgeType } from '../model/graph-model';
 import { useStore, type Store } from '../store/index';
 import { selectEdges, selectNodes, selectOnEdgesChange, selectOnNodesChange } from '../store/selectors';
+import { FIT_PADDING } from './layout';
 import { LayerNode } from './LayerNode';
 import { ShapeEdge } from './ShapeEdge';
 import { PALETTE_MIME, type PaletteItem } from './palette-dnd';
@@ -55,7 +56,7 @@ function FitOnRequest() {
   useEffect(() => {
     if (!request) return;
     // Wait a frame so React Flow has measured the new layers.
-    const id = requestAnimationFrame(() => void flow.fitView({ padding: 0.1, maxZoom: 1 }));
+    const id = requestAnimationFrame(() => void flow.fitView({ padding: FIT_PADDING, maxZoom: 1 }));
     return () => cancelAnimationFrame(id);
   }, [request, flow]);
   return null;
@@ -138,7 +139,7 @@ export function Canvas() {
         minZoom={0.1}
         maxZoom={2}
         fitView
-        fitViewOptions={{ padding: 0.15, maxZoom: 1 }}
+        fitViewOptions={{ padding: FIT_PADDING, maxZoom: 1 }}
         proOptions={proOptions}
       >
         <Background gap={20} size={1} />

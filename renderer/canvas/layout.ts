@@ -48,3 +48,9 @@ export function layoutGraph(nodes: readonly LayerNode[], edges: readonly ShapeEd
     return { ...n, position: { x: Math.round(x - minX + col * (width + COLUMN_GAP)), y: Math.round(y - columnTop[col]) } };
   });
 }
+
+/**
+ * Room around the graph when fitting it in view. The bottom is larger: an edge folded to the
+ * next column dips below its column, and its shape label hangs under the last layer.
+ */
+export const FIT_PADDING = { top: '24px', left: '24px', right: '24px', bottom: '56px' } as const;
