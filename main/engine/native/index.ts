@@ -5,9 +5,9 @@
  */
 
 import { getKernelsForBackend, registerBackend, registerKernel, getKernel, findBackendFactory } from '@tensorflow/tfjs-core';
-import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { loadAddon } from './addon';
 import { nativeKernelConfigs } from './kernels';
+import { NativeBackendCPU } from './backend';
 
 export const NATIVE_BACKEND = 'native';
 
@@ -35,7 +35,7 @@ export async function tryRegisterNativeBackend(): Promise<{ name: string; device
   if (!addon) return null;
   if (!findBackendFactory(NATIVE_BACKEND)) {
     // Priority 0 keeps tfjs from picking it implicitly; the engine chooses backends explicitly.
-    registerBackend(NATIVE_BACKEND, () => new MathBackendCPU(), 0);
+    registerBackend(NATIVE_BACKEND, () => new NativeBackendCPU(), 0);
   }
   if (!getKernel('Conv2D', NATIVE_BACKEND)) {
     for (const k of nativeKernelConfigs(addon, NATIVE_BACKEND, getKernelsForBackend('cpu'))) registerKernel(k);

@@ -12,6 +12,7 @@ import {
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { NativeAddon } from './addon';
+import { alloc, markEscaped } from './pool';
 
 type Args = { inputs: Record<string, TensorInfo>; backend: MathBackendCPU; attrs?: NamedAttrMap };
 type Handler = (addon: NativeAddon, args: Args) => TensorInfo | null;
@@ -20,16 +21,6 @@ function f32(backend: MathBackendCPU, t: TensorInfo): Float32Array | null {
   if (t.dtype !== 'float32') return null;
   const v = backend.data.get(t.dataId).values;
   return v instanceof Float32Array ? v : null;
-}
-
-/**
- * Output storage without zero-filling: every addon kernel writes its whole output, and calloc's
- * zeroing of a fresh block is a full extra pass (or page faults) per tensor.
- */
-function alloc(n: number): Float32Array {
-  if (n === 0) return new Float32Array(0);
-  const b = Buffer.allocUnsafeSlow(n * 4);
-  return new Float32Array(b.buffer, b.byteOffset, n);
 }
 
 function output(backend: MathBackendCPU, shape: number[], values: Float32Array): TensorInfo {
@@ -111,6 +102,9 @@ const conv2dBackpropInput: Handler = (addon, { inputs, backend, attrs }) => {
   const info = backend_util.computeConv2DInfo(a.inputShape, filter.shape as [number, number, number, number],
     a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
   const geom = convGeom(info);
+  // The closure below reads these later: they must not be recycled meanwhile.
+  markEscaped(dyv);
+  markEscaped(wv);
   return lazyOutput(backend, info.inShape, () => {
     const dx = alloc(util.sizeFromShape(info.inShape));
     addon.conv2dBackpropInput(dyv, wv, dx, geom);
@@ -379,21 +373,51 @@ export const NATIVE_KERNELS: readonly string[] = Object.keys(HANDLERS);
  * The kernel configs for `backendName`: the cpu backend's own, with the overridden ones trying
  * the addon first and falling back to the cpu implementation for anything it declines.
  */
+/** Values of a TensorInfo without triggering a lazy computation. */
+function peek(backend: MathBackendCPU, t: TensorInfo | undefined): unknown {
+  if (!t) return undefined;
+  const entry = backend.data.get(t.dataId);
+  const d = entry ? Object.getOwnPropertyDescriptor(entry, 'values') : undefined;
+  return d && 'value' in d ? d.value : undefined;
+}
+
+/**
+ * Runs a stock cpu kernel. Some of them (a contiguous Slice, Split, Unpack) return views into
+ * their input's storage; such storage must never be recycled while the view lives.
+ */
+function runCpu(fallback: KernelFunc, args: Parameters<KernelFunc>[0]): ReturnType<KernelFunc> {
+  const out = fallback(args);
+  const backend = args.backend as MathBackendCPU;
+  const ins = Object.values(args.inputs).map((t) => peek(backend, t as TensorInfo)).filter((v): v is Float32Array => v instanceof Float32Array);
+  if (ins.length === 0) return out;
+  for (const o of Array.isArray(out) ? out : [out]) {
+    const v = peek(backend, o);
+    if (!(v instanceof Float32Array)) continue;
+    for (const i of ins) {
+      if (i.buffer === v.buffer && i !== v) {
+        markEscaped(i);
+        markEscaped(v);
+      }
+    }
+  }
+  return out;
+}
+
 export function nativeKernelConfigs(addon: NativeAddon, backendName: string, cpuKernels: readonly KernelConfig[]): KernelConfig[] {
   // CONVSTUDIO_NATIVE_DISABLE=Kernel,Kernel keeps those on the JavaScript implementation: for
   // measuring what each override is worth, and for ruling one out when chasing a bug.
   const disabled = new Set((process.env.CONVSTUDIO_NATIVE_DISABLE ?? '').split(',').map((s) => s.trim()).filter(Boolean));
   return cpuKernels.map((k) => {
     const handler = disabled.has(k.kernelName) ? undefined : HANDLERS[k.kernelName];
-    if (!handler) return { ...k, backendName };
     const fallback = k.kernelFunc;
+    if (!handler) return { ...k, backendName, kernelFunc: (args) => runCpu(fallback, args) };
     const trace = process.env.CONVSTUDIO_NATIVE_TRACE === '1';
     const kernelFunc: KernelFunc = (args) => {
       const got = handler(addon, args as unknown as Args);
       if (got) return got;
       // CONVSTUDIO_NATIVE_TRACE=1 names every call the addon declined (a slow JS fallback).
       if (trace) console.error(`native: ${k.kernelName} fell back to cpu for ${Object.entries(args.inputs).map(([n, t]) => `${n}=${(t as TensorInfo)?.dtype}[${(t as TensorInfo)?.shape}]`).join(' ')}`);
-      return fallback(args);
+      return runCpu(fallback, args);
     };
     return { ...k, backendName, kernelFunc };
   });

@@ -1,0 +1,36 @@
+/**
+ * The 'native' backend class: tfjs's CPU backend whose disposed tensor storage goes back to the
+ * pool (pool.ts) instead of waiting for V8's garbage collector.
+ */
+
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import type { DataId } from '@tensorflow/tfjs-core';
+import { markEscaped, release } from './pool';
+
+function storedValues(entry: unknown): unknown {
+  // A lazily computed output has a getter; reading it would compute it just to drop it.
+  const d = entry ? Object.getOwnPropertyDescriptor(entry, 'values') : undefined;
+  return d && 'value' in d ? d.value : undefined;
+}
+
+export class NativeBackendCPU extends MathBackendCPU {
+  override disposeData(dataId: DataId, force = false): boolean {
+    const values = storedValues(this.data.get(dataId));
+    const done = super.disposeData(dataId, force);
+    if (done && values !== undefined && !this.data.has(dataId)) release(values);
+    return done;
+  }
+
+  // What readSync/read return is the stored array itself; the caller may keep it.
+  override readSync(dataId: DataId) {
+    const v = super.readSync(dataId);
+    markEscaped(v);
+    return v;
+  }
+
+  override async read(dataId: DataId) {
+    const v = await super.read(dataId);
+    markEscaped(v);
+    return v;
+  }
+}
