@@ -6,6 +6,7 @@
 
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -76,6 +77,7 @@ export function loadAddon(): { addon: NativeAddon | null; reason: string; file?:
   if (process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined) {
     process.env.GOMP_SPINCOUNT = '20000';
   }
+  if (process.env.OMP_NUM_THREADS === undefined) process.env.OMP_NUM_THREADS = String(threadsToUse());
   try {
     const req = createRequire(path.join(process.cwd(), 'noop.js'));
     const addon = req(file) as NativeAddon;
@@ -85,6 +87,15 @@ export function loadAddon(): { addon: NativeAddon | null; reason: string; file?:
     loaded = { addon: null, reason: `the native addon at ${file} failed to load: ${(err as Error).message}`, file };
   }
   return loaded;
+}
+
+/**
+ * One OpenMP thread per core that is free now. Every parallel region ends in a barrier, so a
+ * thread that loses its core to another process stalls the whole step: on this 2-core machine,
+ * with other jobs running, two threads were 3x slower than one. OMP_NUM_THREADS overrides.
+ */
+export function threadsToUse(cores = os.availableParallelism?.() ?? os.cpus().length, load = os.loadavg()[0]): number {
+  return Math.max(1, Math.min(cores, Math.round(cores - load)));
 }
 
 // One tiny convolution and matmul with known results, so a broken libdnnl or an unsupported CPU
