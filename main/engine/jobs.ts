@@ -87,7 +87,8 @@ export const forkSpawn: SpawnFn = (modulePath, args) => {
       if (!exited && child.connected) child.send(msg as never, (err) => { void err; });
     },
     onMessage(cb) { child.on('message', cb); },
-    onExit(cb) { child.on('exit', (code, signal) => cb(code, signal)); },
+    // 'close' comes after the IPC channel and the pipes are drained, so no event arrives after it.
+    onExit(cb) { child.on('close', (code, signal) => cb(code, signal)); },
     kill() { if (!exited) child.kill('SIGKILL'); },
   };
 };

@@ -18,7 +18,7 @@ import { GraphError } from './errors';
 import { checkClassifierOutput, checkTrainable, imageSizeFor, normalizeConfig, ConfigError } from './config';
 import { loadFashionMnist, makeBatch, subset, DataError, type FashionMnist, type Split } from '../data/fashion-mnist';
 import { epochOrder } from '../data/shuffle';
-import { GRAPH_JSON, appendEvent, readJson, readRunConfig, writeFinal } from '../runs/run-folder';
+import { GRAPH_JSON, appendEvent, clearRunning, markRunning, readJson, readRunConfig, writeFinal } from '../runs/run-folder';
 import { loadLatestCheckpoint, saveCheckpoint, type TrainState } from '../runs/checkpoints';
 
 export type Outcome = 'done' | 'stopped' | 'failed';
@@ -107,6 +107,7 @@ export async function runTraining(runDir: string, hooks: TrainerHooks, opts: Tra
 
   let model: LayersModel | null = null;
   let optimizer: tf.Optimizer | null = null;
+  markRunning(runDir);
   try {
     const config: TrainConfig = normalizeConfig(cfgFile.config);
     const parsed = parseGraph(readJson<unknown>(path.join(runDir, GRAPH_JSON)));
@@ -214,6 +215,7 @@ export async function runTraining(runDir: string, hooks: TrainerHooks, opts: Tra
   } finally {
     optimizer?.dispose();
     model?.dispose();
+    clearRunning(runDir);
   }
 }
 

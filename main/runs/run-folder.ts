@@ -5,7 +5,7 @@
  * needs is in it; nothing lives only in memory.
  */
 
-import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { GraphDoc } from '../../shared/graph/types';
@@ -16,6 +16,9 @@ export const GRAPH_JSON = 'graph.json';
 export const CONFIG_JSON = 'config.json';
 export const METRICS_JSONL = 'metrics.jsonl';
 export const FINAL_JSON = 'final.json';
+/** Present while a training process works on the run: { pid }. Lets another process (the app
+ * while the CLI trains) tell "running" from "interrupted". */
+export const RUNNING_JSON = 'running.json';
 
 export interface RunConfigFile {
   runId: string;
@@ -107,6 +110,29 @@ export function readFinal(runDir: string): FinalFile | null {
   }
 }
 
+export function markRunning(runDir: string): void {
+  writeJsonAtomic(path.join(runDir, RUNNING_JSON), { pid: process.pid, since: new Date().toISOString() });
+}
+
+export function clearRunning(runDir: string): void {
+  rmSync(path.join(runDir, RUNNING_JSON), { force: true });
+}
+
+/** Whether the process recorded in running.json is still alive (a killed one leaves the file behind). */
+export function isRunningElsewhere(runDir: string): boolean {
+  const file = path.join(runDir, RUNNING_JSON);
+  if (!existsSync(file)) return false;
+  try {
+    const { pid } = readJson<{ pid: number }>(file);
+    if (!Number.isInteger(pid) || pid <= 0) return false;
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: alive but someone else's process.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export function summarizeRun(runDir: string, running: boolean): RunSummary | null {
   let cfg: RunConfigFile;
   try {
@@ -118,7 +144,7 @@ export function summarizeRun(runDir: string, running: boolean): RunSummary | nul
   const events = readEvents(runDir);
   const epochs = events.filter((e): e is Extract<TrainingEvent, { event: 'epoch' }> => e.event === 'epoch');
   const last = epochs[epochs.length - 1];
-  const status: RunSummary['status'] = running ? 'running' : final ? final.status : 'interrupted';
+  const status: RunSummary['status'] = running || (!final && isRunningElsewhere(runDir)) ? 'running' : final ? final.status : 'interrupted';
   return {
     runId: cfg.runId,
     runDir,

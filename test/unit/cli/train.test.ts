@@ -30,7 +30,8 @@ function cli(args: string[], opts: { onStdout?: (line: string, child: ReturnType
       for (const l of lines) opts.onStdout?.(l, child);
     });
     child.stderr.on('data', (d: Buffer) => { stderr += d; });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    // 'close', not 'exit': the last stdout chunks may still be in flight when the process exits.
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
 
@@ -71,7 +72,7 @@ describe('convstudio train', () => {
     expect(lines[0]).toMatchObject({ event: 'start', backend: 'wasm', trainSamples: 640, valSamples: 100 });
     expect(lines[1]).toMatchObject({ event: 'epoch', epoch: 1 });
     for (const k of ['train_loss', 'val_loss', 'val_acc', 'samples_per_s']) expect(typeof lines[1][k]).toBe('number');
-    expect(lines[lines.length - 1]).toMatchObject({ event: 'done', stopped: true });
+    expect(lines[lines.length - 1], stopped.stdout).toMatchObject({ event: 'done', stopped: true });
 
     const resumed = await cli(['--resume', runDir]);
     expect(resumed.code).toBe(0);
