@@ -296,7 +296,9 @@ Napi::Value Conv2dBackpropFilter(const Napi::CallbackInfo& info) {
 // the clamped range, which is all float32 can represent anyway). glibc's expf does not
 // vectorise, and sigmoid over every activation of a conv net is a measurable share of a step.
 inline float expApprox(float x) {
-  x = x < -87.3f ? -87.3f : (x > 88.7f ? 88.7f : x);
+  // Written as max/min selects and bit casts so the loop below vectorises.
+  x = x > -87.3f ? x : -87.3f;
+  x = x < 88.7f ? x : 88.7f;
   float n = __builtin_floorf(x * 1.44269504088896341f + 0.5f);
   float r = x - n * 0.693359375f;
   r = r + n * 2.12194440e-4f;
@@ -318,7 +320,8 @@ inline float expApprox(float x) {
 MULTIVERSION void sigmoidRange(const float* x, float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) {
     float v = x[i];
-    y[i] = v != v ? v : 1.f / (1.f + expApprox(-v));
+    float s = 1.f / (1.f + expApprox(-v));
+    y[i] = v == v ? s : v;  // NaN stays NaN
   }
 }
 
