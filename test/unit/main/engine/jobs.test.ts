@@ -60,11 +60,19 @@ describe('job manager', () => {
   });
 
   it('a graceful stop finishes the batch, checkpoints, and exits 130', async () => {
-    const m = (jobs = createJobManager({ runsRoot: tmpRoot() }));
+    const root = tmpRoot();
+    const m = (jobs = createJobManager({ runsRoot: root }));
     let id: string | null = null;
     let asked = false;
+    // Another process's view of the same runs folder (the app while the CLI trains).
+    const other = createJobManager({ runsRoot: root });
+    let otherSaw: Promise<string> | null = null;
     const done = collect(m, () => id, (e) => {
-      if (e.event === 'batch' && !asked) { asked = true; expect(m.stop(e.runId, 'graceful')).toBe(true); }
+      if (e.event === 'batch' && !asked) {
+        asked = true;
+        otherSaw = other.listRuns().then((r) => r[0].status);
+        expect(m.stop(e.runId, 'graceful')).toBe(true);
+      }
     });
     const { runId, runDir } = await m.start({ graph: reluLenet(), config: { ...config, epochs: 2 } });
     id = runId;
@@ -74,6 +82,8 @@ describe('job manager', () => {
     expect(listCheckpoints(runDir)).toHaveLength(1);
     expect(readFinal(runDir)?.status).toBe('stopped');
     expect(m.stop(runId, 'graceful')).toBe(false);
+    expect(await otherSaw).toBe('running');
+    expect((await other.listRuns())[0].status).toBe('stopped');
   });
 
   it('refuses bad requests before spawning anything', async () => {
