@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BackendChoice } from '../../shared/training';
 import type { BackendInfo } from '../../shared/api';
 import { registerWasmTrainingKernels } from './kernels/index';
@@ -64,6 +64,11 @@ function nativeModulePath(): string | null {
   return null;
 }
 
+/** From sources tsx resolves the extensionless path; a bundled .cjs needs a file URL (Windows). */
+function nativeSpecifier(p: string): string {
+  return p.endsWith('.ts') ? p.slice(0, -3) : pathToFileURL(p).href;
+}
+
 function quiet(): void {
   // tfjs prints a "install tfjs-node" banner through console.warn unless PROD is set; in the
   // training process that would interleave with progress output.
@@ -106,7 +111,7 @@ async function tryNative(): Promise<ActiveBackend | { error: string }> {
   const p = nativeModulePath();
   if (!p) return { error: 'the native backend is not part of this build' };
   try {
-    const mod = await importOptional(p.endsWith('.ts') ? p.slice(0, -3) : p);
+    const mod = await importOptional(nativeSpecifier(p));
     if (typeof mod.tryRegisterNativeBackend !== 'function') return { error: 'the native module exports no tryRegisterNativeBackend' };
     const got = await mod.tryRegisterNativeBackend();
     if (!got) return { error: 'the native addon is not built (fell back)' };
@@ -182,7 +187,7 @@ export async function listBackends(): Promise<BackendInfo[]> {
   let nativeNote = nativePath ? 'the native addon is not built' : 'not part of this build';
   if (nativePath) {
     try {
-      const mod = await importOptional(nativePath.endsWith('.ts') ? nativePath.slice(0, -3) : nativePath);
+      const mod = await importOptional(nativeSpecifier(nativePath));
       const probe = typeof mod.isNativeAvailable === 'function' ? await mod.isNativeAvailable() : typeof mod.tryRegisterNativeBackend === 'function';
       nativeOk = Boolean(probe);
       if (nativeOk) nativeNote = 'oneDNN/OpenBLAS addon';
