@@ -5,7 +5,8 @@
  * Where tfjs-layers and PyTorch differ, the difference is compiled away:
  * - explicit (possibly asymmetric) padding is a ZeroPadding2D before a 'valid' layer;
  * - max-pool padding is −∞ (PaddedMaxPool2d), avg-pool padding counts (count_include_pad);
- * - BatchNorm momentum m (PyTorch: running = (1−m)·running + m·batch) is tfjs momentum 1−m;
+ * - BatchNorm keeps PyTorch's running statistics (momentum m: running = (1−m)·running + m·batch,
+ *   with the unbiased batch variance), which tfjs's BatchNormalization does not (TorchBatchNorm);
  * - Flatten emits channel-major features (TorchFlatten);
  * - Conv2d and Linear weights start Xavier-uniform with zero biases, like d2l's init_cnn. tfjs's
  *   glorotUniform computes fans exactly like PyTorch (fan_in = in·kh·kw, fan_out = out·kh·kw).
@@ -17,7 +18,7 @@ import type { GraphDoc, GraphNode } from '../../shared/graph/types';
 import { resolveParams, type Conv2dParams, type ResolvedParams } from '../../shared/graph/resolve';
 import { analyzeGraph, type Analysis } from '../../shared/shapes/index';
 import { GraphError } from './errors';
-import { adaptiveAvgPool2d, paddedMaxPool2d, torchFlatten } from './layers/index';
+import { adaptiveAvgPool2d, paddedMaxPool2d, torchBatchNorm, torchFlatten } from './layers/index';
 
 export interface CompileOptions {
   /** Seeds the weight initialisers; the same seed gives the same initial weights. */
@@ -71,7 +72,7 @@ class Builder {
   }
 
   batchNorm(x: SymbolicTensor, id: string, eps: number, momentum: number, suffix?: string): SymbolicTensor {
-    return tf.layers.batchNormalization({ axis: -1, momentum: 1 - momentum, epsilon: eps, name: this.name(id, suffix) }).apply(x) as SymbolicTensor;
+    return torchBatchNorm(x, { momentum, epsilon: eps, name: this.name(id, suffix) });
   }
 
   activation(x: SymbolicTensor, id: string, kind: 'relu' | 'sigmoid' | 'tanh', suffix?: string): SymbolicTensor {

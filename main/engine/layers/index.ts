@@ -2,3 +2,4 @@
 export { TorchFlatten, torchFlatten } from './torch-flatten';
 export { PaddedMaxPool2d, paddedMaxPool2d } from './padded-max-pool';
 export { AdaptiveAvgPool2d, adaptiveAvgPool2d, adaptiveWindows } from './adaptive-avg-pool';
+export { TorchBatchNorm, torchBatchNorm } from './torch-batch-norm';

@@ -81,11 +81,27 @@ describe('PyTorch semantics', () => {
     }
   });
 
-  it('BatchNorm momentum 0.1 becomes tfjs 0.9, eps carried over', () => {
-    const m = compileGraph(chain([3, 4, 4], ['BatchNorm2d', { eps: 1e-3, momentum: 0.2 }]));
-    const cfg = m.getLayer('n1').getConfig();
-    expect(cfg.momentum).toBeCloseTo(0.8, 10);
-    expect(cfg.epsilon).toBe(1e-3);
+  // Recorded with PyTorch 1.13: x = sin(arange(24)).reshape(2, 3, 2, 2), BatchNorm2d(3, eps=1e-3,
+  // momentum=0.2), one training forward, then eval; BatchNorm1d() on cos(arange(15)).reshape(5, 3).
+  it('BatchNorm: PyTorch\'s momentum convention and unbiased running variance, eps carried over', () => {
+    const m = compileGraph(chain([3, 2, 2], ['BatchNorm2d', { eps: 1e-3, momentum: 0.2 }]));
+    const nchw = tf.sin(tf.reshape(tf.range(0, 24), [2, 3, 2, 2]));
+    const x = tf.transpose(nchw, [0, 2, 3, 1]);
+    const first4 = (t: tf.Tensor) => Array.from(tf.tidy(() => tf.transpose(t, [0, 3, 1, 2]).dataSync())).slice(0, 4);
+    const yTrain = tf.tidy(() => first4(m.apply(x, { training: true }) as tf.Tensor));
+    [-0.860031, 0.834609, 0.971205, -0.575829].forEach((v, i) => expect(yTrain[i]).toBeCloseTo(v, 5));
+    const [, , mean, variance] = m.getLayer('n1').getWeights().map((w) => Array.from(w.dataSync()));
+    [0.085409, -0.079714, 0.0188].forEach((v, i) => expect(mean[i]).toBeCloseTo(v, 5));
+    [0.856128, 0.866421, 0.932102].forEach((v, i) => expect(variance[i]).toBeCloseTo(v, 5));
+    const yEval = tf.tidy(() => first4(m.predict(x) as tf.Tensor));
+    [-0.092254, 0.816647, 0.889908, 0.060175].forEach((v, i) => expect(yEval[i]).toBeCloseTo(v, 5));
+
+    const m1 = compileGraph(chain([1, 1, 3], ['Flatten', {}], ['BatchNorm1d', {}]));
+    const x1 = tf.reshape(tf.cos(tf.range(0, 15)), [5, 1, 3, 1]);
+    tf.tidy(() => { m1.apply(x1, { training: true }); });
+    const v1 = Array.from(m1.getLayer('n2').getWeights()[3].dataSync());
+    [1.00703, 0.967863, 0.907245].forEach((v, i) => expect(v1[i]).toBeCloseTo(v, 4));
+    tf.dispose([nchw, x, x1]);
   });
 
   it('Xavier-uniform weights with PyTorch\'s fans, zero biases, reproducible by seed', () => {
