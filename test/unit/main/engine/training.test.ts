@@ -57,6 +57,17 @@ describe('training on Fashion-MNIST (wasm)', () => {
     expect(ofType(events, 'epoch')[0].val_acc).toBeGreaterThanOrEqual(0);
   });
 
+  it('resizes per batch to the Input\'s size (32×32 here), and refuses a --resize that disagrees', async () => {
+    const net = chain([1, 32, 32], ['Conv2d', { out_channels: 4, kernel_size: 5, stride: 2 }], ['ReLU', {}], ['AdaptiveAvgPool2d', { output_size: 2 }], ['Flatten', {}], ['Linear', { out_features: 10 }]);
+    const { runDir } = newRun(net, { epochs: 1, batchSize: 32, limit: 64, valLimit: 32 });
+    const { outcome, events } = await train(runDir);
+    expect(outcome).toBe('done');
+    expect(ofType(events, 'batch')).toHaveLength(2);
+    const wrong = newRun(net, { epochs: 1, resize: 64 });
+    const b = await train(wrong.runDir);
+    expect(ofType(b.events, 'error')[0].message).toMatch(/resize is 64 but the graph's Input is 32×32/);
+  });
+
   it('does not leak tensors: tf.memory().numTensors is flat across epochs', async () => {
     const { runDir } = newRun(bnResidualNet(), { epochs: 3, batchSize: 32, limit: 64, valLimit: 32 });
     const counts: number[] = [];
