@@ -833,6 +833,79 @@ Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// batchNormGrad(dy, x, mean, variance, scale|null, eps, dx, dmean, dvariance, dscale, doffset):
+// the five gradients of tfjs's FusedBatchNorm in one reduction pass and one dx pass, instead of
+// tfjs's fourteen full-size element-wise ops. Per-channel parameters (length C, the last axis).
+Napi::Value BatchNormGrad(const Napi::CallbackInfo& info) {
+  float* dy = f32(info[0], "dy");
+  float* x = f32(info[1], "x");
+  float* mean = f32(info[2], "mean");
+  float* var = f32(info[3], "variance");
+  bool hasScale = !info[4].IsNull() && !info[4].IsUndefined();
+  float* scale = hasScale ? f32(info[4], "scale") : nullptr;
+  float eps = info[5].As<Napi::Number>().FloatValue();
+  float* dx = f32(info[6], "dx");
+  float* dmean = f32(info[7], "dmean");
+  float* dvar = f32(info[8], "dvariance");
+  float* dscale = f32(info[9], "dscale");
+  float* doff = f32(info[10], "doffset");
+  int64_t n = f32len(info[1]), c = f32len(info[2]);
+  need(info.Env(), c > 0 && n % c == 0 && f32len(info[0]) == size_t(n) && f32len(info[6]) == size_t(n) &&
+                       f32len(info[3]) == size_t(c) && (!hasScale || f32len(info[4]) == size_t(c)) &&
+                       f32len(info[7]) == size_t(c) && f32len(info[8]) == size_t(c) && f32len(info[9]) == size_t(c) &&
+                       f32len(info[10]) == size_t(c),
+       "batchNormGrad: sizes do not match");
+  int64_t rows = n / c;
+  std::vector<float> r(c), k(c);
+  for (int64_t j = 0; j < c; ++j) {
+    r[j] = float(1.0 / std::sqrt(double(var[j]) + double(eps)));
+    k[j] = r[j] * (hasScale ? scale[j] : 1.f);
+  }
+  int nt = omp_get_max_threads();
+  std::vector<double> sdy(size_t(nt) * c, 0.0), sdyx(size_t(nt) * c, 0.0);
+#pragma omp parallel
+  {
+    int t = omp_get_thread_num();
+    std::vector<float> a(c, 0.f), b(c, 0.f);  // float partials per block of rows, then double
+#pragma omp for
+    for (int64_t row = 0; row < rows; ++row) {
+      const float* dyr = dy + row * c;
+      const float* xr = x + row * c;
+      float* dxr = dx + row * c;
+#pragma omp simd
+      for (int64_t j = 0; j < c; ++j) {
+        a[j] += dyr[j];
+        b[j] += dyr[j] * (xr[j] - mean[j]);
+        dxr[j] = dyr[j] * k[j];
+      }
+      if ((row & 63) == 63) {
+        for (int64_t j = 0; j < c; ++j) {
+          sdy[size_t(t) * c + j] += a[j];
+          sdyx[size_t(t) * c + j] += b[j];
+          a[j] = b[j] = 0.f;
+        }
+      }
+    }
+    for (int64_t j = 0; j < c; ++j) {
+      sdy[size_t(t) * c + j] += a[j];
+      sdyx[size_t(t) * c + j] += b[j];
+    }
+  }
+  for (int64_t j = 0; j < c; ++j) {
+    double s1 = 0, s2 = 0;
+    for (int t = 0; t < nt; ++t) {
+      s1 += sdy[size_t(t) * c + j];
+      s2 += sdyx[size_t(t) * c + j];
+    }
+    float sc = hasScale ? scale[j] : 1.f;
+    doff[j] = float(s1);
+    dscale[j] = float(s2 * r[j]);
+    dmean[j] = float(-double(r[j]) * sc * s1);
+    dvar[j] = float(-0.5 * double(r[j]) * r[j] * r[j] * sc * s2);
+  }
+  return info.Env().Undefined();
+}
+
 Napi::Value Threads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), omp_get_max_threads());
 }
@@ -883,6 +956,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("slice", Napi::Function::New(env, guarded<Slice>));
   exports.Set("tile", Napi::Function::New(env, guarded<Tile>));
   exports.Set("batchNorm", Napi::Function::New(env, guarded<BatchNorm>));
+  exports.Set("batchNormGrad", Napi::Function::New(env, guarded<BatchNormGrad>));
   exports.Set("pad", Napi::Function::New(env, guarded<Pad>));
   exports.Set("sumRows", Napi::Function::New(env, guarded<SumRows>));
   exports.Set("threads", Napi::Function::New(env, Threads));

@@ -27,6 +27,8 @@ export interface NativeAddon {
   slice(x: Float32Array, xShape: Int32Array, begin: Int32Array, y: Float32Array, yShape: Int32Array): void;
   tile(x: Float32Array, xShape: Int32Array, y: Float32Array, yShape: Int32Array): void;
   batchNorm(x: Float32Array, mean: Float32Array, variance: Float32Array, offset: Float32Array | null, scale: Float32Array | null, eps: number, y: Float32Array): void;
+  batchNormGrad(dy: Float32Array, x: Float32Array, mean: Float32Array, variance: Float32Array, scale: Float32Array | null, eps: number,
+    dx: Float32Array, dmean: Float32Array, dvariance: Float32Array, dscale: Float32Array, doffset: Float32Array): void;
   pad(x: Float32Array, xShape: Int32Array, before: Int32Array, y: Float32Array, yShape: Int32Array, value: number): void;
   threads(): number;
   version(): string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compare, inputs, native, tf } from './compare';
+import { compare, inputs, kernelsRun, native, tf } from './compare';
 
 describe.skipIf(!native)('native element-wise, reduction and pad kernels match the cpu backend', () => {
   it('sigmoid over a wide range, with its gradient', async () => {
@@ -145,5 +145,30 @@ describe.skipIf(!native)('native element-wise, reduction and pad kernels match t
       return [f(t.x, t.scale, t.offset), ...tf.grads((x: tf.Tensor, s: tf.Tensor, o: tf.Tensor) => tf.sum(tf.square(f(x, s, o))))([t.x, t.scale, t.offset])];
     });
     expect(err).toBeLessThan(1e-5);
+  });
+
+  it.each([
+    ['NHWC, as tfjs-layers trains it', [4, 5, 5, 6]],
+    ['a dense batch norm', [16, 12]],
+  ] as const)('batch norm over batch statistics (%s): the fused gradient matches tfjs', async (_t, shape) => {
+    const c = shape[shape.length - 1];
+    const axes = shape.map((_, i) => i).slice(0, -1);
+    const err = await compare(inputs({ x: [...shape], scale: [c], offset: [c], w: [...shape] }), (t) => {
+      const f = (x: tf.Tensor, s: tf.Tensor, o: tf.Tensor) => {
+        const m = tf.moments(x, axes);
+        return tf.sum(tf.mul(tf.batchNorm(x, m.mean, m.variance, o, s, 1e-5), t.w));
+      };
+      return tf.grads(f)([t.x, t.scale, t.offset]);
+    });
+    expect(err).toBeLessThan(1e-4);
+  });
+
+  it('runs the fused batch-norm gradient kernel on the native backend', async () => {
+    const names = await kernelsRun(inputs({ x: [4, 3, 3, 5], scale: [5], offset: [5] }), (t) =>
+      tf.grad((x: tf.Tensor) => {
+        const m = tf.moments(x, [0, 1, 2]);
+        return tf.sum(tf.square(tf.batchNorm(x, m.mean, m.variance, t.offset, t.scale, 1e-5)));
+      })(t.x));
+    expect(names.has('ConvStudioBatchNormGrad')).toBe(true);
   });
 });
