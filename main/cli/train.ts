@@ -18,7 +18,7 @@ import { locateData, missingDataMessage, userDataDir } from '../data/locate';
 import { downloadFashionMnist } from '../data/download';
 
 const HELP = `usage: convstudio train <template|file.json> [options]
-       convstudio train --resume RUN_DIR [--json]
+       convstudio train --resume RUN_DIR [--epochs N] [--json]
 
 Trains a template (${TEMPLATES.map((t) => t.id).join(', ')}) or a convstudio.graph file on Fashion-MNIST.
 
@@ -33,7 +33,7 @@ options:
   --val-limit N      validate on the first N test samples
   --seed N           seeds the initial weights and the shuffling (default 0)
   --out DIR          where run folders go (default ./runs)
-  --resume RUN_DIR   continue a run from its last checkpoint
+  --resume RUN_DIR   continue a run from its last checkpoint (--epochs N sets a new total)
   --json             one JSON object per line: start, epoch, done, error
 Exit codes: 0 done, 1 failed, 2 usage or bad graph, 130 stopped (Ctrl-C stops gracefully; twice kills).`;
 
@@ -158,7 +158,7 @@ class Printer {
         this.clearBar();
         console.log(e.stopped
           ? `stopped after ${e.epochs} complete epoch(s); continue with --resume`
-          : `done: ${e.epochs} epochs in ${fmtTime(e.seconds)}${e.val_acc != null ? `, val_acc ${e.val_acc.toFixed(4)}` : ''}`);
+          : `done: ${e.epochs} epoch${e.epochs === 1 ? '' : 's'} in ${fmtTime(e.seconds)}${e.val_acc != null ? `, val_acc ${e.val_acc.toFixed(4)}` : ''}`);
         break;
       case 'error':
         this.clearBar();
@@ -230,8 +230,9 @@ export async function run(argv: string[]): Promise<number> {
   try {
     let started: { runId: string; runDir: string };
     if (args.resume) {
-      if (Object.keys(args.config).length) p.message('note: --resume continues with the run\'s own settings; other options are ignored');
-      started = await jobs.resume(args.resume);
+      const { epochs, ...others } = args.config;
+      if (Object.keys(others).length) p.message('note: --resume continues with the run\'s own settings; options other than --epochs are ignored');
+      started = await jobs.resume(args.resume, epochs !== undefined ? { epochs } : undefined);
     } else {
       const graph = loadGraph(args.target!);
       const analysis = analyzeGraph(graph);

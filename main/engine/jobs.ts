@@ -14,7 +14,8 @@ import { analyzeGraph } from '../../shared/shapes/index';
 import type { RunSummary, TrainingEvent, TrainRequest } from '../../shared/training';
 import { GraphError } from './errors';
 import { normalizeConfig, checkClassifierOutput, checkTrainable, imageSizeFor } from './config';
-import { createRun, isRunId, listRunDirs, readEvents, readRunConfig, summarizeRun } from '../runs/run-folder';
+import { CONFIG_JSON, createRun, isRunId, listRunDirs, readEvents, readRunConfig, summarizeRun, type RunConfigFile } from '../runs/run-folder';
+import { writeJsonAtomic } from '../runs/atomic';
 
 export interface ChildLike {
   send(msg: unknown): void;
@@ -27,8 +28,8 @@ export type SpawnFn = (modulePath: string, args: string[]) => ChildLike;
 
 export interface JobManager {
   start(req: TrainRequest): Promise<{ runId: string; runDir: string }>;
-  /** Continues a run folder from its last checkpoint (same runId, same folder). */
-  resume(runDir: string): Promise<{ runId: string; runDir: string }>;
+  /** Continues a run folder from its last checkpoint (same runId, same folder); `epochs` sets a new total. */
+  resume(runDir: string, opts?: { epochs?: number }): Promise<{ runId: string; runDir: string }>;
   stop(runId: string, mode: 'graceful' | 'kill'): boolean;
   onEvent(listener: (e: TrainingEvent) => void): () => void;
   listRuns(): Promise<RunSummary[]>;
@@ -156,15 +157,25 @@ export function createJobManager(opts: { runsRoot: string; spawn?: SpawnFn }): J
       return launch(runId, runDir, false);
     },
 
-    async resume(runDir) {
+    async resume(runDir, resumeOpts) {
       const dir = path.resolve(runDir);
-      let runId: string;
+      let cfg: RunConfigFile;
       try {
-        runId = readRunConfig(dir).runId;
+        cfg = readRunConfig(dir);
       } catch (err) {
         throw new JobError('not-found', `${runDir} is not a run folder: ${(err as Error).message}`);
       }
-      return launch(runId, dir, true);
+      if (resumeOpts?.epochs !== undefined) {
+        let config;
+        try {
+          config = normalizeConfig({ ...cfg.config, epochs: resumeOpts.epochs });
+        } catch (err) {
+          throw new JobError('bad-request', (err as Error).message);
+        }
+        if (jobs.get(cfg.runId) && !jobs.get(cfg.runId)!.finished) throw new JobError('busy', `run ${cfg.runId} is already training`);
+        writeJsonAtomic(path.join(dir, CONFIG_JSON), { ...cfg, config });
+      }
+      return launch(cfg.runId, dir, true);
     },
 
     stop(runId, mode) {

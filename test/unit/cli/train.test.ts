@@ -53,7 +53,7 @@ async function inProcess(args: string[]): Promise<{ code: number; out: string; e
 }
 
 describe('convstudio train', () => {
-  it('--json prints start and epoch lines; Ctrl-C stops gracefully (130); --resume finishes the run (0)', async () => {
+  it('--json prints start and epoch lines; Ctrl-C stops gracefully (130); --resume finishes the run, here extended to 4 epochs (0)', async () => {
     const dir = tmp();
     const graph = path.join(dir, 'lenet-relu.json');
     writeFileSync(graph, JSON.stringify(reluLenet()));
@@ -74,10 +74,11 @@ describe('convstudio train', () => {
     for (const k of ['train_loss', 'val_loss', 'val_acc', 'samples_per_s']) expect(typeof lines[1][k]).toBe('number');
     expect(lines[lines.length - 1], stopped.stdout).toMatchObject({ event: 'done', stopped: true });
 
-    const resumed = await cli(['--resume', runDir]);
+    // --epochs with --resume sets a new total
+    const resumed = await cli(['--resume', runDir, '--epochs', '4']);
     expect(resumed.code).toBe(0);
-    expect(resumed.stdout).toMatch(/epoch 3\/3 +train_loss [\d.]+ +val_loss [\d.]+ +val_acc [\d.]+/);
-    expect(resumed.stdout).toMatch(/done: 3 epochs/);
+    expect(resumed.stdout).toMatch(/epoch 4\/4 +train_loss [\d.]+ +val_loss [\d.]+ +val_acc [\d.]+/);
+    expect(resumed.stdout).toMatch(/done: 4 epochs/);
   });
 
   it('bad input: usage errors and graphs with errors exit 2 with a reason; missing data exits 1 saying where it looked', async () => {
