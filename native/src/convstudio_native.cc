@@ -584,7 +584,36 @@ Napi::Value Unary(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// binary(a, b, y, op): b either has a's size or is a vector broadcast along a's last axis.
+template <int OP>
+inline void binaryRow(const float* a, const float* b, float* y, int64_t m) {
+#pragma omp simd
+  for (int64_t i = 0; i < m; ++i) {
+    float u = a[i], v = b[i];
+    y[i] = OP == 0 ? u + v : OP == 1 ? u - v : OP == 2 ? u * v : OP == 3 ? v - u : OP == 4 ? u / v : OP == 5 ? v / u : (u - v) * (u - v);
+  }
+}
+
+template <int OP>
+void binaryAll(const float* a, const float* b, float* y, int64_t n, int64_t m) {
+  // A short b (a bias of 6 or 16 channels, a scalar) is repeated into a block of ~1024 so the
+  // inner loop is long enough to vectorise; blocks start at multiples of m, so the pattern lines up.
+  std::vector<float> pattern;
+  if (m < 1024) {
+    int64_t reps = 1024 / m;
+    pattern.resize(size_t(m * reps));
+    for (int64_t r = 0; r < reps; ++r) std::memcpy(pattern.data() + r * m, b, sizeof(float) * m);
+    b = pattern.data();
+    m *= reps;
+  }
+  int64_t blocks = (n + m - 1) / m;
+#pragma omp parallel for if (n > 32768)
+  for (int64_t k = 0; k < blocks; ++k) {
+    int64_t len = std::min(m, n - k * m);
+    binaryRow<OP>(a + k * m, b, y + k * m, len);
+  }
+}
+
+// binary(a, b, y, op): b either has a's size or repeats along a (a bias, a scalar).
 Napi::Value Binary(const Napi::CallbackInfo& info) {
   float* a = f32(info[0], "a");
   float* b = f32(info[1], "b");
@@ -592,59 +621,54 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
   int op = info[3].As<Napi::Number>().Int32Value();
   int64_t n = f32len(info[0]), m = f32len(info[1]);
   need(info.Env(), f32len(info[2]) == size_t(n) && m > 0 && n % m == 0, "binary sizes do not broadcast");
-  int64_t rows = n / m;
-#pragma omp parallel for if (n > 32768)
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* ar = a + r * m;
-    float* yr = y + r * m;
-    if (op == 0) {
-#pragma omp simd
-      for (int64_t i = 0; i < m; ++i) yr[i] = ar[i] + b[i];
-    } else if (op == 1) {
-#pragma omp simd
-      for (int64_t i = 0; i < m; ++i) yr[i] = ar[i] - b[i];
-    } else if (op == 2) {
-#pragma omp simd
-      for (int64_t i = 0; i < m; ++i) yr[i] = ar[i] * b[i];
-    } else if (op == 3) {
-#pragma omp simd
-      for (int64_t i = 0; i < m; ++i) yr[i] = b[i] - ar[i];
-    } else if (op == 4) {
-#pragma omp simd
-      for (int64_t i = 0; i < m; ++i) yr[i] = ar[i] / b[i];
-    } else if (op == 5) {
-#pragma omp simd
-      for (int64_t i = 0; i < m; ++i) yr[i] = b[i] / ar[i];
-    } else {
-#pragma omp simd
-      for (int64_t i = 0; i < m; ++i) yr[i] = (ar[i] - b[i]) * (ar[i] - b[i]);
-    }
+  switch (op) {
+    case 0: binaryAll<0>(a, b, y, n, m); break;
+    case 1: binaryAll<1>(a, b, y, n, m); break;
+    case 2: binaryAll<2>(a, b, y, n, m); break;
+    case 3: binaryAll<3>(a, b, y, n, m); break;
+    case 4: binaryAll<4>(a, b, y, n, m); break;
+    case 5: binaryAll<5>(a, b, y, n, m); break;
+    case 6: binaryAll<6>(a, b, y, n, m); break;
+    default: throw Napi::RangeError::New(info.Env(), "unknown binary op");
   }
   return info.Env().Undefined();
 }
 
 // sumRows(x, y): x viewed as [rows, cols] with cols = y.length; y[c] = sum over rows.
-// The bias gradient of every conv and dense layer is this reduction.
+// The bias gradient of every conv and dense layer is this reduction. Narrow rows (6 channels)
+// are summed as blocks of ~1024 so the loop vectorises, then folded.
 Napi::Value SumRows(const Napi::CallbackInfo& info) {
   float* x = f32(info[0], "x");
   float* y = f32(info[1], "y");
   int64_t n = f32len(info[0]), cols = f32len(info[1]);
   need(info.Env(), cols > 0 && n % cols == 0, "sumRows sizes do not divide");
-  int64_t rows = n / cols;
+  int64_t width = cols < 1024 ? cols * (1024 / cols) : cols;
+  int64_t blocks = (n + width - 1) / width;
   int nt = omp_get_max_threads();
-  std::vector<double> part(size_t(nt) * cols, 0.0);
-#pragma omp parallel
+  std::vector<double> part(size_t(nt) * width, 0.0);
+#pragma omp parallel if (n > 32768)
   {
-    double* acc = part.data() + size_t(omp_get_thread_num()) * cols;
+    double* acc = part.data() + size_t(omp_get_thread_num()) * width;
+    std::vector<float> fa(width, 0.f);
+    int64_t since = 0;
 #pragma omp for
-    for (int64_t r = 0; r < rows; ++r) {
-      const float* xr = x + r * cols;
-      for (int64_t c = 0; c < cols; ++c) acc[c] += xr[c];
+    for (int64_t k = 0; k < blocks; ++k) {
+      const float* xr = x + k * width;
+      int64_t len = std::min(width, n - k * width);
+#pragma omp simd
+      for (int64_t j = 0; j < len; ++j) fa[j] += xr[j];
+      // Float partials over at most 64 blocks, then into doubles: fast and still accurate.
+      if (++since == 64) {
+        for (int64_t j = 0; j < width; ++j) acc[j] += fa[j], fa[j] = 0.f;
+        since = 0;
+      }
     }
+    for (int64_t j = 0; j < width; ++j) acc[j] += fa[j];
   }
   for (int64_t c = 0; c < cols; ++c) {
     double s = 0;
-    for (int t = 0; t < nt; ++t) s += part[size_t(t) * cols + c];
+    for (int t = 0; t < nt; ++t)
+      for (int64_t j = c; j < width; j += cols) s += part[size_t(t) * width + j];
     y[c] = float(s);
   }
   return info.Env().Undefined();

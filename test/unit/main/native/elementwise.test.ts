@@ -22,6 +22,7 @@ describe.skipIf(!native)('native element-wise, reduction and pad kernels match t
   const SHAPES: [string, number[], number[]][] = [
     ['same shapes', [3, 5, 5, 4], [3, 5, 5, 4]],
     ['a bias along the last axis', [3, 5, 5, 4], [4]],
+    ['a bias over a large tensor', [16, 28, 28, 6], [6]],
     ['a bias with leading ones', [6, 10], [1, 10]],
     ['a scalar on the right', [3, 7], []],
     ['a scalar on the left', [], [3, 7]],
@@ -42,6 +43,7 @@ describe.skipIf(!native)('native element-wise, reduction and pad kernels match t
 
   const AXES: [string, number[], number | number[], boolean][] = [
     ['leading three axes of NHWC (a conv bias gradient)', [8, 6, 6, 5], [0, 1, 2], false],
+    ['a LeNet-sized conv output (many blocks)', [64, 28, 28, 6], [0, 1, 2], false],
     ['the batch axis of a dense output', [128, 10], 0, false],
     ['leading axes with keepDims', [4, 3, 5], [1, 0], true],
     ['every axis (cpu fallback)', [4, 3], [0, 1], false],
