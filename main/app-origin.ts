@@ -5,29 +5,13 @@
  */
 
 import path from 'node:path';
+import { mimeType } from './mime';
 
 export const APP_SCHEME = 'convstudio';
 export const APP_HOST = 'app';
 export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 export const APP_ENTRY_URL = `${APP_ORIGIN}/index.html`;
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-  '.wasm': 'application/wasm',
-  '.map': 'application/json; charset=utf-8',
-  '.txt': 'text/plain; charset=utf-8',
-};
 
 /** Scheme, host and port of a URL; `URL.origin` is "null" for non-special schemes like ours. */
 function originKey(url: string): string | null {
@@ -62,7 +46,7 @@ export function resolveAppAsset(requestUrl: string, rootDir: string): { file: st
   const root = path.resolve(rootDir);
   const file = path.resolve(root, rel);
   if (file !== root && !file.startsWith(root + path.sep)) return null;
-  return { file, mime: MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream' };
+  return { file, mime: mimeType(file) };
 }
 
 /**

@@ -14,6 +14,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { API_CALLS, fail, type Api, type ApiCall, type Result } from '../shared/api';
 import { createNodeApi, type NodeApiOptions } from './host-api';
+import { mimeType } from './mime';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** A graph file may be up to 10 MB (shared/graph/parse); leave room for the JSON envelope. */
@@ -51,18 +52,6 @@ interface CallMessage {
   args?: unknown;
 }
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.wasm': 'application/wasm',
-  '.woff2': 'font/woff2',
-};
 
 function tokensEqual(given: string | null | undefined, token: string): boolean {
   if (typeof given !== 'string') return false;
@@ -150,7 +139,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
         return sendJson(res, 404, fail('not-found', missingBuild ? `No renderer build in ${rendererDir}: run "node scripts/build.mjs --renderer" first.` : 'Not found.'));
       }
       res.writeHead(200, {
-        'content-type': MIME[path.extname(file)] ?? 'application/octet-stream',
+        'content-type': mimeType(file),
         'x-content-type-options': 'nosniff',
         'cache-control': 'no-cache',
         'content-security-policy': `default-src 'self'; connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; frame-ancestors 'none'`,

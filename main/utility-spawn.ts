@@ -9,13 +9,8 @@
  * Electron cannot load.
  */
 
-export interface ChildLike {
-  send(msg: unknown): void;
-  onMessage(cb: (msg: unknown) => void): void;
-  onExit(cb: (code: number | null, signal: string | null) => void): void;
-  kill(): void;
-}
-export type SpawnFn = (modulePath: string, args: string[]) => ChildLike;
+import type { ChildLike, SpawnFn } from './engine/jobs';
+export type { ChildLike, SpawnFn };
 
 /** The slice of Electron's UtilityProcess used here. */
 export interface UtilityChild {
