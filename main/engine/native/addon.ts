@@ -5,7 +5,7 @@
  */
 
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -96,8 +96,30 @@ export function loadAddon(): { addon: NativeAddon | null; reason: string; file?:
  * thread that loses its core to another process stalls the whole step: on this 2-core machine,
  * with other jobs running, two threads were 3x slower than one. OMP_NUM_THREADS overrides.
  */
-export function threadsToUse(cores = os.availableParallelism?.() ?? os.cpus().length, load = os.loadavg()[0]): number {
+export function threadsToUse(cores = os.availableParallelism?.() ?? os.cpus().length, load = busyCores(cores)): number {
   return Math.max(1, Math.min(cores, Math.round(cores - load)));
+}
+
+/**
+ * Cores busy right now: /proc/stat sampled 150 ms apart (the load average lags by a minute and
+ * still counts processes that just ended). Elsewhere, the 1-minute load average.
+ */
+function busyCores(cores: number): number {
+  const sample = (): [number, number] | null => {
+    try {
+      const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+      const idle = (f[3] ?? 0) + (f[4] ?? 0);
+      return [f.reduce((a, b) => a + b, 0), idle];
+    } catch {
+      return null;
+    }
+  };
+  const a = sample();
+  if (!a) return os.loadavg()[0];
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 150);
+  const b = sample();
+  if (!b || b[0] <= a[0]) return os.loadavg()[0];
+  return cores * (1 - (b[1] - a[1]) / (b[0] - a[0]));
 }
 
 // One tiny convolution and matmul with known results, so a broken libdnnl or an unsupported CPU
