@@ -589,7 +589,12 @@ inline void binaryRow(const float* a, const float* b, float* y, int64_t m) {
 #pragma omp simd
   for (int64_t i = 0; i < m; ++i) {
     float u = a[i], v = b[i];
-    y[i] = OP == 0 ? u + v : OP == 1 ? u - v : OP == 2 ? u * v : OP == 3 ? v - u : OP == 4 ? u / v : OP == 5 ? v / u : (u - v) * (u - v);
+    y[i] = OP == 0 ? u + v : OP == 1 ? u - v : OP == 2 ? u * v : OP == 3 ? v - u : OP == 4 ? u / v : OP == 5 ? v / u
+         : OP == 6 ? (u - v) * (u - v)
+         // 7: sigmoid's gradient from dy (u) and the output y (v), as tfjs: dy * (y * (1 - y))
+         : OP == 7 ? u * (v * (1.f - v))
+         // 8: relu's gradient from dy (u) and the input x (v): dy * step(x), NaN x gives NaN
+         : (v > 0.f ? u : (v == v ? u * 0.f : v));
   }
 }
 
@@ -629,6 +634,8 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
     case 4: binaryAll<4>(a, b, y, n, m); break;
     case 5: binaryAll<5>(a, b, y, n, m); break;
     case 6: binaryAll<6>(a, b, y, n, m); break;
+    case 7: binaryAll<7>(a, b, y, n, m); break;
+    case 8: binaryAll<8>(a, b, y, n, m); break;
     default: throw Napi::RangeError::New(info.Env(), "unknown binary op");
   }
   return info.Env().Undefined();

@@ -8,7 +8,7 @@ import { getKernelsForBackend, registerBackend, registerKernel, getKernel, findB
 import { loadAddon } from './addon';
 import { nativeKernelConfigs } from './kernels';
 import { NativeBackendCPU } from './backend';
-import { installBatchNormGrad } from './batchnorm-grad';
+import { installFusedGradients } from './fused-gradients';
 
 export const NATIVE_BACKEND = 'native';
 
@@ -41,6 +41,6 @@ export async function tryRegisterNativeBackend(): Promise<{ name: string; device
   if (!getKernel('Conv2D', NATIVE_BACKEND)) {
     for (const k of nativeKernelConfigs(addon, NATIVE_BACKEND, getKernelsForBackend('cpu'))) registerKernel(k);
   }
-  installBatchNormGrad(addon, NATIVE_BACKEND);
+  installFusedGradients(addon, NATIVE_BACKEND);
   return { name: NATIVE_BACKEND, device: device() };
 }

@@ -173,4 +173,14 @@ describe.skipIf(!native)('native element-wise, reduction and pad kernels match t
       })(t.x));
     expect(names.has('ConvStudioBatchNormGrad')).toBe(true);
   });
+
+  it.each(['sigmoid', 'relu'] as const)('the fused %s gradient matches tfjs and runs in the addon', async (act) => {
+    const f = act === 'sigmoid' ? tf.sigmoid : tf.relu;
+    const ins = inputs({ x: [4, 7, 7, 6], w: [4, 7, 7, 6] });
+    ins.x.values[3] = NaN;
+    const err = await compare(ins, (t) => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(f(x), t.w)))(t.x));
+    expect(err).toBeLessThan(1e-6);
+    const names = await kernelsRun(ins, (t) => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(f(x), t.w)))(t.x));
+    expect(names.has('ConvStudioActivationGrad')).toBe(true);
+  });
 });

@@ -1,22 +1,23 @@
 /**
- * A fused gradient for FusedBatchNorm on the native backend. tfjs computes it from fourteen
- * full-size element-wise ops (a ResNet has seventeen batch norms); the addon needs one
- * reduction pass and one pass for dx. Gradients are registered per kernel for all backends, so
- * the registered function hands every other backend (and any case the addon does not cover) to
- * tfjs's own gradient unchanged.
+ * Fused gradients on the native backend. tfjs builds some gradients from many full-size
+ * element-wise ops: FusedBatchNorm's from fourteen (a ResNet has seventeen batch norms), Sigmoid's
+ * from three, Relu's from three (step, cast, mul). The addon computes each in one or two passes.
+ * Gradients are registered per kernel for all backends, so each registered function hands every
+ * other backend (and any case the addon does not cover) to tfjs's own gradient unchanged.
  */
 
-import { FusedBatchNorm, engine, getBackend, getGradient, registerGradient, registerKernel } from '@tensorflow/tfjs-core';
+import { FusedBatchNorm, Relu, Sigmoid, engine, getBackend, getGradient, registerGradient, registerKernel } from '@tensorflow/tfjs-core';
 import type { GradConfig, NamedAttrMap, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { NativeAddon } from './addon';
 import { alloc } from './pool';
 
 export const BATCH_NORM_GRAD = 'ConvStudioBatchNormGrad';
+export const ACTIVATION_GRAD = 'ConvStudioActivationGrad';
 
 let installed = false;
 
-export function installBatchNormGrad(addon: NativeAddon, backendName: string): void {
+export function installFusedGradients(addon: NativeAddon, backendName: string): void {
   if (installed) return;
   const stock = getGradient(FusedBatchNorm);
   if (!stock) return;
@@ -55,4 +56,35 @@ export function installBatchNormGrad(addon: NativeAddon, backendName: string): v
     },
   };
   registerGradient(config);
+
+  // dy and y (sigmoid) or dy and x (relu), same shape: op 7 or 8 of the addon's binary kernel.
+  registerKernel({
+    kernelName: ACTIVATION_GRAD,
+    backendName,
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const b = backend as MathBackendCPU;
+      const { dy, v } = inputs as Record<string, TensorInfo>;
+      const dyv = b.data.get(dy.dataId).values as Float32Array;
+      const out = alloc(dyv.length);
+      addon.binary(dyv, b.data.get(v.dataId).values as Float32Array, out, (attrs as NamedAttrMap).op as number);
+      return b.makeTensorInfo(dy.shape, 'float32', out);
+    },
+  });
+  for (const [kernelName, op] of [[Sigmoid, 7], [Relu, 8]] as const) {
+    const stockAct = getGradient(kernelName);
+    if (!stockAct) continue;
+    registerGradient({
+      kernelName,
+      inputsToSave: stockAct.inputsToSave,
+      outputsToSave: stockAct.outputsToSave,
+      gradFunc: (dy, saved, attrs) => {
+        const d = Array.isArray(dy) ? dy[0] : dy;
+        const [v] = saved;
+        if (getBackend() !== backendName || d.dtype !== 'float32' || v.dtype !== 'float32' || d.shape.join() !== v.shape.join()) {
+          return stockAct.gradFunc(dy, saved, attrs);
+        }
+        return { x: () => engine().runKernel(ACTIVATION_GRAD, { dy: d, v } as any, { op } as any) as Tensor };
+      },
+    });
+  }
 }
