@@ -259,6 +259,17 @@ const sum: Handler = (addon, { inputs, backend, attrs }) => {
   return output(backend, shape, y);
 };
 
+/**
+ * Trailing axes that are copied whole (unpadded, or unsliced) fold into the last moved axis, so
+ * the addon copies long rows: padding [128, 28, 28, 1] would otherwise be 100k one-float copies.
+ */
+function foldTrailing(shape: number[], whole: (axis: number) => boolean): { keep: number; inner: number } {
+  let keep = shape.length;
+  while (keep > 1 && whole(keep - 1)) keep--;
+  const inner = shape.slice(keep).reduce((a, b) => a * b, 1);
+  return { keep, inner };
+}
+
 const padV2: Handler = (addon, { inputs, backend, attrs }) => {
   const { x } = inputs;
   const a = attrs as any;
@@ -268,7 +279,14 @@ const padV2: Handler = (addon, { inputs, backend, attrs }) => {
   if (paddings.some(([p, q]) => p < 0 || q < 0)) return null;
   const outShape = x.shape.map((d, i) => d + paddings[i][0] + paddings[i][1]);
   const y = alloc(util.sizeFromShape(outShape));
-  addon.pad(xv, Int32Array.from(x.shape), Int32Array.from(paddings.map((p) => p[0])), y, Int32Array.from(outShape), a.constantValue ?? 0);
+  const { keep, inner } = foldTrailing(x.shape, (i) => paddings[i][0] === 0 && paddings[i][1] === 0);
+  const xs = x.shape.slice(0, keep);
+  const before = paddings.slice(0, keep).map((p) => p[0]);
+  const ys = outShape.slice(0, keep);
+  xs[keep - 1] *= inner;
+  before[keep - 1] *= inner;
+  ys[keep - 1] *= inner;
+  addon.pad(xv, Int32Array.from(xs), Int32Array.from(before), y, Int32Array.from(ys), a.constantValue ?? 0);
   return output(backend, outShape, y);
 };
 
@@ -306,7 +324,16 @@ const slice: Handler = (addon, { inputs, backend, attrs }) => {
   const [begin, size] = slice_util.parseSliceParams(x, a.begin, a.size);
   slice_util.assertParamsValid(x, begin, size);
   const y = alloc(util.sizeFromShape(size));
-  if (y.length > 0) addon.slice(xv, Int32Array.from(x.shape), Int32Array.from(begin), y, Int32Array.from(size));
+  if (y.length > 0) {
+    const { keep, inner } = foldTrailing(x.shape, (i) => begin[i] === 0 && size[i] === x.shape[i]);
+    const xs = x.shape.slice(0, keep);
+    const b = begin.slice(0, keep);
+    const z = size.slice(0, keep);
+    xs[keep - 1] *= inner;
+    b[keep - 1] *= inner;
+    z[keep - 1] *= inner;
+    addon.slice(xv, Int32Array.from(xs), Int32Array.from(b), y, Int32Array.from(z));
+  }
   return output(backend, size, y);
 };
 

@@ -58,6 +58,8 @@ describe.skipIf(!native)('native element-wise, reduction and pad kernels match t
     ['NHWC spatial padding, asymmetric', [2, 5, 6, 3], [[0, 0], [2, 1], [0, 3], [0, 0]], 0],
     ['every axis with a constant', [2, 3, 4], [[1, 0], [0, 2], [3, 1]], 1.5],
     ['a vector', [5], [[2, 3]], -1],
+    ['LeNet input padding (one channel)', [3, 28, 28, 1], [[0, 0], [2, 2], [2, 2], [0, 0]], 0],
+    ['only the first axis', [3, 4, 5], [[1, 2], [0, 0], [0, 0]], 0],
   ] as const)('pad: %s, and its gradient', async (_t, shape, paddings, value) => {
     const p = paddings as unknown as Array<[number, number]>;
     const err = await compare(inputs({ x: [...shape] }), (t) => [
@@ -113,6 +115,8 @@ describe.skipIf(!native)('native element-wise, reduction and pad kernels match t
     ['an interior box of NHWC', [2, 7, 6, 3], [0, 1, 2, 0], [2, 4, 3, 3]],
     ['a row range of a matrix', [9, 4], [3, 0], [5, 4]],
     ['a single element', [3, 3, 3], [1, 2, 0], [1, 1, 1]],
+    ['the interior of a padded one-channel image', [3, 32, 32, 1], [0, 2, 2, 0], [3, 28, 28, 1]],
+    ['rows of a matrix, whole trailing axes', [6, 4, 5], [2, 0, 0], [3, 4, 5]],
   ] as const)('slice: %s, and its gradient', async (_t, shape, begin, size) => {
     const b = [...begin];
     const z = [...size];
