@@ -1,12 +1,13 @@
 /**
  * Fused gradients on the native backend. tfjs builds some gradients from many full-size
  * element-wise ops: FusedBatchNorm's from fourteen (a ResNet has seventeen batch norms), Sigmoid's
- * from three, Relu's from three (step, cast, mul). The addon computes each in one or two passes.
+ * from three, Relu's from three (step, cast, mul), Mean's over leading axes (batch-norm statistics)
+ * from a ones tensor, a multiply and a divide. The addon computes each in one or two passes.
  * Gradients are registered per kernel for all backends, so each registered function hands every
  * other backend (and any case the addon does not cover) to tfjs's own gradient unchanged.
  */
 
-import { FusedBatchNorm, Relu, Sigmoid, engine, getBackend, getGradient, registerGradient, registerKernel } from '@tensorflow/tfjs-core';
+import { FusedBatchNorm, Mean, Relu, Sigmoid, engine, getBackend, reshape, util, getGradient, registerGradient, registerKernel } from '@tensorflow/tfjs-core';
 import type { GradConfig, NamedAttrMap, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { NativeAddon } from './addon';
@@ -14,6 +15,7 @@ import { alloc } from './pool';
 
 export const BATCH_NORM_GRAD = 'ConvStudioBatchNormGrad';
 export const ACTIVATION_GRAD = 'ConvStudioActivationGrad';
+export const MEAN_GRAD = 'ConvStudioMeanGrad';
 
 let installed = false;
 
@@ -70,6 +72,42 @@ export function installFusedGradients(addon: NativeAddon, backendName: string): 
       return b.makeTensorInfo(dy.shape, 'float32', out);
     },
   });
+  // Mean over leading axes: dx = dy / count repeated over those axes (one tile pass).
+  registerKernel({
+    kernelName: MEAN_GRAD,
+    backendName,
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const b = backend as MathBackendCPU;
+      const dy = (inputs as Record<string, TensorInfo>).dy;
+      const shape = (attrs as NamedAttrMap).shape as number[];
+      const dyv = b.data.get(dy.dataId).values as Float32Array;
+      const count = util.sizeFromShape(shape) / dyv.length;
+      const scaled = dyv.map((v) => v / count);
+      const out = alloc(util.sizeFromShape(shape));
+      const kept = shape.length - dy.shape.length;
+      addon.tile(scaled, Int32Array.from([...shape.slice(0, kept).map(() => 1), ...dy.shape]), out, Int32Array.from(shape));
+      return b.makeTensorInfo(shape, 'float32', out);
+    },
+  });
+  const stockMean = getGradient(Mean);
+  if (stockMean) {
+    registerGradient({
+      kernelName: Mean,
+      inputsToSave: stockMean.inputsToSave,
+      gradFunc: (dy, saved, attrs) => {
+        const d = Array.isArray(dy) ? dy[0] : dy;
+        const [x] = saved;
+        const axes = util.parseAxisParam((attrs as NamedAttrMap).axis as number[], x.shape).sort((p, q) => p - q);
+        const kept = x.shape.slice(axes.length);
+        const leading = axes.length > 0 && axes.length < x.rank && axes.every((ax, i) => ax === i);
+        // dy arrives without the reduced axes or (keepDims) with them as ones; both hold `kept`.
+        const dyFits = d.dtype === 'float32' && d.size === util.sizeFromShape(kept) && d.shape.slice(-kept.length).join() === kept.join();
+        if (getBackend() !== backendName || !leading || !dyFits || x.dtype !== 'float32') return stockMean.gradFunc(dy, saved, attrs);
+        const dyKept = d.rank === kept.length ? d : reshape(d, kept);
+        return { x: () => engine().runKernel(MEAN_GRAD, { dy: dyKept } as any, { shape: x.shape } as any) as Tensor };
+      },
+    });
+  }
   for (const [kernelName, op] of [[Sigmoid, 7], [Relu, 8]] as const) {
     const stockAct = getGradient(kernelName);
     if (!stockAct) continue;

@@ -187,4 +187,21 @@ describe.skipIf(!native)('native element-wise, reduction and pad kernels match t
     const names = await kernelsRun(ins, (t) => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(f(x), t.w)))(t.x));
     expect(names.has('ConvStudioActivationGrad')).toBe(true);
   });
+
+  it.each([
+    ['NHWC over N, H, W', [4, 5, 5, 6], [0, 1, 2], false],
+    ['with keepDims', [4, 5, 6], [0, 1], true],
+    ['a matrix over rows', [16, 12], [0], false],
+    ['the last axis (tfjs gradient)', [4, 6], [1], false],
+  ] as const)('the mean gradient (%s) matches tfjs', async (_t, shape, axes, keepDims) => {
+    const ax = [...axes];
+    const err = await compare(inputs({ x: [...shape] }), (t) =>
+      tf.grad((x: tf.Tensor) => tf.sum(tf.sin(tf.mean(x, ax, keepDims))))(t.x));
+    expect(err).toBeLessThan(1e-6);
+  });
+
+  it('runs the fused mean gradient kernel for batch-norm statistics', async () => {
+    const names = await kernelsRun(inputs({ x: [4, 5, 5, 6] }), (t) => tf.grad((x: tf.Tensor) => tf.sum(tf.square(tf.mean(x, [0, 1, 2]))))(t.x));
+    expect(names.has('ConvStudioMeanGrad')).toBe(true);
+  });
 });
