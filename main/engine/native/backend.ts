@@ -6,6 +6,7 @@
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { DataId } from '@tensorflow/tfjs-core';
 import { markEscaped, release } from './pool';
+import { LAZY_DISPOSE } from './kernels';
 
 function storedValues(entry: unknown): unknown {
   // A lazily computed output has a getter; reading it would compute it just to drop it.
@@ -15,9 +16,13 @@ function storedValues(entry: unknown): unknown {
 
 export class NativeBackendCPU extends MathBackendCPU {
   override disposeData(dataId: DataId, force = false): boolean {
-    const values = storedValues(this.data.get(dataId));
+    const entry = this.data.get(dataId) as { [LAZY_DISPOSE]?: () => void } | undefined;
+    const values = storedValues(entry);
     const done = super.disposeData(dataId, force);
-    if (done && values !== undefined && !this.data.has(dataId)) release(values);
+    if (done && !this.data.has(dataId)) {
+      if (values !== undefined) release(values);
+      entry?.[LAZY_DISPOSE]?.(); // a lazy output dropped unread lets go of its inputs
+    }
     return done;
   }
 

@@ -12,7 +12,7 @@ import {
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { NativeAddon } from './addon';
-import { alloc, markEscaped } from './pool';
+import { alloc, hold, markEscaped, unhold } from './pool';
 
 type Args = { inputs: Record<string, TensorInfo>; backend: MathBackendCPU; attrs?: NamedAttrMap };
 type Handler = (addon: NativeAddon, args: Args) => TensorInfo | null;
@@ -27,25 +27,42 @@ function output(backend: MathBackendCPU, shape: number[], values: Float32Array):
   return backend.makeTensorInfo(shape, 'float32', values);
 }
 
+/** The key under which a lazy output's entry keeps its release function for disposeData. */
+export const LAZY_DISPOSE = Symbol('convstudio.lazyDispose');
+
 /**
  * An output computed on first read. tfjs's fused conv2d gradient computes the input gradient
  * even when nothing needs it (the first layer's, whose input is data); a lazy output that is
  * disposed unread costs nothing. The closure holds the input arrays, which tfjs never mutates
  * (variables get new arrays on assign), so a late computation sees the same data.
  */
-function lazyOutput(backend: MathBackendCPU, shape: number[], compute: () => Float32Array): TensorInfo {
+function lazyOutput(backend: MathBackendCPU, shape: number[], held: Float32Array[], compute: () => Float32Array): TensorInfo {
   // CONVSTUDIO_NATIVE_EAGER=1 computes at once, so a profile charges the time to this kernel
   // rather than to whichever kernel first reads the result.
   if (process.env.CONVSTUDIO_NATIVE_EAGER === '1') return output(backend, shape, compute());
   const info = backend.makeTensorInfo(shape, 'float32', undefined as unknown as Float32Array);
-  const entry = backend.data.get(info.dataId) as { values?: unknown };
+  const entry = backend.data.get(info.dataId) as { values?: unknown; [LAZY_DISPOSE]?: () => void };
+  // The inputs stay out of the pool until the value is computed or the output is disposed unread.
+  held.forEach(hold);
+  let open = true;
+  const done = () => {
+    if (open) held.forEach(unhold);
+    open = false;
+  };
   let values: unknown = null;
   Object.defineProperty(entry, 'values', {
     configurable: true,
     enumerable: true,
-    get: () => (values ??= compute()),
+    get: () => {
+      if (values === null) {
+        values = compute();
+        done();
+      }
+      return values;
+    },
     set: (v: unknown) => { values = v; },
   });
+  entry[LAZY_DISPOSE] = done;
   return info;
 }
 
@@ -102,10 +119,7 @@ const conv2dBackpropInput: Handler = (addon, { inputs, backend, attrs }) => {
   const info = backend_util.computeConv2DInfo(a.inputShape, filter.shape as [number, number, number, number],
     a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
   const geom = convGeom(info);
-  // The closure below reads these later: they must not be recycled meanwhile.
-  markEscaped(dyv);
-  markEscaped(wv);
-  return lazyOutput(backend, info.inShape, () => {
+  return lazyOutput(backend, info.inShape, [dyv, wv], () => {
     const dx = alloc(util.sizeFromShape(info.inShape));
     addon.conv2dBackpropInput(dyv, wv, dx, geom);
     return dx;
