@@ -101,15 +101,17 @@ export function threadsToUse(cores = os.availableParallelism?.() ?? os.cpus().le
 }
 
 /**
- * Cores busy right now: /proc/stat sampled 150 ms apart (the load average lags by a minute and
- * still counts processes that just ended). Elsewhere, the 1-minute load average.
+ * Cores busy right now with other processes: /proc/stat sampled 150 ms apart, minus this
+ * process's own CPU time (its loader threads may still be busy starting up). The load average
+ * lags by a minute and still counts processes that just ended. Elsewhere, the load average.
  */
 function busyCores(cores: number): number {
-  const sample = (): [number, number] | null => {
+  const sample = (): [number, number, number] | null => {
     try {
       const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-      const idle = (f[3] ?? 0) + (f[4] ?? 0);
-      return [f.reduce((a, b) => a + b, 0), idle];
+      // /proc/self/stat: utime and stime are fields 14 and 15, after the parenthesised name.
+      const self = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ').map(Number);
+      return [f.reduce((a, b) => a + b, 0), (f[3] ?? 0) + (f[4] ?? 0), (self[11] ?? 0) + (self[12] ?? 0)];
     } catch {
       return null;
     }
@@ -119,7 +121,8 @@ function busyCores(cores: number): number {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 150);
   const b = sample();
   if (!b || b[0] <= a[0]) return os.loadavg()[0];
-  return cores * (1 - (b[1] - a[1]) / (b[0] - a[0]));
+  const total = b[0] - a[0];
+  return Math.max(0, (cores * (total - (b[1] - a[1]) - (b[2] - a[2]))) / total);
 }
 
 // One tiny convolution and matmul with known results, so a broken libdnnl or an unsupported CPU
