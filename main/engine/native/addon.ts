@@ -127,7 +127,15 @@ function busyCores(cores: number): number {
 
 // One tiny convolution and matmul with known results, so a broken libdnnl or an unsupported CPU
 // shows up here (and the caller falls back) rather than in the middle of a training run.
+const REQUIRED: readonly (keyof NativeAddon)[] = [
+  'conv2dForward', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'matMul', 'avgPool', 'avgPoolGrad', 'maxPool', 'maxPoolGrad',
+  'unary', 'binary', 'sumRows', 'transpose', 'slice', 'tile', 'batchNorm', 'batchNormGrad', 'pad', 'threads', 'version',
+];
+
 function selfTest(addon: NativeAddon): void {
+  // An addon built from older sources lacks newer functions: better refused here than failing mid-run.
+  const missing = REQUIRED.filter((name) => typeof addon[name] !== 'function');
+  if (missing.length) throw new Error(`it lacks ${missing.join(', ')}: it was built from older sources; run \`npm run build:native\``);
   const x = Float32Array.from([1, 2, 3, 4]); // 1x2x2x1
   const w = Float32Array.from([1, 1, 1, 1]); // 2x2x1x1
   const y = new Float32Array(1);
