@@ -641,6 +641,33 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// sqDiffGrad(dy, a, b, y): y = dy * (2 * (a - b)), tfjs's gradient of squaredDifference for a,
+// in one pass; b has a's size or repeats along a (the batch mean in tfjs's moments).
+Napi::Value SqDiffGrad(const Napi::CallbackInfo& info) {
+  float* dy = f32(info[0], "dy");
+  float* a = f32(info[1], "a");
+  float* b = f32(info[2], "b");
+  float* y = f32(info[3], "y");
+  int64_t n = f32len(info[1]), m = f32len(info[2]);
+  need(info.Env(), f32len(info[0]) == size_t(n) && f32len(info[3]) == size_t(n) && m > 0 && n % m == 0, "sqDiffGrad sizes do not broadcast");
+  std::vector<float> pattern;
+  if (m < 1024) {
+    int64_t reps = 1024 / m;
+    pattern.resize(size_t(m * reps));
+    for (int64_t r = 0; r < reps; ++r) std::memcpy(pattern.data() + r * m, b, sizeof(float) * m);
+    b = pattern.data();
+    m *= reps;
+  }
+  int64_t blocks = (n + m - 1) / m;
+#pragma omp parallel for if (n > 32768)
+  for (int64_t k = 0; k < blocks; ++k) {
+    int64_t off = k * m, len = std::min(m, n - off);
+#pragma omp simd
+    for (int64_t i = 0; i < len; ++i) y[off + i] = dy[off + i] * (2.f * (a[off + i] - b[i]));
+  }
+  return info.Env().Undefined();
+}
+
 // sumRows(x, y): x viewed as [rows, cols] with cols = y.length; y[c] = sum over rows.
 // The bias gradient of every conv and dense layer is this reduction. Narrow rows (6 channels)
 // are summed as blocks of ~1024 so the loop vectorises, then folded.
@@ -988,6 +1015,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("tile", Napi::Function::New(env, guarded<Tile>));
   exports.Set("batchNorm", Napi::Function::New(env, guarded<BatchNorm>));
   exports.Set("batchNormGrad", Napi::Function::New(env, guarded<BatchNormGrad>));
+  exports.Set("sqDiffGrad", Napi::Function::New(env, guarded<SqDiffGrad>));
   exports.Set("pad", Napi::Function::New(env, guarded<Pad>));
   exports.Set("sumRows", Napi::Function::New(env, guarded<SumRows>));
   exports.Set("threads", Napi::Function::New(env, Threads));

@@ -29,6 +29,7 @@ export interface NativeAddon {
   batchNorm(x: Float32Array, mean: Float32Array, variance: Float32Array, offset: Float32Array | null, scale: Float32Array | null, eps: number, y: Float32Array): void;
   batchNormGrad(dy: Float32Array, x: Float32Array, mean: Float32Array, variance: Float32Array, scale: Float32Array | null, eps: number,
     dx: Float32Array, dmean: Float32Array, dvariance: Float32Array, dscale: Float32Array, doffset: Float32Array): void;
+  sqDiffGrad(dy: Float32Array, a: Float32Array, b: Float32Array, y: Float32Array): void;
   pad(x: Float32Array, xShape: Int32Array, before: Int32Array, y: Float32Array, yShape: Int32Array, value: number): void;
   threads(): number;
   version(): string;
@@ -129,7 +130,7 @@ function busyCores(cores: number): number {
 // shows up here (and the caller falls back) rather than in the middle of a training run.
 const REQUIRED: readonly (keyof NativeAddon)[] = [
   'conv2dForward', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'matMul', 'avgPool', 'avgPoolGrad', 'maxPool', 'maxPoolGrad',
-  'unary', 'binary', 'sumRows', 'transpose', 'slice', 'tile', 'batchNorm', 'batchNormGrad', 'pad', 'threads', 'version',
+  'unary', 'binary', 'sumRows', 'transpose', 'slice', 'tile', 'batchNorm', 'batchNormGrad', 'sqDiffGrad', 'pad', 'threads', 'version',
 ];
 
 function selfTest(addon: NativeAddon): void {

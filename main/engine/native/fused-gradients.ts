@@ -2,12 +2,13 @@
  * Fused gradients on the native backend. tfjs builds some gradients from many full-size
  * element-wise ops: FusedBatchNorm's from fourteen (a ResNet has seventeen batch norms), Sigmoid's
  * from three, Relu's from three (step, cast, mul), Mean's over leading axes (batch-norm statistics)
- * from a ones tensor, a multiply and a divide. The addon computes each in one or two passes.
+ * from a ones tensor, a multiply and a divide, SquaredDifference's (the variance in moments) from
+ * three. The addon computes each in one or two passes.
  * Gradients are registered per kernel for all backends, so each registered function hands every
  * other backend (and any case the addon does not cover) to tfjs's own gradient unchanged.
  */
 
-import { FusedBatchNorm, Mean, Relu, Sigmoid, engine, getBackend, reshape, util, getGradient, registerGradient, registerKernel } from '@tensorflow/tfjs-core';
+import { FusedBatchNorm, Mean, Relu, Sigmoid, SquaredDifference, engine, getBackend, reshape, util, getGradient, registerGradient, registerKernel } from '@tensorflow/tfjs-core';
 import type { GradConfig, NamedAttrMap, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { NativeAddon } from './addon';
@@ -16,6 +17,7 @@ import { alloc } from './pool';
 export const BATCH_NORM_GRAD = 'ConvStudioBatchNormGrad';
 export const ACTIVATION_GRAD = 'ConvStudioActivationGrad';
 export const MEAN_GRAD = 'ConvStudioMeanGrad';
+export const SQDIFF_GRAD = 'ConvStudioSquaredDifferenceGrad';
 
 let installed = false;
 
@@ -105,6 +107,38 @@ export function installFusedGradients(addon: NativeAddon, backendName: string): 
         if (getBackend() !== backendName || !leading || !dyFits || x.dtype !== 'float32') return stockMean.gradFunc(dy, saved, attrs);
         const dyKept = d.rank === kept.length ? d : reshape(d, kept);
         return { x: () => engine().runKernel(MEAN_GRAD, { dy: dyKept } as any, { shape: x.shape } as any) as Tensor };
+      },
+    });
+  }
+  // d/da (a - b)^2 = 2 (a - b) dy, with b the same size as a or repeating along it.
+  registerKernel({
+    kernelName: SQDIFF_GRAD,
+    backendName,
+    kernelFunc: ({ inputs, backend }) => {
+      const bk = backend as MathBackendCPU;
+      const { dy, a, b } = inputs as Record<string, TensorInfo>;
+      const v = (t: TensorInfo) => bk.data.get(t.dataId).values as Float32Array;
+      const out = alloc(v(a).length);
+      addon.sqDiffGrad(v(dy), v(a), v(b), out);
+      return bk.makeTensorInfo(a.shape, 'float32', out);
+    },
+  });
+  const stockSq = getGradient(SquaredDifference);
+  if (stockSq) {
+    registerGradient({
+      kernelName: SquaredDifference,
+      inputsToSave: stockSq.inputsToSave,
+      gradFunc: (dy, saved, attrs) => {
+        const stock = stockSq.gradFunc(dy, saved, attrs);
+        const d = Array.isArray(dy) ? dy[0] : dy;
+        const [a, b] = saved;
+        // b, leading ones aside, must be the trailing part of a's shape (a bias-like broadcast).
+        const firstNonOne = b.shape.findIndex((x) => x !== 1);
+        const bs = firstNonOne < 0 ? [] : b.shape.slice(firstNonOne);
+        const trailing = bs.length <= a.rank && bs.every((x, i) => x === a.shape[a.rank - bs.length + i]);
+        const fits = d.dtype === 'float32' && a.dtype === 'float32' && b.dtype === 'float32' && d.shape.join() === a.shape.join() && trailing;
+        if (getBackend() !== backendName || !fits) return stock;
+        return { ...stock, a: () => engine().runKernel(SQDIFF_GRAD, { dy: d, a, b } as any, {}) as Tensor };
       },
     });
   }

@@ -204,4 +204,14 @@ describe.skipIf(!native)('native element-wise, reduction and pad kernels match t
     const names = await kernelsRun(inputs({ x: [4, 5, 5, 6] }), (t) => tf.grad((x: tf.Tensor) => tf.sum(tf.square(tf.mean(x, [0, 1, 2]))))(t.x));
     expect(names.has('ConvStudioMeanGrad')).toBe(true);
   });
+
+  it.each([
+    ['equal shapes', [4, 5, 6], [4, 5, 6]],
+    ['a batch mean (keepDims)', [4, 5, 5, 6], [1, 1, 1, 6]],
+  ] as const)('the squared-difference gradient for its first input (%s) matches tfjs and runs in the addon', async (_t, sa, sb) => {
+    const ins = inputs({ a: [...sa], b: [...sb], w: [...sa] });
+    const f = (t: Record<string, tf.Tensor>) => tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.squaredDifference(a, t.b), t.w)))(t.a);
+    expect(await compare(ins, f)).toBeLessThan(1e-6);
+    expect((await kernelsRun(ins, f)).has('ConvStudioSquaredDifferenceGrad')).toBe(true);
+  });
 });
