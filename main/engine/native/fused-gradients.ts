@@ -26,6 +26,9 @@ export function installFusedGradients(addon: NativeAddon, backendName: string): 
   const stock = getGradient(FusedBatchNorm);
   if (!stock) return;
   installed = true;
+  // CONVSTUDIO_NATIVE_DISABLE also names fused gradients (by their kernel) to keep tfjs's own.
+  const disabled = new Set((process.env.CONVSTUDIO_NATIVE_DISABLE ?? '').split(',').map((x) => x.trim()));
+  const on = (kernel: string) => !disabled.has(kernel);
 
   registerKernel({
     kernelName: BATCH_NORM_GRAD,
@@ -59,7 +62,7 @@ export function installFusedGradients(addon: NativeAddon, backendName: string): 
       return { x: () => dx, mean: () => dmean, variance: () => dvar, scale: () => dscale, offset: () => doffset };
     },
   };
-  registerGradient(config);
+  if (on(BATCH_NORM_GRAD)) registerGradient(config);
 
   // dy and y (sigmoid) or dy and x (relu), same shape: op 7 or 8 of the addon's binary kernel.
   registerKernel({
@@ -92,7 +95,7 @@ export function installFusedGradients(addon: NativeAddon, backendName: string): 
     },
   });
   const stockMean = getGradient(Mean);
-  if (stockMean) {
+  if (stockMean && on(MEAN_GRAD)) {
     registerGradient({
       kernelName: Mean,
       inputsToSave: stockMean.inputsToSave,
@@ -124,7 +127,7 @@ export function installFusedGradients(addon: NativeAddon, backendName: string): 
     },
   });
   const stockSq = getGradient(SquaredDifference);
-  if (stockSq) {
+  if (stockSq && on(SQDIFF_GRAD)) {
     registerGradient({
       kernelName: SquaredDifference,
       inputsToSave: stockSq.inputsToSave,
@@ -144,7 +147,7 @@ export function installFusedGradients(addon: NativeAddon, backendName: string): 
   }
   for (const [kernelName, op] of [[Sigmoid, 7], [Relu, 8]] as const) {
     const stockAct = getGradient(kernelName);
-    if (!stockAct) continue;
+    if (!stockAct || !on(ACTIVATION_GRAD)) continue;
     registerGradient({
       kernelName,
       inputsToSave: stockAct.inputsToSave,
