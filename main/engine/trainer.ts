@@ -67,6 +67,22 @@ function evaluate(model: LayersModel, split: Split, indices: Uint32Array, size: 
   return { loss: lossSum / indices.length, acc: correct / indices.length };
 }
 
+/**
+ * The wasm backend's heap is one WebAssembly memory of at most 4 GB; a batch whose activations do
+ * not fit traps ("memory access out of bounds", "Aborted()") instead of throwing a tfjs error.
+ */
+function isWasmHeapFailure(err: unknown, active: ActiveBackend | null): boolean {
+  if (active?.name !== 'wasm') return false;
+  if (err instanceof WebAssembly.RuntimeError) return true;
+  return /out of bounds|Aborted\(|out of memory|Cannot enlarge memory/i.test((err as Error)?.message ?? '');
+}
+
+function wasmHeapMessage(batchSize: number): string {
+  const smaller = Math.max(1, Math.floor(batchSize / 4));
+  return `The wasm backend ran out of memory: WebAssembly gives it at most 4 GB, and this network's activations at batch size ${batchSize} do not fit. ` +
+    `Lower the batch size (try ${smaller}), resize to a smaller image, or use the native backend (npm run build:native; needs g++ and libdnnl-dev).`;
+}
+
 function suggestLr(lr: number): string {
   const lower = Number((lr / 10).toPrecision(2));
   return `lower the learning rate (it is ${lr}; try ${lower})`;
@@ -211,10 +227,15 @@ export async function runTraining(runDir: string, hooks: TrainerHooks, opts: Tra
     if (err instanceof GraphError) return fail(err.message, err.code);
     if (err instanceof ConfigError) return fail(err.message, err.code);
     if (err instanceof DataError) return fail(err.message, err.code);
+    if (isWasmHeapFailure(err, active)) return fail(wasmHeapMessage(normalizeConfig(cfgFile.config).batchSize), 'out-of-memory');
     return fail(`Training failed: ${(err as Error).message ?? String(err)}`, 'internal');
   } finally {
-    optimizer?.dispose();
-    model?.dispose();
+    // After a WebAssembly trap the wasm heap is unusable and disposing throws again; the run's
+    // outcome is already recorded, and the process exits next.
+    try {
+      optimizer?.dispose();
+      model?.dispose();
+    } catch { /* see above */ }
     clearRunning(runDir);
   }
 }

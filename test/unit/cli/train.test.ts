@@ -104,4 +104,16 @@ describe('convstudio train', () => {
     expect(err.message).toContain(path.join(dir, 'nothing-here'));
     expect(err.message).toMatch(/apt-get install dataset-fashion-mnist/);
   });
+
+  it('a batch too big for the wasm heap fails with a plain out-of-memory message, not a WebAssembly trap and stack', async () => {
+    // 128 × 256 × 224 × 224 floats is 6.6 GB for one activation: more than WebAssembly's 4 GB.
+    const file = path.join(tmp(), 'too-big.json');
+    writeFileSync(file, JSON.stringify(chain([1, 224, 224], ['Conv2d', { out_channels: 256, kernel_size: 3, padding: 1 }],
+      ['AdaptiveAvgPool2d', { output_size: 1 }], ['Flatten', {}], ['Linear', { out_features: 10 }])));
+    const r = await cli([file, '--backend', 'wasm', '--data', SYSTEM_DATA_DIR, '--batch-size', '128', '--limit', '256', '--val-limit', '64', '--epochs', '1', '--out', tmp()]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/wasm backend ran out of memory/);
+    expect(r.stderr).toMatch(/try 32/);
+    expect(r.stderr).not.toMatch(/RuntimeError|wasm-function|\n\s+at /);
+  });
 });
