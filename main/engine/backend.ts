@@ -190,7 +190,7 @@ export async function listBackends(): Promise<BackendInfo[]> {
       const mod = await importOptional(nativeSpecifier(nativePath));
       const probe = typeof mod.isNativeAvailable === 'function' ? await mod.isNativeAvailable() : typeof mod.tryRegisterNativeBackend === 'function';
       nativeOk = Boolean(probe);
-      if (nativeOk) nativeNote = 'oneDNN/OpenBLAS addon';
+      if (nativeOk) nativeNote = 'oneDNN addon';
     } catch (err) {
       nativeNote = `failed to load: ${(err as Error).message}`;
     }

@@ -14,7 +14,8 @@ export const NATIVE_BACKEND = 'native';
 
 function device(): string {
   const { addon } = loadAddon();
-  return addon ? `cpu (${addon.version()}, ${addon.threads()} threads)` : 'unavailable';
+  const n = addon?.threads() ?? 0;
+  return addon ? `cpu (${addon.version()}, ${n} thread${n === 1 ? '' : 's'})` : 'unavailable';
 }
 
 /** Whether the addon is built and passes its self-test, without registering anything. */
