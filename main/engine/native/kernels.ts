@@ -259,7 +259,8 @@ function binary(op: 0 | 1 | 2 | 4 | 6): Handler {
 }
 
 // Reductions over leading axes (bias gradients: sum of NHWC dy over N, H, W) go to the addon.
-const sum: Handler = (addon, { inputs, backend, attrs }) => {
+/** Sums x over its leading `axis` run in the addon; null when the axes are not a leading run. */
+function sumLeading(addon: NativeAddon, { inputs, backend, attrs }: Args) {
   const { x } = inputs;
   const a = attrs as any;
   const xv = f32(backend, x);
@@ -269,8 +270,12 @@ const sum: Handler = (addon, { inputs, backend, attrs }) => {
   const kept = x.shape.slice(axes.length);
   const y = alloc(util.sizeFromShape(kept));
   addon.sumRows(xv, y);
-  const shape = a.keepDims ? [...axes.map(() => 1), ...kept] : kept;
-  return output(backend, shape, y);
+  return { y, count: xv.length / y.length, shape: a.keepDims ? [...axes.map(() => 1), ...kept] : kept };
+}
+
+const sum: Handler = (addon, args) => {
+  const r = sumLeading(addon, args);
+  return r && output(args.backend, r.shape, r.y);
 };
 
 /**
@@ -315,19 +320,12 @@ const transpose: Handler = (addon, { inputs, backend, attrs }) => {
 };
 
 // Mean over leading axes: batch-norm statistics over N, H, W of NHWC.
-const mean: Handler = (addon, { inputs, backend, attrs }) => {
-  const { x } = inputs;
-  const a = attrs as any;
-  const xv = f32(backend, x);
-  if (!xv || x.shape.length === 0) return null;
-  const axes = util.parseAxisParam(a.axis, x.shape).sort((p, q) => p - q);
-  if (axes.length === 0 || axes.length === x.shape.length || axes.some((ax, i) => ax !== i)) return null;
-  const kept = x.shape.slice(axes.length);
-  const y = alloc(util.sizeFromShape(kept));
-  addon.sumRows(xv, y);
-  const count = xv.length / y.length;
+const mean: Handler = (addon, args) => {
+  const r = sumLeading(addon, args);
+  if (!r) return null;
+  const { y, count } = r;
   for (let i = 0; i < y.length; i++) y[i] /= count;
-  return output(backend, a.keepDims ? [...axes.map(() => 1), ...kept] : kept, y);
+  return output(args.backend, r.shape, y);
 };
 
 const slice: Handler = (addon, { inputs, backend, attrs }) => {
