@@ -415,6 +415,11 @@ struct PoolGeom {
   explicit PoolGeom(const std::vector<int64_t>& p)
       : n(p[0]), ih(p[1]), iw(p[2]), c(p[3]), oh(p[4]), ow(p[5]), kh(p[6]), kw(p[7]), sh(p[8]),
         sw(p[9]), pt(p[10]), pl(p[11]) {}
+  // The in-bounds rows [row0, row1) and columns [col0, col1) of output cell (r, q)'s window.
+  int64_t row0(int64_t r) const { return std::max<int64_t>(0, r * sh - pt); }
+  int64_t row1(int64_t r) const { return std::min(ih, r * sh - pt + kh); }
+  int64_t col0(int64_t q) const { return std::max<int64_t>(0, q * sw - pl); }
+  int64_t col1(int64_t q) const { return std::min(iw, q * sw - pl + kw); }
 };
 
 // Average over the in-bounds part of each window (tfjs cpu semantics).
@@ -428,11 +433,9 @@ Napi::Value AvgPool(const Napi::CallbackInfo& info) {
 #pragma omp parallel for collapse(2)
   for (int64_t b = 0; b < g.n; ++b) {
     for (int64_t r = 0; r < g.oh; ++r) {
-      int64_t r0 = r * g.sh - g.pt, r1 = std::min(g.ih, r0 + g.kh);
-      r0 = std::max<int64_t>(0, r0);
+      const int64_t r0 = g.row0(r), r1 = g.row1(r);
       for (int64_t q = 0; q < g.ow; ++q) {
-        int64_t q0 = q * g.sw - g.pl, q1 = std::min(g.iw, q0 + g.kw);
-        q0 = std::max<int64_t>(0, q0);
+        const int64_t q0 = g.col0(q), q1 = g.col1(q);
         float* out = y + ((b * g.oh + r) * g.ow + q) * g.c;
         for (int64_t d = 0; d < g.c; ++d) out[d] = 0.f;
         for (int64_t i = r0; i < r1; ++i)
@@ -463,11 +466,9 @@ Napi::Value AvgPoolGrad(const Napi::CallbackInfo& info) {
     float* dxb = dx + b * g.ih * g.iw * g.c;
     std::memset(dxb, 0, sizeof(float) * g.ih * g.iw * g.c);
     for (int64_t r = 0; r < g.oh; ++r) {
-      int64_t r0 = r * g.sh - g.pt, r1 = std::min(g.ih, r0 + g.kh);
-      r0 = std::max<int64_t>(0, r0);
+      const int64_t r0 = g.row0(r), r1 = g.row1(r);
       for (int64_t q = 0; q < g.ow; ++q) {
-        int64_t q0 = q * g.sw - g.pl, q1 = std::min(g.iw, q0 + g.kw);
-        q0 = std::max<int64_t>(0, q0);
+        const int64_t q0 = g.col0(q), q1 = g.col1(q);
         const float* src = dy + ((b * g.oh + r) * g.ow + q) * g.c;
         for (int64_t i = r0; i < r1; ++i)
           for (int64_t j = q0; j < q1; ++j) {
@@ -492,11 +493,9 @@ Napi::Value MaxPool(const Napi::CallbackInfo& info) {
 #pragma omp parallel for collapse(2)
   for (int64_t b = 0; b < g.n; ++b) {
     for (int64_t r = 0; r < g.oh; ++r) {
-      int64_t r0 = r * g.sh - g.pt, r1 = std::min(g.ih, r0 + g.kh);
-      r0 = std::max<int64_t>(0, r0);
+      const int64_t r0 = g.row0(r), r1 = g.row1(r);
       for (int64_t q = 0; q < g.ow; ++q) {
-        int64_t q0 = q * g.sw - g.pl, q1 = std::min(g.iw, q0 + g.kw);
-        q0 = std::max<int64_t>(0, q0);
+        const int64_t q0 = g.col0(q), q1 = g.col1(q);
         float* out = y + ((b * g.oh + r) * g.ow + q) * g.c;
         for (int64_t d = 0; d < g.c; ++d) out[d] = -INFINITY;
         for (int64_t i = r0; i < r1; ++i)
@@ -529,11 +528,9 @@ Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
       float* dxb = dx + b * g.ih * g.iw * g.c;
       std::memset(dxb, 0, sizeof(float) * g.ih * g.iw * g.c);
       for (int64_t r = 0; r < g.oh; ++r) {
-        int64_t r0 = r * g.sh - g.pt, r1 = std::min(g.ih, r0 + g.kh);
-        r0 = std::max<int64_t>(0, r0);
+        const int64_t r0 = g.row0(r), r1 = g.row1(r);
         for (int64_t q = 0; q < g.ow; ++q) {
-          int64_t q0 = q * g.sw - g.pl, q1 = std::min(g.iw, q0 + g.kw);
-          q0 = std::max<int64_t>(0, q0);
+          const int64_t q0 = g.col0(q), q1 = g.col1(q);
           for (int64_t d = 0; d < g.c; ++d) {
             best[d] = -INFINITY;
             where[d] = -1;
