@@ -42,6 +42,18 @@ export default tseslint.config(
   },
   {
     files: ['main/**'],
+    ignores: ['main/shell/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['**/renderer/**', 'react', 'react-dom', '@xyflow/*', 'zustand'], message: 'main/ never imports renderer/.' },
+          { group: ['electron', '**/shell/**'], message: 'Only main/shell/ runs inside Electron: the engine, server, Api and CLI run in plain Node too.' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['main/shell/**'],
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [{ group: ['**/renderer/**', 'react', 'react-dom', '@xyflow/*', 'zustand'], message: 'main/ never imports renderer/.' }],

@@ -27,10 +27,10 @@ export async function buildMain(root, options = {}) {
     define: { 'import.meta.url': '__convstudioImportMetaUrl' },
     banner: { js: "const __convstudioImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   };
-  const entryPoints = { index: path.join(root, 'main/index.ts'), 'train-process': path.join(root, 'main/train-process-entry.ts') };
-  // main/engine/backend.ts loads the native backend from `native/index.*` next to itself at run
+  const entryPoints = { index: path.join(root, 'main/shell/index.ts'), 'train-process': path.join(root, 'main/shell/train-process-entry.ts') };
+  // main/engine/backends/index.ts loads the native backend from `native/index.*` next to itself at run
   // time (so a build without it still works): give the bundle that file beside it.
-  const native = path.join(root, 'main/engine/native/index.ts');
+  const native = path.join(root, 'main/engine/backends/native/index.ts');
   if (existsSync(native)) entryPoints['native/index'] = native;
   await Promise.all([
     build({
@@ -42,7 +42,7 @@ export async function buildMain(root, options = {}) {
     }),
     build({
       ...common,
-      entryPoints: { preload: path.join(root, 'main/preload.ts') },
+      entryPoints: { preload: path.join(root, 'main/shell/preload.ts') },
       outdir,
       outExtension: { '.js': '.cjs' },
       // The sandbox's require() offers only a few modules; nothing else may stay external.

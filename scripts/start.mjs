@@ -1,6 +1,6 @@
 // `npm start`: build, then launch the desktop app. When Electron's binary is missing (installed
 // with ELECTRON_SKIP_BINARY_DOWNLOAD=1, or offline), say so in one line and run the same app in
-// browser mode instead (main/server.ts on 127.0.0.1), opening the default browser if there is one.
+// browser mode instead (main/server/server.ts on 127.0.0.1), opening the default browser if there is one.
 //
 //   node scripts/start.mjs [--no-build] [--no-open] [-- args for Electron / the server]
 //
@@ -76,7 +76,7 @@ function openBrowser(url) {
 
 async function startBrowserMode() {
   if (!noBuild) await build(false);
-  const server = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'main/server.ts'), ...passThrough], {
+  const server = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'main/server/server.ts'), ...passThrough], {
     cwd: root,
     stdio: ['inherit', 'pipe', 'inherit'],
   });

@@ -15,7 +15,7 @@ import type { RunSummary, TrainingEvent, TrainRequest } from '../../shared/train
 import { GraphError } from './errors';
 import { normalizeConfig, checkClassifierOutput, checkTrainable, imageSizeFor } from './config';
 import { CONFIG_JSON, createRun, isRunId, listRunDirs, readEvents, readRunConfig, summarizeRun, type RunConfigFile } from '../runs/run-folder';
-import { writeJsonAtomic } from '../runs/atomic';
+import { writeJsonAtomic } from '../common/atomic';
 
 export interface ChildLike {
   send(msg: unknown): void;

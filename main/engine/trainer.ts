@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { parseGraph } from '../../shared/graph/parse';
 import { analyzeGraph } from '../../shared/shapes/index';
 import type { TrainConfig, TrainingEvent } from '../../shared/training';
-import { initBackend, type ActiveBackend } from './backend';
+import { initBackend, type ActiveBackend } from './backends/index';
 import { compileGraph } from './compile';
 import { GraphError } from './errors';
 import { checkClassifierOutput, checkTrainable, imageSizeFor, normalizeConfig, ConfigError } from './config';

@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fsIOHandler } from '../engine/fs-io';
-import { fsyncDir, writeFileDurable } from './atomic';
+import { fsyncDir, writeFileDurable } from '../common/atomic';
 import '../engine/layers/index';
 
 export const CHECKPOINTS = 'checkpoints';

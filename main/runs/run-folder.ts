@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { GraphDoc } from '../../shared/graph/types';
 import type { RunSummary, TrainConfig, TrainingEvent } from '../../shared/training';
-import { writeJsonAtomic } from './atomic';
+import { writeJsonAtomic } from '../common/atomic';
 
 export const GRAPH_JSON = 'graph.json';
 export const CONFIG_JSON = 'config.json';

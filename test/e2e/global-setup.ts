@@ -1,5 +1,5 @@
 /**
- * Starts browser mode the way a user does (`tsx main/server.ts --port 0`) as a real process and
+ * Starts browser mode the way a user does (`tsx main/server/server.ts --port 0`) as a real process and
  * hands its printed URL (with the per-launch token) to the tests through the environment.
  */
 
@@ -11,7 +11,7 @@ import path from 'node:path';
 export default async function globalSetup(): Promise<() => Promise<void>> {
   const root = path.resolve(import.meta.dirname, '../..');
   const runs = fs.mkdtempSync(path.join(os.tmpdir(), 'convstudio-e2e-runs-'));
-  const child = spawn(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'main/server.ts', '--port', '0', '--runs', runs], {
+  const child = spawn(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'main/server/server.ts', '--port', '0', '--runs', runs], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

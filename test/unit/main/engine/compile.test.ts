@@ -4,7 +4,7 @@ import { loadLayersModel } from '@tensorflow/tfjs-layers';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { initBackend } from '../../../../main/engine/backend';
+import { initBackend } from '../../../../main/engine/backends/index';
 import { compileGraph, compileGraphDetailed, toTorchShape } from '../../../../main/engine/compile';
 import { GraphError } from '../../../../main/engine/errors';
 import { fsIOHandler } from '../../../../main/engine/fs-io';

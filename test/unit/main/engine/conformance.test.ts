@@ -5,7 +5,7 @@
 
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../../../../main/engine/backend';
+import { initBackend } from '../../../../main/engine/backends/index';
 import { compileGraph } from '../../../../main/engine/compile';
 import { chain, grid, predictNCHW, setConvWeight } from './graph-helpers';
 

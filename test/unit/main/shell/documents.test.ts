@@ -6,10 +6,10 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getTemplate } from '../../../../shared/templates/index';
 import { parseGraph } from '../../../../shared/graph/parse';
-import { createFileDialogs, graphFileName, MAX_GRAPH_FILE_BYTES, type DialogDeps } from '../../../../main/dialogs';
-import { createDocumentTracker } from '../../../../main/document-state';
-import { graphFilesInArgv } from '../../../../main/open-files';
-import { addRecent, loadRecent, parseRecent, saveRecent } from '../../../../main/recent-files';
+import { createFileDialogs, graphFileName, MAX_GRAPH_FILE_BYTES, type DialogDeps } from '../../../../main/shell/dialogs';
+import { createDocumentTracker } from '../../../../main/shell/document-state';
+import { graphFilesInArgv } from '../../../../main/shell/open-files';
+import { addRecent, loadRecent, parseRecent, saveRecent } from '../../../../main/shell/recent-files';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'convstudio-docs-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -3,7 +3,7 @@
 import type { MenuItemConstructorOptions } from 'electron';
 import { describe, expect, it } from 'vitest';
 import type { MenuCommand } from '../../../../shared/api';
-import { buildMenuTemplate, type MenuActions } from '../../../../main/menu';
+import { buildMenuTemplate, type MenuActions } from '../../../../main/shell/menu';
 
 function record() {
   const calls: unknown[] = [];

@@ -21,4 +21,4 @@ process.stdin.on('data', (chunk: Buffer) => {
   }
 });
 
-await import('../../../../main/train-process-entry');
+await import('../../../../main/shell/train-process-entry');

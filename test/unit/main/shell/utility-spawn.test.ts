@@ -4,7 +4,7 @@
 // reported once with its code, and no send/kill after exit.
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { createUtilitySpawn, type UtilityChild } from '../../../../main/utility-spawn';
+import { createUtilitySpawn, type UtilityChild } from '../../../../main/shell/utility-spawn';
 
 class StandInChild extends EventEmitter implements UtilityChild {
   posted: unknown[] = [];

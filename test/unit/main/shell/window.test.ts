@@ -4,10 +4,10 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildWindowOptions } from '../../../../main/window-options';
-import { DEFAULT_WINDOW_STATE, fitToDisplays, loadWindowState, parseWindowState, saveWindowState } from '../../../../main/window-state';
-import { APP_ORIGIN, isAllowedRequest, isSameOrigin, resolveAppAsset } from '../../../../main/app-origin';
-import { contentSecurityPolicy } from '../../../../main/csp';
+import { buildWindowOptions } from '../../../../main/shell/window-options';
+import { DEFAULT_WINDOW_STATE, fitToDisplays, loadWindowState, parseWindowState, saveWindowState } from '../../../../main/shell/window-state';
+import { APP_ORIGIN, isAllowedRequest, isSameOrigin, resolveAppAsset } from '../../../../main/shell/app-origin';
+import { contentSecurityPolicy } from '../../../../main/shell/csp';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'convstudio-window-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

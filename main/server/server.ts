@@ -1,0 +1,289 @@
+/**
+ * Browser mode (`npm run serve`): serves the built renderer and the same Api the Electron
+ * preload exposes, over HTTP (POST /api/<call>) and a WebSocket (/ws, calls plus the training
+ * event stream). Bound to 127.0.0.1 only. Because any web page the user visits could try to talk
+ * to a local port, every API request and socket needs the per-launch token, a Host header naming
+ * this server (against DNS rebinding) and, when a browser sends one, an Origin of this server.
+ */
+
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { API_CALLS, fail, type Api, type ApiCall, type Result } from '../../shared/api';
+import { createNodeApi, type NodeApiOptions } from '../api/node-api';
+import { mimeType } from '../common/mime';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** A graph file may be up to 10 MB (shared/graph/parse); leave room for the JSON envelope. */
+const MAX_MESSAGE_BYTES = 12 * 1024 * 1024;
+
+export interface ServerOptions {
+  /** 0 picks a free port. */
+  port?: number;
+  /** Folder with the built renderer (index.html). */
+  rendererDir?: string;
+  runsRoot?: string;
+  /** Fixed token (tests); otherwise a random one per launch. */
+  token?: string;
+  /** An Api to serve instead of createNodeApi's (tests of the transport). */
+  api?: Api;
+  jobs?: NodeApiOptions['jobs'];
+  listBackends?: NodeApiOptions['listBackends'];
+  log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  token: string;
+  /** The page's address, token included. */
+  pageUrl: string;
+  close(): Promise<void>;
+}
+
+/** Messages the socket accepts; `id` is echoed so the client can match replies. */
+interface CallMessage {
+  type: 'call';
+  id: number | string;
+  call: ApiCall;
+  args?: unknown;
+}
+
+
+function tokensEqual(given: string | null | undefined, token: string): boolean {
+  if (typeof given !== 'string') return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && crypto.timingSafeEqual(a, b);
+}
+
+/** Dispatches one call by name; unknown names and thrown errors become error values. */
+export async function dispatch(api: Api, call: unknown, args: unknown): Promise<Result<unknown>> {
+  if (typeof call !== 'string' || !(API_CALLS as readonly string[]).includes(call)) {
+    return fail('bad-request', `Unknown call ${JSON.stringify(call)}. Known: ${API_CALLS.join(', ')}.`);
+  }
+  try {
+    const fn = api[call as ApiCall] as (a?: unknown) => Promise<Result<unknown>>;
+    return await fn.call(api, args);
+  } catch (e) {
+    return fail('internal', `${call} failed: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** Parses one socket message; a malformed one yields the error reply to send back. */
+export function parseCallMessage(raw: string): { msg: CallMessage } | { error: Result<never>; id: CallMessage['id'] | null } {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return { error: fail('bad-request', 'Message is not JSON. Send {"type":"call","id":1,"call":"info"}.'), id: null };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { error: fail('bad-request', 'Message must be a JSON object {type, id, call, args}.'), id: null };
+  }
+  const m = value as Record<string, unknown>;
+  const id = typeof m.id === 'number' || typeof m.id === 'string' ? m.id : null;
+  if (m.type !== 'call') return { error: fail('bad-request', `Message type must be "call" (got ${JSON.stringify(m.type)}).`), id };
+  if (id === null) return { error: fail('bad-request', 'Message needs an id (number or string) to match the reply.'), id };
+  if (typeof m.call !== 'string' || !(API_CALLS as readonly string[]).includes(m.call)) {
+    return { error: fail('bad-request', `Unknown call ${JSON.stringify(m.call)}. Known: ${API_CALLS.join(', ')}.`), id };
+  }
+  return { msg: { type: 'call', id, call: m.call as ApiCall, args: m.args } };
+}
+
+export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
+  const token = opts.token ?? crypto.randomBytes(24).toString('base64url');
+  const rendererDir = path.resolve(opts.rendererDir ?? path.join(ROOT, 'out/renderer'));
+  const runsRoot = path.resolve(opts.runsRoot ?? path.join(process.cwd(), 'runs'));
+  const log = opts.log ?? ((line: string) => console.log(line));
+  const api = opts.api ?? createNodeApi({ runsRoot, jobs: opts.jobs, listBackends: opts.listBackends, host: 'browser' });
+  let port = 0;
+
+  const hostAllowed = (host: string | undefined) => host === `127.0.0.1:${port}` || host === `localhost:${port}`;
+  const originAllowed = (origin: string | undefined) =>
+    origin === undefined || origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`;
+
+  /** Why a request must be refused, or null. Static files need no token: they hold no data. */
+  function refusal(req: http.IncomingMessage, needsToken: boolean, urlToken: string | null): { status: number; message: string } | null {
+    if (!hostAllowed(req.headers.host)) return { status: 421, message: `Host "${req.headers.host ?? ''}" is not this server.` };
+    if (!originAllowed(req.headers.origin)) return { status: 403, message: `Origin "${req.headers.origin}" may not use this server.` };
+    if (needsToken) {
+      const header = req.headers['x-convstudio-token'];
+      const given = typeof header === 'string' ? header : urlToken;
+      if (!tokensEqual(given, token)) return { status: 401, message: 'Missing or wrong token: open the URL the server printed (it carries ?token=...).' };
+    }
+    return null;
+  }
+
+  const sendJson = (res: http.ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+    res.end(JSON.stringify(body));
+  };
+
+  function serveStatic(urlPath: string, res: http.ServerResponse) {
+    let rel: string;
+    try {
+      rel = decodeURIComponent(urlPath);
+    } catch {
+      return sendJson(res, 400, fail('bad-request', 'Malformed path.'));
+    }
+    if (rel === '/' || rel === '') rel = '/index.html';
+    const file = path.resolve(rendererDir, '.' + rel);
+    if (!file.startsWith(rendererDir + path.sep)) return sendJson(res, 404, fail('not-found', 'Not found.'));
+    fs.readFile(file, (err, data) => {
+      if (err) {
+        const missingBuild = rel === '/index.html';
+        return sendJson(res, 404, fail('not-found', missingBuild ? `No renderer build in ${rendererDir}: run "node scripts/build.mjs --renderer" first.` : 'Not found.'));
+      }
+      res.writeHead(200, {
+        'content-type': mimeType(file),
+        'x-content-type-options': 'nosniff',
+        'cache-control': 'no-cache',
+        'content-security-policy': `default-src 'self'; connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; frame-ancestors 'none'`,
+      });
+      res.end(data);
+    });
+  }
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const isApi = url.pathname.startsWith('/api/');
+    const refused = refusal(req, isApi, url.searchParams.get('token'));
+    if (refused) return sendJson(res, refused.status, fail(refused.status === 401 ? 'unauthorized' : 'forbidden', refused.message));
+    if (!isApi) {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, fail('bad-request', 'Only GET for files.'));
+      return serveStatic(url.pathname, res);
+    }
+    if (req.method !== 'POST') return sendJson(res, 405, fail('bad-request', 'API calls are POST /api/<call> with a JSON body.'));
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooBig = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_MESSAGE_BYTES) {
+        tooBig = true;
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', async () => {
+      if (tooBig) return;
+      const text = Buffer.concat(chunks).toString('utf8');
+      let args: unknown;
+      try {
+        args = text.trim() === '' ? undefined : JSON.parse(text);
+      } catch {
+        return sendJson(res, 400, fail('bad-request', 'Body is not JSON.'));
+      }
+      sendJson(res, 200, await dispatch(api, url.pathname.slice('/api/'.length), args));
+    });
+    req.on('error', () => {});
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const refused = url.pathname === '/ws' ? refusal(req, true, url.searchParams.get('token')) : { status: 404, message: 'Not found.' };
+    if (refused) {
+      socket.end(`HTTP/1.1 ${refused.status} ${http.STATUS_CODES[refused.status] ?? 'Refused'}\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${refused.message}\n`);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+
+  wss.on('connection', (ws: WebSocket) => {
+    const send = (value: unknown) => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(value));
+    };
+    const unsubscribe = api.onTrainingEvent((data) => send({ type: 'event', name: 'onTrainingEvent', data }));
+    ws.on('message', async (raw, isBinary) => {
+      if (isBinary) return send({ type: 'result', id: null, result: fail('bad-request', 'Binary messages are not understood; send JSON text.') });
+      const parsed = parseCallMessage(raw.toString());
+      if ('error' in parsed) return send({ type: 'result', id: parsed.id, result: parsed.error });
+      send({ type: 'result', id: parsed.msg.id, result: await dispatch(api, parsed.msg.call, parsed.msg.args) });
+    });
+    ws.on('close', unsubscribe);
+    // An oversized frame or protocol error closes this socket only; the server keeps serving.
+    ws.on('error', () => ws.terminate());
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  port = (server.address() as { port: number }).port;
+  const url = `http://127.0.0.1:${port}`;
+  const pageUrl = `${url}/?token=${token}`;
+  log(`ConvStudio browser mode: ${pageUrl}`);
+
+  return {
+    url,
+    port,
+    token,
+    pageUrl,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const c of wss.clients) c.terminate();
+        wss.close();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function argValue(argv: string[], name: string): string | undefined {
+  const i = argv.indexOf(name);
+  if (i >= 0) return argv[i + 1];
+  const eq = argv.find((a) => a.startsWith(`${name}=`));
+  return eq?.slice(name.length + 1);
+}
+
+async function main(argv: string[]): Promise<void> {
+  if (argv.includes('--help')) {
+    console.log('usage: tsx main/server/server.ts [--port N (0 = any; env CONVSTUDIO_PORT)] [--runs DIR] [--renderer DIR]');
+    return;
+  }
+  const portText = argValue(argv, '--port') ?? process.env.CONVSTUDIO_PORT ?? '0';
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`convstudio serve: --port must be 0..65535 (got "${portText}").`);
+    process.exitCode = 2;
+    return;
+  }
+  const runsRoot = path.resolve(argValue(argv, '--runs') ?? process.env.CONVSTUDIO_RUNS ?? path.join(process.cwd(), 'runs'));
+  const { jobs, listBackends } = await loadEngine(runsRoot);
+  const server = await startServer({ port, runsRoot, rendererDir: argValue(argv, '--renderer'), jobs, listBackends });
+  const shutdown = () => {
+    jobs?.dispose?.();
+    void server.close().then(() => process.exit(0));
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+/**
+ * The training engine is loaded lazily (tfjs is heavy) and is optional: if it fails to load, the
+ * page still edits and validates graphs and says training is unavailable.
+ */
+async function loadEngine(runsRoot: string): Promise<{ jobs?: NodeApiOptions['jobs'] & { dispose?(): void }; listBackends?: NodeApiOptions['listBackends'] }> {
+  const out: Awaited<ReturnType<typeof loadEngine>> = {};
+  try {
+    const { createJobManager } = await import('../engine/jobs');
+    out.jobs = createJobManager({ runsRoot });
+  } catch (e) {
+    console.warn(`convstudio serve: training unavailable (${e instanceof Error ? e.message : String(e)}).`);
+  }
+  out.listBackends = async () => (await import('../engine/backends/index')).listBackends();
+  return out;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  main(process.argv.slice(2)).catch((e: unknown) => {
+    console.error(`convstudio serve: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,120 @@
+/**
+ * openGraphFile / saveGraphFile for the desktop host, on native dialogs. The page never names a
+ * path it may write to on its own: a save goes silently only to a file the user picked in a
+ * dialog or opened in this session (or via Open Recent / the OS); any other path brings the
+ * dialog up again, so a compromised page cannot overwrite arbitrary files.
+ */
+
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { fail, ok, type Api, type OpenedFile, type Result } from '../../shared/api';
+import { parseGraph } from '../../shared/graph/parse';
+
+/** Same cap as the graph parser's: bigger files are refused before being read into memory. */
+export const MAX_GRAPH_FILE_BYTES = 10 * 1024 * 1024;
+export const GRAPH_EXTENSION = '.convstudio.json';
+
+const FILTERS = [
+  { name: 'ConvStudio graph', extensions: ['json'] },
+  { name: 'All files', extensions: ['*'] },
+];
+
+/** Electron's dialog functions, bound to the window (injected for tests). */
+export interface DialogDeps {
+  showOpenDialog(opts: { title: string; properties: string[]; filters: typeof FILTERS }): Promise<{ canceled: boolean; filePaths: string[] }>;
+  showSaveDialog(opts: { title: string; defaultPath: string; filters: typeof FILTERS }): Promise<{ canceled: boolean; filePath?: string }>;
+  /** Folder the dialogs start in the first time (Documents). */
+  defaultDir: string;
+  /** Called with every file opened or saved (Open Recent). */
+  onFileUsed?(file: string): void;
+}
+
+const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** "My net/..:x" → "My net-x.convstudio.json": one safe file name with our extension. */
+export function graphFileName(suggested: unknown): string {
+  const raw = typeof suggested === 'string' ? suggested : '';
+  const printable = [...raw].map((ch) => (ch.charCodeAt(0) < 32 ? '-' : ch)).join('');
+  let base = path.basename(printable.replace(/\\/g, '/')).replace(/[<>:"/\\|?*]+/g, '-').replace(/^\.+/, '').trim();
+  base = base.replace(/\.convstudio\.json$/i, '').replace(/\.json$/i, '').slice(0, 120);
+  return `${base || 'untitled'}${GRAPH_EXTENSION}`;
+}
+
+/** Read a graph file for the page (it parses and reports problems itself). */
+export async function readGraphFile(file: string): Promise<Result<OpenedFile>> {
+  try {
+    const stat = await fs.stat(file);
+    if (!stat.isFile()) return fail('not-a-file', `${file} is not a file.`);
+    if (stat.size > MAX_GRAPH_FILE_BYTES) return fail('too-large', `${path.basename(file)} is ${(stat.size / 1048576).toFixed(1)} MB; graph files are at most 10 MB.`);
+    return ok({ path: file, name: path.basename(file), text: await fs.readFile(file, 'utf8') });
+  } catch (e) {
+    return fail('io-error', `Could not read ${file}: ${errorMessage(e)}`);
+  }
+}
+
+async function writeTextAtomic(file: string, text: string): Promise<void> {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  try {
+    await fs.writeFile(tmp, text, 'utf8');
+    await fs.rename(tmp, file);
+  } catch (e) {
+    await fs.rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+export interface FileDialogs extends Pick<Api, 'openGraphFile' | 'saveGraphFile'> {
+  /** Mark a path as chosen by the user outside the dialogs (Open Recent, file association). */
+  grant(file: string): void;
+}
+
+export function createFileDialogs(deps: DialogDeps): FileDialogs {
+  const granted = new Set<string>();
+  let lastDir = deps.defaultDir;
+  const used = (file: string) => {
+    granted.add(path.resolve(file));
+    lastDir = path.dirname(file);
+    deps.onFileUsed?.(file);
+  };
+
+  return {
+    grant(file) {
+      granted.add(path.resolve(file));
+    },
+
+    async openGraphFile() {
+      try {
+        const r = await deps.showOpenDialog({ title: 'Open graph', properties: ['openFile'], filters: FILTERS });
+        if (r.canceled || r.filePaths.length === 0) return ok(null);
+        const opened = await readGraphFile(r.filePaths[0]);
+        if (opened.ok) used(r.filePaths[0]);
+        return opened;
+      } catch (e) {
+        return fail('dialog-error', `The open dialog failed: ${errorMessage(e)}`);
+      }
+    },
+
+    async saveGraphFile(args) {
+      const a = args as { path?: unknown; suggestedName?: unknown; graph?: unknown } | null;
+      if (typeof a !== 'object' || a === null) return fail('bad-request', 'Expected { path, suggestedName, graph }.');
+      if (a.path !== null && (typeof a.path !== 'string' || a.path.length === 0 || a.path.includes('\0'))) return fail('bad-request', 'path must be null or a file path.');
+      if (typeof a.suggestedName !== 'string') return fail('bad-request', 'suggestedName must be a string.');
+      const { doc, diagnostics } = parseGraph(a.graph);
+      if (!doc) return fail('invalid-graph', `Not saved: the graph is not a valid convstudio.graph document. ${diagnostics.map((d: { message: string }) => d.message).join(' ')}`, { diagnostics });
+      try {
+        let target = typeof a.path === 'string' && granted.has(path.resolve(a.path)) ? path.resolve(a.path) : null;
+        if (!target) {
+          const defaultPath = typeof a.path === 'string' ? a.path : path.join(lastDir, graphFileName(a.suggestedName));
+          const r = await deps.showSaveDialog({ title: 'Save graph', defaultPath, filters: FILTERS });
+          if (r.canceled || !r.filePath) return ok(null);
+          target = r.filePath;
+        }
+        await writeTextAtomic(target, `${JSON.stringify(doc, null, 2)}\n`);
+        used(target);
+        return ok({ path: target, name: path.basename(target) });
+      } catch (e) {
+        return fail('io-error', `Could not save the graph: ${errorMessage(e)}`);
+      }
+    },
+  };
+}

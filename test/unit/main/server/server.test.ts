@@ -1,0 +1,142 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import http from 'node:http';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import WebSocket from 'ws';
+import { startServer, type RunningServer } from '../../../../main/server/server';
+
+let server: RunningServer;
+let rendererDir: string;
+
+beforeAll(async () => {
+  // A stand-in build folder: these tests are about the transport, not the page.
+  rendererDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cs-renderer-'));
+  fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>ConvStudio</title>');
+  server = await startServer({ port: 0, rendererDir, runsRoot: path.join(rendererDir, 'runs'), log: () => {} });
+});
+
+afterAll(async () => {
+  await server.close();
+  fs.rmSync(rendererDir, { recursive: true, force: true });
+});
+
+function request(opts: { path: string; method?: string; headers?: Record<string, string>; body?: string }): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: server.port, path: opts.path, method: opts.method ?? 'GET', headers: opts.headers }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end(opts.body);
+  });
+}
+
+function openSocket(query: string, headers: Record<string, string> = {}): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws${query}`, { headers });
+    ws.once('open', () => resolve(ws));
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`refused ${res.statusCode}`)));
+    ws.once('error', reject);
+  });
+}
+
+function nextReply(ws: WebSocket): Promise<any> {
+  return new Promise((resolve) => ws.once('message', (d) => resolve(JSON.parse(d.toString()))));
+}
+
+describe('browser-mode server: HTTP', () => {
+  it('serves the page without a token (it holds no data)', async () => {
+    const r = await request({ path: '/' });
+    expect(r.status).toBe(200);
+    expect(r.body).toContain('ConvStudio');
+  });
+
+  it('refuses an API request without the token', async () => {
+    const r = await request({ path: '/api/info', method: 'POST' });
+    expect(r.status).toBe(401);
+    expect(JSON.parse(r.body).error.code).toBe('unauthorized');
+  });
+
+  it('refuses an API request with a wrong token', async () => {
+    const r = await request({ path: '/api/info', method: 'POST', headers: { 'x-convstudio-token': server.token + 'x' } });
+    expect(r.status).toBe(401);
+  });
+
+  it('answers an API request with the token', async () => {
+    const r = await request({ path: '/api/info', method: 'POST', headers: { 'x-convstudio-token': server.token } });
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body)).toMatchObject({ ok: true, value: { host: 'browser' } });
+  });
+
+  it('refuses another Origin even with the token', async () => {
+    const r = await request({ path: '/api/info', method: 'POST', headers: { 'x-convstudio-token': server.token, origin: 'http://evil.example' } });
+    expect(r.status).toBe(403);
+  });
+
+  it('refuses a Host that is not this server (DNS rebinding)', async () => {
+    const r = await request({ path: '/api/info', method: 'POST', headers: { 'x-convstudio-token': server.token, host: `evil.example:${server.port}` } });
+    expect(r.status).toBe(421);
+  });
+
+  it('does not serve files outside the build folder', async () => {
+    const r = await request({ path: '/..%2f..%2fetc%2fpasswd' });
+    expect(r.status).toBe(404);
+  });
+
+  it('answers a non-JSON body with an error value', async () => {
+    const r = await request({ path: '/api/startTraining', method: 'POST', headers: { 'x-convstudio-token': server.token }, body: '{nope' });
+    expect(r.status).toBe(400);
+    expect(JSON.parse(r.body).error.code).toBe('bad-request');
+  });
+});
+
+describe('browser-mode server: WebSocket', () => {
+  it('refuses a socket without the token', async () => {
+    await expect(openSocket('')).rejects.toThrow('refused 401');
+  });
+
+  it('refuses a socket from another Origin', async () => {
+    await expect(openSocket(`?token=${server.token}`, { origin: 'http://evil.example' })).rejects.toThrow('refused 403');
+  });
+
+  it('answers malformed messages with an error reply and keeps serving', async () => {
+    const ws = await openSocket(`?token=${server.token}`, { origin: server.url });
+    const cases = ['not json', '[1,2]', '{"type":"call"}', '{"type":"call","id":3,"call":"rm -rf"}', '{"type":"shout","id":4}', 'null'];
+    for (const text of cases) {
+      const reply = nextReply(ws);
+      ws.send(text);
+      const r = await reply;
+      expect(r.type, text).toBe('result');
+      expect(r.result.ok, text).toBe(false);
+      expect(r.result.error.code, text).toBe('bad-request');
+    }
+    const reply = nextReply(ws);
+    ws.send(JSON.stringify({ type: 'call', id: 9, call: 'info' }));
+    expect(await reply).toMatchObject({ type: 'result', id: 9, result: { ok: true } });
+    ws.close();
+  });
+
+  it('rejects an invalid graph sent for training with its diagnostics', async () => {
+    const ws = await openSocket(`?token=${server.token}`);
+    const reply = nextReply(ws);
+    ws.send(JSON.stringify({ type: 'call', id: 1, call: 'startTraining', args: { graph: { format: 'something-else' }, config: {} } }));
+    const r = await reply;
+    expect(r.result.ok).toBe(false);
+    expect(r.result.error.code).toBe('invalid-graph');
+    ws.close();
+  });
+
+  it('survives an oversized frame: that socket closes, the server answers the next one', async () => {
+    const ws = await openSocket(`?token=${server.token}`);
+    const closed = new Promise((resolve) => ws.once('close', resolve));
+    ws.send('x'.repeat(13 * 1024 * 1024));
+    await closed;
+    const again = await openSocket(`?token=${server.token}`);
+    const reply = nextReply(again);
+    again.send(JSON.stringify({ type: 'call', id: 1, call: 'info' }));
+    expect((await reply).result.ok).toBe(true);
+    again.close();
+  });
+});
