@@ -7,7 +7,7 @@
 
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { fail, ok, type Api, type OpenedFile, type Result } from '../../shared/api';
+import { fail, ok, type DesktopApi, type OpenedFile, type Result } from '../../shared/api';
 import { parseGraph } from '../../shared/graph/parse';
 
 /** Same cap as the graph parser's: bigger files are refused before being read into memory. */
@@ -63,7 +63,7 @@ async function writeTextAtomic(file: string, text: string): Promise<void> {
   }
 }
 
-export interface FileDialogs extends Pick<Api, 'openGraphFile' | 'saveGraphFile'> {
+export interface FileDialogs extends Pick<DesktopApi, 'openGraphFile' | 'saveGraphFile'> {
   /** Mark a path as chosen by the user outside the dialogs (Open Recent, file association). */
   grant(file: string): void;
 }

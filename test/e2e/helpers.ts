@@ -7,11 +7,11 @@ import path from 'node:path';
 export const SCREENSHOTS = path.resolve(import.meta.dirname, '../../docs/screenshots');
 
 /**
- * Opens the app as a user would, from the URL the server printed. The File System Access API is
- * hidden so Open/Save take the upload/download route Playwright can drive (the pickers are
- * native dialogs). Page errors fail the test.
+ * Opens the app as a user would, from the URL the server printed. Unless `keepPickers`, the File
+ * System Access API is hidden so Open/Save take the upload/download route Playwright can drive
+ * (the pickers are native dialogs). Page errors fail the test.
  */
-export async function openApp(page: Page): Promise<string[]> {
+export async function openApp(page: Page, { keepPickers = false } = {}): Promise<string[]> {
   const url = process.env.CS_URL;
   if (!url) throw new Error('CS_URL is not set: run through playwright.config.ts (global-setup starts the server).');
   const errors: string[] = [];
@@ -19,10 +19,12 @@ export async function openApp(page: Page): Promise<string[]> {
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(m.text());
   });
-  await page.addInitScript(() => {
-    delete (window as unknown as Record<string, unknown>).showOpenFilePicker;
-    delete (window as unknown as Record<string, unknown>).showSaveFilePicker;
-  });
+  if (!keepPickers) {
+    await page.addInitScript(() => {
+      delete (window as unknown as Record<string, unknown>).showOpenFilePicker;
+      delete (window as unknown as Record<string, unknown>).showSaveFilePicker;
+    });
+  }
   await page.goto(url);
   await expect(page.getByTestId('node-input')).toBeVisible();
   return errors;
