@@ -7,7 +7,8 @@ import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { nodeSpec, type ParamSpec } from '../../shared/graph/catalogue';
 import type { Diagnostic, ParamValue } from '../../shared/graph/types';
-import { formatCount, paramText, parseParamText } from '../model/format';
+import { formatCount, formatScaled } from '../../shared/format';
+import { paramText, parseParamText } from '../model/format';
 import { useStore, type Store } from '../store/index';
 import { selectSelectedCount, selectSelectedId } from '../store/selectors';
 
@@ -110,9 +111,9 @@ function NodeInspector({ id }: { id: string }) {
         <dt>Output</dt>
         <dd data-testid="inspector-shape">{view?.fullShape}</dd>
         <dt>Params</dt>
-        <dd>{(info?.params ?? 0).toLocaleString('en-US')}</dd>
+        <dd>{formatCount(info?.params ?? 0)}</dd>
         <dt>MACs</dt>
-        <dd>{formatCount(info?.macs ?? 0)}</dd>
+        <dd>{formatScaled(info?.macs ?? 0)}</dd>
         <dt>Receptive field</dt>
         <dd>{info?.rf ? `${info.rf.size[0]}×${info.rf.size[1]} px, jump ${info.rf.jump[0]}×${info.rf.jump[1]}` : '—'}</dd>
       </dl>
@@ -138,7 +139,7 @@ function GraphInspector() {
         <input id="graph-name" value={name} onChange={(e) => useStore.getState().renameGraph(e.target.value)} />
       </div>
       <p className="muted">
-        {count} layers · {totals.params.toLocaleString('en-US')} params · {formatCount(totals.macs)} MACs
+        {count} layers · {formatCount(totals.params)} params · {formatScaled(totals.macs)} MACs
       </p>
       <h3>Problems</h3>
       {diagnostics.length === 0 ? (
