@@ -9,6 +9,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fail, ok, type DesktopApi, type OpenedFile, type Result } from '../../shared/api';
 import { parseGraph } from '../../shared/graph/parse';
+import { writeJsonAtomicAsync } from '../common/atomic';
 
 /** Same cap as the graph parser's: bigger files are refused before being read into memory. */
 export const MAX_GRAPH_FILE_BYTES = 10 * 1024 * 1024;
@@ -49,17 +50,6 @@ export async function readGraphFile(file: string): Promise<Result<OpenedFile>> {
     return ok({ path: file, name: path.basename(file), text: await fs.readFile(file, 'utf8') });
   } catch (e) {
     return fail('io-error', `Could not read ${file}: ${errorMessage(e)}`);
-  }
-}
-
-async function writeTextAtomic(file: string, text: string): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  try {
-    await fs.writeFile(tmp, text, 'utf8');
-    await fs.rename(tmp, file);
-  } catch (e) {
-    await fs.rm(tmp, { force: true });
-    throw e;
   }
 }
 
@@ -109,7 +99,7 @@ export function createFileDialogs(deps: DialogDeps): FileDialogs {
           if (r.canceled || !r.filePath) return ok(null);
           target = r.filePath;
         }
-        await writeTextAtomic(target, `${JSON.stringify(doc, null, 2)}\n`);
+        await writeJsonAtomicAsync(target, doc);
         used(target);
         return ok({ path: target, name: path.basename(target) });
       } catch (e) {
