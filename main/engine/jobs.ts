@@ -8,7 +8,7 @@ import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { parseGraph } from '../../shared/graph/parse';
 import { analyzeGraph } from '../../shared/shapes/index';
 import type { RunSummary, TrainingEvent, TrainRequest } from '../../shared/training';
@@ -16,6 +16,7 @@ import { GraphError } from './errors';
 import { normalizeConfig, checkClassifierOutput, checkTrainable, imageSizeFor } from './config';
 import { CONFIG_JSON, createRun, isRunId, listRunDirs, readEvents, readRunConfig, summarizeRun, type RunConfigFile } from '../runs/run-folder';
 import { writeJsonAtomic } from '../common/atomic';
+import { moduleDir } from '../common/module-dir';
 
 export interface ChildLike {
   send(msg: unknown): void;
@@ -46,13 +47,7 @@ export class JobError extends Error {
   }
 }
 
-function here(): string {
-  try {
-    return path.dirname(fileURLToPath(import.meta.url));
-  } catch {
-    return __dirname;
-  }
-}
+const here = () => moduleDir(import.meta.url);
 
 /**
  * The module to fork: the .ts source when running from sources (forked with tsx's loader), or

@@ -12,14 +12,15 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { fail, type Api, type Result } from '../../shared/api';
 import { dispatch } from '../api/dispatch';
 import { createNodeApi, type NodeApiOptions } from '../api/node-api';
 import { mimeType } from '../common/mime';
+import { moduleDir } from '../common/module-dir';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const ROOT = path.resolve(moduleDir(import.meta.url), '../..');
 /** A graph file may be up to 10 MB (shared/graph/parse); leave room for the JSON envelope. */
 const MAX_MESSAGE_BYTES = 12 * 1024 * 1024;
 
