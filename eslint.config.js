@@ -2,8 +2,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
-// The one layering rule worth enforcing (DESIGN.md): shared/ is pure, renderer/ and main/ never
-// import each other.
+// The layering rules (docs/ARCHITECTURE.md): shared/ is pure, renderer/ and main/ never import
+// each other, and only main/shell/ runs inside Electron.
 const nodeOnly = ['electron', 'react', 'react-dom', '@xyflow/*', '@tensorflow/*', 'zustand', 'ws'];
 const nodeBuiltins = ['fs', 'fs/*', 'path', 'os', 'child_process', 'worker_threads', 'http', 'net', 'crypto', 'node:*'];
 

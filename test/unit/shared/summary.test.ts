@@ -62,9 +62,9 @@ describe('formatSummary', () => {
 });
 
 describe('formatD2lSummary', () => {
-  it('prints the seed’s LeNet layer_summary line for line', () => {
-    // From the seed notebook (d2l 7.6), `model.layer_summary((1, 1, 28, 28))`.
-    const seed = `Conv2d output shape:\t torch.Size([1, 6, 28, 28])
+  it('prints d2l 7.6’s LeNet layer_summary line for line', () => {
+    // As d2l 7.6 prints `model.layer_summary((1, 1, 28, 28))`.
+    const printed = `Conv2d output shape:\t torch.Size([1, 6, 28, 28])
 Sigmoid output shape:\t torch.Size([1, 6, 28, 28])
 AvgPool2d output shape:\t torch.Size([1, 6, 14, 14])
 Conv2d output shape:\t torch.Size([1, 16, 10, 10])
@@ -76,7 +76,7 @@ Sigmoid output shape:\t torch.Size([1, 120])
 Linear output shape:\t torch.Size([1, 84])
 Sigmoid output shape:\t torch.Size([1, 84])
 Linear output shape:\t torch.Size([1, 10])`;
-    expect(formatD2lSummary(analyzeGraph(getTemplate('lenet')!))).toBe(seed);
+    expect(formatD2lSummary(analyzeGraph(getTemplate('lenet')!))).toBe(printed);
   });
 
   it('stops where PyTorch would raise', () => {
