@@ -49,10 +49,14 @@ const SCALES = [
   { at: 1e12, unit: 'T', decimals: 2 },
 ] as const;
 
-/** 950 → "950", 61706 → "61.7 k", 11178378 → "11.18 M": the scale people compare networks at. */
+/** Below this a count is shown whole: "2,416" is as short as "2.4 k", and exact. */
+const SCALED_FROM = 1e4;
+
+/** 2416 → "2,416", 61706 → "61.7 k", 11178378 → "11.18 M": the scale people compare networks at. */
 export function formatScaled(x: number): string {
   if (!Number.isFinite(x)) return nonFinite(x);
   const size = Math.abs(x);
+  if (size < SCALED_FROM) return formatCount(x);
   if (size >= 1e15) return scientific(x);
   const sign = x < 0 ? '-' : '';
   for (let i = SCALES.length - 1; i >= 0; i--) {
@@ -67,8 +71,8 @@ export function formatScaled(x: number): string {
   return formatCount(x);
 }
 
-/** "61,706 (61.7 k)" from a thousand on, the exact count with its scale; "950" below. */
+/** "61,706 (61.7 k)": the exact count with its scale, where the scale says something. */
 export function formatCountWithScale(x: number): string {
   if (!Number.isFinite(x) || Math.abs(x) > EXACT) return formatCount(x);
-  return Math.abs(x) >= 1000 ? `${formatCount(x)} (${formatScaled(x)})` : formatCount(x);
+  return Math.abs(x) >= SCALED_FROM ? `${formatCount(x)} (${formatScaled(x)})` : formatCount(x);
 }

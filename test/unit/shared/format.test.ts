@@ -43,8 +43,9 @@ describe('formatCount (every digit, grouped)', () => {
 describe('formatScaled (the scale networks are compared at)', () => {
   it.each([
     [950, '950'],
-    [999, '999'],
-    [1_000, '1.0 k'],
+    [2_416, '2,416'],
+    [9_999, '9,999'],
+    [10_000, '10.0 k'],
     [61_706, '61.7 k'],
     [416_520, '416.5 k'],
     [999_960, '1.00 M'],
@@ -62,6 +63,7 @@ describe('formatScaled (the scale networks are compared at)', () => {
 describe('formatCountWithScale (summary totals)', () => {
   it.each([
     [850, '850'],
+    [2_416, '2,416'],
     [61_706, '61,706 (61.7 k)'],
     [416_520, '416,520 (416.5 k)'],
     [7.922816251426434e28, '7.92e+28'],
