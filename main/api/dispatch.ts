@@ -37,7 +37,7 @@ const MAX_VALUES = 500_000;
  * Maps, Dates, typed arrays and cycles; JSON (the socket) can still nest without end. None of it
  * belongs in an Api payload.
  */
-export function plainDataProblem(value: unknown): string | null {
+function plainDataProblem(value: unknown): string | null {
   let count = 0;
   const seen = new Set<object>();
   const visit = (v: unknown, depth: number, where: string): string | null => {
@@ -69,7 +69,7 @@ export function plainDataProblem(value: unknown): string | null {
 const kindOf = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v);
 
 /** Why `args` cannot be passed to `call`, or null. */
-export function argsProblem(call: CallName, args: readonly unknown[]): string | null {
+function argsProblem(call: CallName, args: readonly unknown[]): string | null {
   const want = CALL_ARITY[call];
   if (args.length !== want) return `${call} takes ${want === 0 ? 'no arguments' : 'one object argument'}, got ${args.length}`;
   if (want === 0) return null;
@@ -78,7 +78,7 @@ export function argsProblem(call: CallName, args: readonly unknown[]): string | 
   return plainDataProblem(arg);
 }
 
-export const isCallName = (call: unknown): call is CallName => typeof call === 'string' && Object.hasOwn(CALL_ARITY, call);
+const isCallName = (call: unknown): call is CallName => typeof call === 'string' && Object.hasOwn(CALL_ARITY, call);
 
 const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 

@@ -67,7 +67,7 @@ function tokensEqual(given: string | null | undefined, token: string): boolean {
 }
 
 /** Unwraps one socket message; a malformed envelope yields the error reply to send back. */
-export function parseCallMessage(raw: string): { msg: CallMessage } | { error: Result<never>; id: CallMessage['id'] | null } {
+function parseCallMessage(raw: string): { msg: CallMessage } | { error: Result<never>; id: CallMessage['id'] | null } {
   let value: unknown;
   try {
     value = JSON.parse(raw);

@@ -9,11 +9,11 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fail, ok, type DesktopApi, type OpenedFile, type Result } from '../../shared/api';
 import { parseGraph } from '../../shared/graph/parse';
+import { GRAPH_FILE_SUFFIX } from '../../shared/graph/types';
 import { writeJsonAtomicAsync } from '../common/atomic';
 
 /** Same cap as the graph parser's: bigger files are refused before being read into memory. */
 export const MAX_GRAPH_FILE_BYTES = 10 * 1024 * 1024;
-export const GRAPH_EXTENSION = '.convstudio.json';
 
 const FILTERS = [
   { name: 'ConvStudio graph', extensions: ['json'] },
@@ -38,7 +38,7 @@ export function graphFileName(suggested: unknown): string {
   const printable = [...raw].map((ch) => (ch.charCodeAt(0) < 32 ? '-' : ch)).join('');
   let base = path.basename(printable.replace(/\\/g, '/')).replace(/[<>:"/\\|?*]+/g, '-').replace(/^\.+/, '').trim();
   base = base.replace(/\.convstudio\.json$/i, '').replace(/\.json$/i, '').slice(0, 120);
-  return `${base || 'untitled'}${GRAPH_EXTENSION}`;
+  return `${base || 'untitled'}${GRAPH_FILE_SUFFIX}`;
 }
 
 /** Read a graph file for the page (it parses and reports problems itself). */

@@ -4,7 +4,7 @@
 
 import { readJsonFile, writeJsonFile } from '../common/json-file';
 
-export const MAX_RECENT = 10;
+const MAX_RECENT = 10;
 
 export function addRecent(list: readonly string[], file: string, max = MAX_RECENT): string[] {
   return [file, ...list.filter((p) => p !== file)].slice(0, max);

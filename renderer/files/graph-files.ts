@@ -6,11 +6,10 @@
 
 import type { DocumentState, OpenedFile } from '../../shared/api';
 import { parseGraph } from '../../shared/graph/parse';
+import { GRAPH_FILE_SUFFIX } from '../../shared/graph/types';
 import { host } from '../api/host';
 import { useStore, type Store } from '../store/index';
 import { emptyDoc } from '../store/graph-slice';
-
-const FILE_SUFFIX = '.convstudio.json';
 
 function confirmDiscard(): boolean {
   return !useStore.getState().dirty || host().confirm('The graph has unsaved changes. Discard them?');
@@ -24,7 +23,7 @@ export function newGraph(): void {
 }
 
 /** Loads text as a graph, or shows why it cannot be loaded. */
-export function openText(name: string, path: string | null, text: string): boolean {
+function openText(name: string, path: string | null, text: string): boolean {
   const { doc, diagnostics } = parseGraph(text);
   const s = useStore.getState();
   if (!doc) {
@@ -54,7 +53,7 @@ export function openHandedFile(file: OpenedFile): void {
 function suggestedName(): string {
   const s = useStore.getState();
   if (s.fileName) return s.fileName;
-  return `${(s.name || 'untitled').replace(/[^A-Za-z0-9._-]+/g, '-')}${FILE_SUFFIX}`;
+  return `${(s.name || 'untitled').replace(/[^A-Za-z0-9._-]+/g, '-')}${GRAPH_FILE_SUFFIX}`;
 }
 
 /** True when the graph was written; false when cancelled or failed (the reason is shown). */

@@ -9,7 +9,7 @@ import path from 'node:path';
  * tree as it found it; docs/screenshots (tracked, shown in the README) only when `npm run
  * screenshots` asks for it with CONVSTUDIO_SCREENSHOTS=docs.
  */
-export const SCREENSHOTS = path.resolve(import.meta.dirname, '../..', process.env.CONVSTUDIO_SCREENSHOTS === 'docs' ? 'docs/screenshots' : 'test-results/screenshots');
+const SCREENSHOTS = path.resolve(import.meta.dirname, '../..', process.env.CONVSTUDIO_SCREENSHOTS === 'docs' ? 'docs/screenshots' : 'test-results/screenshots');
 
 /**
  * Opens the app as a user would, from the URL the server printed. Unless `keepPickers`, the File
