@@ -1,6 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 // The layering rules (docs/ARCHITECTURE.md): shared/ is pure, renderer/ and main/ never import
 // each other, and only main/shell/ runs inside Electron.
@@ -28,6 +29,14 @@ export default tseslint.config(
         ],
       }],
     },
+  },
+  {
+    // React's hook rules for the page, including the React Compiler's checks (purity, refs,
+    // state set in effects). exhaustive-deps is an error: a warning nobody reads does not keep a
+    // stale closure out.
+    files: ['renderer/**/*.{ts,tsx}'],
+    ...reactHooks.configs.flat.recommended,
+    rules: { ...reactHooks.configs.flat.recommended.rules, 'react-hooks/exhaustive-deps': 'error' },
   },
   {
     files: ['renderer/**'],

@@ -1,6 +1,6 @@
 /** The window: toolbar, palette, canvas, and the sidebar (inspector, summary, training). */
 
-import { useEffect } from 'react';
+import { useCallback, useEffect } from 'react';
 import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
 import { useShallow } from 'zustand/react/shallow';
 import type { MenuCommand } from '../shared/api';
@@ -26,7 +26,8 @@ function isTyping(target: EventTarget | null): boolean {
 /** Runs one user command; shortcuts, toolbar buttons and the desktop menu all land here. */
 function useCommands() {
   const flow = useReactFlow();
-  return (action: ShortcutAction | MenuCommand['command']) => {
+  // One function for the life of the canvas, so the listeners below are not re-added every render.
+  return useCallback((action: ShortcutAction | MenuCommand['command']) => {
     const s = useStore.getState();
     switch (action) {
       case 'undo': return s.undo();
@@ -53,7 +54,7 @@ function useCommands() {
       case 'train-stop': return void stopTraining();
       default: return undefined;
     }
-  };
+  }, [flow]);
 }
 
 function Toolbar({ run }: { run: ReturnType<typeof useCommands> }) {
@@ -187,18 +188,20 @@ function Shell() {
   }, [run]);
 
   useEffect(() => {
-    const unsubs = [
-      subscribeTraining(),
-      guardUnsavedChanges(),
+    const unsubs = [subscribeTraining(), guardUnsavedChanges()];
+    return () => unsubs.forEach((u) => u());
+  }, []);
+
+  useEffect(
+    () =>
       host().onMenuCommand((c) => {
         if (c.command === 'open-file') openHandedFile(c.file);
         // A save asked for by the close prompt is an ordinary save: the shell closes once it has written.
         else if (c.command === 'save') void saveGraph(false);
         else run(c.command);
       }),
-    ];
-    return () => unsubs.forEach((u) => u());
-  }, []);
+    [run],
+  );
 
   return (
     <div className="app">

@@ -3,7 +3,7 @@
  * shape engine knows about it. With nothing selected it lists the graph's problems.
  */
 
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { nodeSpec, type ParamSpec } from '../../shared/graph/catalogue';
 import type { Diagnostic, ParamValue } from '../../shared/graph/types';
@@ -15,14 +15,19 @@ import { selectSelectedCount, selectSelectedId } from '../store/selectors';
 function ParamField({ nodeId, spec, value }: { nodeId: string; spec: ParamSpec; value: ParamValue | undefined }) {
   const [text, setText] = useState(paramText(value));
   const [error, setError] = useState<string | null>(null);
-  // Follow outside changes (undo, a fix button) without fighting the user's typing.
-  useEffect(() => {
+  // Follow outside changes (undo, a fix button) without fighting the user's typing: when the
+  // value changed and the text does not already say it, show the new value. Adjusted during
+  // render (React's pattern for state that follows a prop), so no frame shows the stale text.
+  const valueKey = JSON.stringify(value);
+  const [shownKey, setShownKey] = useState(valueKey);
+  if (valueKey !== shownKey) {
+    setShownKey(valueKey);
     const parsed = parseParamText(spec, text);
-    if (!('value' in parsed) || JSON.stringify(parsed.value) !== JSON.stringify(value)) {
+    if (!('value' in parsed) || JSON.stringify(parsed.value) !== valueKey) {
       setText(paramText(value));
       setError(null);
     }
-  }, [JSON.stringify(value)]);
+  }
 
   const id = `param-${nodeId}-${spec.name}`;
   const fallback = spec.default === undefined ? 'required' : spec.default === 'kernel_size' ? 'kernel_size' : paramText(spec.default as ParamValue);
