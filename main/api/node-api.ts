@@ -110,14 +110,6 @@ export function createNodeApi(opts: NodeApiOptions): Api {
       }
     },
 
-    async openGraphFile() {
-      return fail('unsupported', 'This host has no file dialogs; the page opens files itself.');
-    },
-
-    async saveGraphFile() {
-      return fail('unsupported', 'This host has no file dialogs; the page saves files itself.');
-    },
-
     onTrainingEvent(listener) {
       return jobs ? jobs.onEvent(listener) : () => {};
     },

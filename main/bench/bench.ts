@@ -11,7 +11,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { moduleDir } from '../common/module-dir';
 import { networkSpec, type NetworkId } from './networks';
 
 export interface BenchOptions {
@@ -52,13 +53,7 @@ export interface BenchReport {
   shapes?: { title: string; markdown: string; json: unknown };
 }
 
-const HERE = (() => {
-  try {
-    return path.dirname(fileURLToPath(import.meta.url));
-  } catch {
-    return __dirname;
-  }
-})();
+const HERE = moduleDir(import.meta.url);
 
 export const DEFAULTS: BenchOptions = {
   networks: ['lenet', 'resnet18', 'vgg-small'],

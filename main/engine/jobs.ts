@@ -8,12 +8,13 @@ import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import type { RunSummary, TrainingEvent, TrainRequest } from '../../shared/training';
 import { planTraining, type PlanError, type TrainingPlan } from '../../shared/training/plan';
 import { checkTrainConfig } from '../../shared/training/settings';
 import { CONFIG_JSON, createRun, isRunId, listRunDirs, readEvents, readRunConfig, summarizeRun, type RunConfigFile } from '../runs/run-folder';
 import { writeJsonAtomic } from '../common/atomic';
+import { moduleDir } from '../common/module-dir';
 
 export interface ChildLike {
   send(msg: unknown): void;
@@ -53,13 +54,7 @@ export class JobError extends Error {
   }
 }
 
-function here(): string {
-  try {
-    return path.dirname(fileURLToPath(import.meta.url));
-  } catch {
-    return __dirname;
-  }
-}
+const here = () => moduleDir(import.meta.url);
 
 /**
  * The module to fork: the .ts source when running from sources (forked with tsx's loader), or

@@ -1,20 +1,10 @@
-/** How shapes, counts and params are written on the canvas, and how inspector text is read back. */
+/**
+ * How params are written on the canvas and in the inspector, and how inspector text is read back.
+ * Shapes and counts are shared/format.ts's.
+ */
 
 import type { ParamSpec } from '../../shared/graph/catalogue';
 import type { ParamValue } from '../../shared/graph/types';
-
-/** NCHW with batch 1 → "6×28×28"; a flat [1, F] → "400". The batch axis is implied. */
-export function formatShape(shape: readonly number[] | null | undefined): string {
-  if (!shape) return '?';
-  return shape.slice(1).join('×') || String(shape[0]);
-}
-
-export function formatCount(n: number): string {
-  if (n >= 1e9) return `${(n / 1e9).toFixed(2)}G`;
-  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
-  if (n >= 1e4) return `${(n / 1e3).toFixed(1)}k`;
-  return n.toLocaleString('en-US');
-}
 
 export function formatPair(v: ParamValue | undefined): string {
   if (Array.isArray(v)) return v[0] === v[1] ? String(v[0]) : `${v[0]}×${v[1]}`;

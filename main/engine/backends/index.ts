@@ -8,7 +8,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { moduleDir } from '../../common/module-dir';
 import { BACKENDS, type BackendChoice } from '../../../shared/training';
 import type { BackendInfo } from '../../../shared/api';
 import { registerWasmTrainingKernels } from './wasm/index';
@@ -46,13 +47,7 @@ function resolvable(specifier: string): boolean {
   }
 }
 
-function here(): string {
-  try {
-    return path.dirname(fileURLToPath(import.meta.url));
-  } catch {
-    return __dirname;
-  }
-}
+const here = () => moduleDir(import.meta.url);
 
 function nativeModulePath(): string | null {
   for (const name of ['native/index.ts', 'native/index.js', 'native/index.cjs', 'native/index.mjs']) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nodeSpec } from '../../../shared/graph/catalogue';
-import { formatShape, parseParamText, paramText } from '../../../renderer/model/format';
+import { parseParamText, paramText } from '../../../renderer/model/format';
 
 const spec = (type: string, name: string) => nodeSpec(type)!.params.find((p) => p.name === name)!;
 
@@ -33,12 +33,4 @@ describe('parseParamText', () => {
   it('writes back what it reads', () => {
     for (const v of [3, [3, 5] as [number, number], 'same']) expect(parseParamText(spec('Conv2d', 'padding'), paramText(v))).toEqual({ value: v });
   });
-});
-
-describe('formatShape', () => {
-  it.each([
-    [[1, 6, 28, 28], '6×28×28'],
-    [[1, 400], '400'],
-    [null, '?'],
-  ])('%j → %s', (shape, text) => expect(formatShape(shape)).toBe(text));
 });
