@@ -24,7 +24,8 @@ export interface Build {
 }
 
 export interface EngineLayer<P> {
-  build(b: Build, p: P): SymbolicTensor;
+  // A property, not a method, so a builder for other params is an error, not bivariantly accepted.
+  build: (b: Build, p: P) => SymbolicTensor;
 }
 
 export function engineLayer<P>(build: (b: Build, p: P) => SymbolicTensor): EngineLayer<P> {
