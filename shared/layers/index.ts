@@ -15,6 +15,7 @@ import { conv2d } from './conv2d';
 import { dropout } from './dropout';
 import { flatten } from './flatten';
 import { input } from './input';
+import { leakyReLU } from './leaky-relu';
 import type { Block, BlockGraph, Layer, ParamValues, ShapeIn, ShapeOut } from './layer';
 import { linear } from './linear';
 import { maxPool2d } from './max-pool2d';
@@ -38,6 +39,7 @@ export const LAYER_LIST = [
   add,
   concat,
   relu,
+  leakyReLU,
   sigmoid,
   tanh,
 ] as const;

@@ -18,6 +18,7 @@ import { dropout } from './dropout';
 import { flatten } from './flatten';
 import { input } from './input';
 import type { EngineLayer } from './layer';
+import { leakyReLU } from './leaky-relu';
 import { linear } from './linear';
 import { maxPool2d } from './max-pool2d';
 import { relu } from './relu';
@@ -38,6 +39,7 @@ export const ENGINE_LAYERS = {
   Add: add,
   Concat: concat,
   ReLU: relu,
+  LeakyReLU: leakyReLU,
   Sigmoid: sigmoid,
   Tanh: tanh,
 } satisfies { [T in PrimitiveType]: EngineLayer<ParamsOf<T>> };
