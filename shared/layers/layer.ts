@@ -11,7 +11,7 @@
  */
 
 import type { Diagnostic, ParamValue } from '../graph/types';
-import type { ResolvedParams } from './index';
+import type { LayerType, ResolvedParams } from './index';
 
 export type Category = 'Input' | 'Layers' | 'Pooling' | 'Normalisation' | 'Blocks' | 'Merge' | 'Activations';
 
@@ -96,7 +96,7 @@ export const BLOCK_INPUT = 'in';
 /** One ordinary layer inside a block: a graph node whose inputs are named inline. */
 export interface BlockNode {
   id: string;
-  type: string;
+  type: LayerType;
   params: ParamValues;
   /** Inner node ids, or BLOCK_INPUT; in input-slot order. */
   inputs: string[];
@@ -135,6 +135,10 @@ export interface Layer<T extends string = string, P extends { type: T } = any> e
 /** A layer made of layers: both the shape engine and the compiler walk what `expand` returns. */
 export interface Block<T extends string = string, P extends { type: T } = any> extends LayerBase<T, P> {
   kind: 'block';
+  /**
+   * Declare its return type BlockGraph: the inner nodes' types are checked against the layer
+   * list, which contains this block, so an inferred return type would be circular.
+   */
   expand(p: P): BlockGraph;
 }
 

@@ -5,7 +5,7 @@
  * compiler builds the inside layer by layer (layer names r_conv1, r_bn1, ... for checkpoints).
  */
 
-import type { BlockGraph } from './layer';
+import type { BlockGraph, BlockNode } from './layer';
 import { BLOCK_INPUT, defineBlock } from './layer';
 import { chw, needImage, reportInside } from './rules';
 
@@ -15,7 +15,8 @@ export interface ResidualParams { type: 'Residual'; num_channels: number; use_1x
 export function residualGraph(p: ResidualParams): BlockGraph {
   const c = p.num_channels;
   const s = p.strides;
-  const shortcut = p.use_1x1conv ? 'conv3' : BLOCK_INPUT;
+  const conv3: BlockNode = { id: 'conv3', type: 'Conv2d', params: { out_channels: c, kernel_size: 1, stride: s }, inputs: [BLOCK_INPUT] };
+  const shortcut = p.use_1x1conv ? conv3.id : BLOCK_INPUT;
   return {
     nodes: [
       { id: 'conv1', type: 'Conv2d', params: { out_channels: c, kernel_size: 3, padding: 1, stride: s }, inputs: [BLOCK_INPUT] },
@@ -23,7 +24,7 @@ export function residualGraph(p: ResidualParams): BlockGraph {
       { id: 'relu1', type: 'ReLU', params: {}, inputs: ['bn1'] },
       { id: 'conv2', type: 'Conv2d', params: { out_channels: c, kernel_size: 3, padding: 1 }, inputs: ['relu1'] },
       { id: 'bn2', type: 'BatchNorm2d', params: {}, inputs: ['conv2'] },
-      ...(p.use_1x1conv ? [{ id: 'conv3', type: 'Conv2d', params: { out_channels: c, kernel_size: 1, stride: s }, inputs: [BLOCK_INPUT] }] : []),
+      ...(p.use_1x1conv ? [conv3] : []),
       { id: 'add', type: 'Add', params: {}, inputs: ['bn2', shortcut] },
       { id: 'relu', type: 'ReLU', params: {}, inputs: ['add'] },
     ],

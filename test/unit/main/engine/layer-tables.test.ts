@@ -90,8 +90,8 @@ describe('the layer tables typecheck only together', () => {
   });
 
   it('a block needs no builder: the compiler builds its inside', () => {
-    const block = probeModule(true).replaceAll('defineLayer', 'defineBlock')
-      .replace('  shape: passThrough,\n', "  shape: passThrough,\n  expand: () => ({ nodes: [{ id: 'relu', type: 'ReLU', params: {}, inputs: ['in'] }], output: 'relu' }),\n");
+    const block = probeModule(true).replaceAll('defineLayer', 'defineBlock').replace("from './layer';", "from './layer';\nimport type { BlockGraph } from './layer';")
+      .replace('  shape: passThrough,\n', "  shape: passThrough,\n  expand: (): BlockGraph => ({ nodes: [{ id: 'relu', type: 'ReLU', params: {}, inputs: ['in'] }], output: 'relu' }),\n");
     expect(typeErrors({ [PROBE]: block, [SHARED]: sharedWithProbe() })).toEqual([]);
   });
 });
