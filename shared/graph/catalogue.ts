@@ -1,8 +1,9 @@
 /**
  * The node catalogue as data (like Netron's metadata JSON): type -> label, category, params with
- * types and defaults, ports. The palette, the inspector, the parser and the docs read it. Each
- * entry is the spec part of a layer module in shared/layers/, in palette order; names and
- * defaults are PyTorch's, and input channels are inferred like d2l's Lazy modules.
+ * types and defaults, ports. The palette, the inspector, the summary and the param checks read it,
+ * and a test holds docs/graph-format.md to it. Each entry is the spec part of a layer module in
+ * shared/layers/, in palette order; names and defaults are PyTorch's, and input channels are
+ * inferred like d2l's Lazy modules.
  */
 
 import { LAYER_LIST } from '../layers/index';
