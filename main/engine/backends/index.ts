@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { BackendChoice } from '../../../shared/training';
+import { BACKENDS, type BackendChoice } from '../../../shared/training';
 import type { BackendInfo } from '../../../shared/api';
 import { registerWasmTrainingKernels } from './wasm/index';
 // tfjs-core's node bundle registers no gradients; tfjs-layers' bundle registers all of them.
@@ -22,8 +22,6 @@ export interface ActiveBackend {
   device: string;
   note?: string;
 }
-
-export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'native', 'wasm', 'cpu'];
 
 // A variable specifier keeps bundlers and tsc from insisting that optional modules exist.
 async function importOptional(specifier: string): Promise<any> {
@@ -157,14 +155,14 @@ const TRY: Record<Exclude<BackendChoice, 'auto'>, () => Promise<ActiveBackend | 
  */
 export async function initBackend(choice: BackendChoice): Promise<ActiveBackend> {
   quiet();
-  if (!BACKEND_CHOICES.includes(choice)) throw new Error(`unknown backend "${String(choice)}"; choose one of ${BACKEND_CHOICES.join(', ')}`);
+  if (!BACKENDS.includes(choice)) throw new Error(`unknown backend "${String(choice)}"; choose one of ${BACKENDS.join(', ')}`);
   if (choice !== 'auto') {
     const got = await TRY[choice]();
     if ('error' in got) throw new Error(`backend "${choice}" is not available: ${got.error}`);
     return got;
   }
   const skipped: string[] = [];
-  for (const name of ['tensorflow', 'native', 'wasm', 'cpu'] as const) {
+  for (const name of BACKENDS.filter((b): b is Exclude<BackendChoice, 'auto'> => b !== 'auto')) {
     const got = await TRY[name]();
     if (!('error' in got)) {
       const notes = [got.note, name === 'cpu' && skipped.length ? `faster backends unavailable: ${skipped.join('; ')}` : undefined].filter(Boolean);
