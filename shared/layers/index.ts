@@ -3,7 +3,7 @@
  * shape engine and the compiler all read this list, and the engine's own table
  * (main/engine/layers/index.ts) must name every Layer here, so a type added to only one side
  * fails the typecheck. Adding a type is its module here, its builder there, and an import and an
- * entry in each list (test/unit/main/engine/leaky-relu.test.ts holds LeakyReLU to exactly that).
+ * entry in each list; a test in test/unit/main/engine/ holds the last type added to exactly that.
  */
 
 import { adaptiveAvgPool2d } from './adaptive-avg-pool2d';
