@@ -165,8 +165,8 @@ export async function runTraining(runDir: string, hooks: TrainerHooks, opts: Tra
         notes.push('no usable checkpoint: training starts over from epoch 1.');
       }
     }
-    // FOLLOW-UP when compileGraph(doc, { analysis }) lands (layers branch): pass plan.analysis so compile does not analyse again.
-    model ??= compileGraph(plan.doc, { seed: config.seed });
+    // The plan already analysed this very document; compiling does not analyse it again.
+    model ??= compileGraph(plan.doc, { seed: config.seed, analysis: plan.analysis });
     epochsDone = state.epochsDone;
     last = state.last;
     priorSeconds = state.seconds;

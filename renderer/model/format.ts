@@ -3,7 +3,7 @@
  * Shapes and counts are shared/format.ts's.
  */
 
-import type { ParamSpec } from '../../shared/graph/catalogue';
+import { nodeSpec, type ParamSpec } from '../../shared/graph/catalogue';
 import type { ParamValue } from '../../shared/graph/types';
 
 export function formatPair(v: ParamValue | undefined): string {
@@ -60,19 +60,20 @@ export function parseParamText(spec: ParamSpec, text: string): ParsedParam {
   }
 }
 
-const SHORT: Record<string, string> = { kernel_size: 'k', stride: 's', padding: 'p', dilation: 'd', out_channels: '', out_features: '', num_channels: '', output_size: 'out ' };
-
-/** One line under the node title, e.g. "6 · k5 · p2" for Conv2d(6, kernel_size=5, padding=2). */
-export function paramSummary(params: Record<string, ParamValue>): string {
+/**
+ * One line under the node title, e.g. "6 · k5 · p2" for Conv2d(6, kernel_size=5, padding=2). The
+ * abbreviations are the layer module's (ParamSpec.short); a bool shows only when it is not its default.
+ */
+export function paramSummary(type: string, params: Record<string, ParamValue>): string {
+  const specs = nodeSpec(type)?.params ?? [];
   const parts: string[] = [];
   for (const [k, v] of Object.entries(params)) {
+    const spec = specs.find((p) => p.name === k);
     if (typeof v === 'boolean') {
-      if (v && k !== 'bias') parts.push(k);
-      else if (!v && k === 'bias') parts.push('no bias');
+      if (spec ? v !== spec.default : v) parts.push(spec?.short ?? k);
       continue;
     }
-    const short = SHORT[k];
-    parts.push(short === undefined ? `${k}=${formatPair(v)}` : `${short}${formatPair(v)}`);
+    parts.push(spec?.short === undefined ? `${k}=${formatPair(v)}` : `${spec.short}${formatPair(v)}`);
   }
   return parts.join(' · ');
 }

@@ -1,5 +1,6 @@
 /**
- * d2l's layer summaries (ch. 7–8) and PyTorch's parameter counts for every template.
+ * d2l's layer summaries (the book's printed layer_summary tables) and PyTorch's parameter counts
+ * for every template.
  * test/fixtures/graphs/torch_reference.json was produced by running the d2l 1.0.3 model code with
  * Debian's PyTorch 1.13 (`/usr/bin/python3 test/fixtures/graphs/torch_reference.py`): for each
  * template, sum(p.numel() for p in net.parameters()) and the shape after every layer.
