@@ -1,6 +1,6 @@
 /**
  * Chooses the tfjs backend at run time. Order for "auto": tensorflow (tfjs-node-gpu, then
- * tfjs-node), native (issue 4's addon, when built), wasm, cpu. Every step is guarded: the optional
+ * tfjs-node), native (ConvStudio's oneDNN addon, when built), wasm, cpu. Every step is guarded: the optional
  * packages are usually absent, and a backend that fails to start is reported, not fatal.
  */
 
