@@ -41,7 +41,7 @@ function argLine(key: string, f: NonNullable<ReturnType<typeof torchFlag>>): str
     case 'boolean': parts.push('action=argparse.BooleanOptionalAction'); break;
     case 'path': parts.push('type=str'); break;
   }
-  parts.push(`help=${pyString(`${f.help}${f.nullable ? ' (none for the default)' : ''}`)}`);
+  parts.push(`help=${pyString(`${f.help}${f.nullable ? ' (none: ConvStudio\'s default)' : ''} (default: %(default)s)`)}`);
   return `    parser.add_argument(${parts.join(', ')})`;
 }
 
@@ -385,9 +385,7 @@ class Trainer:
         t0 = time.time()
         self.train_loader.sampler.set_epoch(self.epoch)
         self.model.train()
-        loss_sum = torch.zeros((), device=self.device)
-        correct = torch.zeros((), device=self.device)
-        batches = seen = 0
+        losses, correct, seen = [], torch.zeros((), device=self.device), 0
         for batch in self.train_loader:
             X, y = self.prepare_batch(batch)
             Y_hat = self.model(X)
@@ -395,15 +393,20 @@ class Trainer:
             self.optim.zero_grad(set_to_none=True)
             loss.backward()
             self.optim.step()
-            # Summed on the device: no host round trip per step.
-            loss_sum += loss.detach()
+            # Kept on the device: no host round trip per step.
+            losses.append(loss.detach())
             correct += (Y_hat.detach().argmax(1) == y).sum()
-            batches += 1
             seen += len(y)
         self.scheduler.step()
-        # ConvStudio's train_loss is the mean of the batch losses; over processes, of their means.
-        loss_total, batch_total, correct_total, seen_total = all_sum([loss_sum.item(), batches, correct.item(), seen], self.device, self.world)
-        train_loss = loss_total / max(batch_total, 1)
+        # Each global batch's loss is the mean of the processes' (equal shares); the epoch's is the
+        # mean of its batches', as ConvStudio reports it.
+        batch_losses = torch.stack(losses).double() if losses else torch.zeros(0, dtype=torch.float64, device=self.device)
+        if self.world > 1:
+            dist.all_reduce(batch_losses, op=dist.ReduceOp.SUM)
+            batch_losses /= self.world
+        batch_losses = batch_losses.tolist()
+        correct_total, seen_total = all_sum([correct.item(), seen], self.device, self.world)
+        train_loss = sum(batch_losses) / max(len(batch_losses), 1)
         train_acc = correct_total / max(seen_total, 1)
         val_loss, val_acc = self.evaluate()
         seconds = time.time() - t0
@@ -412,7 +415,7 @@ class Trainer:
         self.log(f"epoch {self.epoch + 1}/{self.max_epochs}  train_loss {train_loss:.4f}  train_acc {train_acc:.4f}  "
                  f"val_loss {val_loss:.4f}  val_acc {val_acc:.4f}  {row['samples_per_s']:.0f} samples/s  {seconds:.1f} s")
         if self.rank == 0:
-            self.save(row)
+            self.save(row, batch_losses)
 
     def evaluate(self):
         """Validation over every process's share, the sums all-reduced: the metrics of the whole set."""
@@ -428,7 +431,7 @@ class Trainer:
         loss_sum, correct, count = all_sum([loss_sum, correct, count], self.device, self.world)
         return loss_sum / count, correct / count
 
-    def save(self, row):
+    def save(self, row, batch_losses):
         module = self.model.module if hasattr(self.model, 'module') else self.model
         state = {'model': module.state_dict(), 'optimizer': self.optim.state_dict(), 'scheduler': self.scheduler.state_dict(),
                  'epoch': self.epoch + 1, 'config': self.cfg}
@@ -436,6 +439,9 @@ class Trainer:
         torch.save(state, tmp)
         os.replace(tmp, self.out_dir / 'checkpoint.pt')
         with open(self.out_dir / 'metrics.jsonl', 'a') as f:
+            # The same events ConvStudio's metrics.jsonl holds, so the two runs' curves compare line by line.
+            for i, loss in enumerate(batch_losses):
+                f.write(json.dumps({'event': 'batch', 'epoch': self.epoch + 1, 'batch': i + 1, 'batchesPerEpoch': len(batch_losses), 'loss': loss}) + '\n')
             f.write(json.dumps(row) + '\n')
 
 
@@ -447,13 +453,12 @@ def main(argv=None):
     rank, world = int(os.environ.get('RANK', '0')), int(os.environ.get('WORLD_SIZE', '1'))
     try:
         rank, world, device = setup(args.device)
-        train_split, test_split = None, None
-        # One process downloads (torchvision), the others wait and read the files it wrote.
-        for turn in ((0,), tuple(range(1, world))):
-            if rank in turn:
-                train_split, test_split = load_fashion_mnist(explicit, CONFIG['data_dir'])
-            if world > 1:
-                dist.barrier()
+        # Where the files are missing, one process downloads them (torchvision) while the others wait.
+        if world > 1 and not any(files_in(d) for d in data_dirs(explicit, CONFIG['data_dir'])):
+            if rank == 0:
+                load_fashion_mnist(explicit, CONFIG['data_dir'])
+            dist.barrier()
+        train_split, test_split = load_fashion_mnist(explicit, CONFIG['data_dir'])
         train_idx = convstudio_subset(len(train_split[0]), cfg['limit'], cfg['seed'])
         n = len(train_idx)
         batch = min(cfg['batch_size'], n)
