@@ -78,7 +78,8 @@ interface Source {
   run: { dir: string; file: RunConfigFile } | null;
 }
 
-const slug = (s: string): string => s.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'graph';
+/** A file or folder name from a network's name: no separators, no leading dot (".." or a hidden file). */
+const slug = (s: string): string => s.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|-+$/g, '').slice(0, 60) || 'graph';
 
 function planOf(doc: GraphDoc, analysis: Parameters<typeof planExport>[1]): ExportPlan {
   try {
@@ -182,14 +183,26 @@ function stateDict(plan: ExportPlan, weights: NetworkWeights, modulePath: Map<st
   return out;
 }
 
+/** The document as a graph file: parsed, not analysed, so a graph with errors can still be saved and fixed. */
+function graphFile(source: ExportSource): Exported {
+  let doc: GraphDoc | null;
+  if (source.kind === 'graph') {
+    const parsed = parseGraph(source.graph);
+    if (!parsed.doc) throw new ExportError('invalid-graph', `${source.label} is not a convstudio.graph document: ${parsed.diagnostics.map((d) => d.message).join(' ')}`);
+    doc = parsed.doc;
+  } else {
+    doc = fromRun(source.runDir).doc;
+  }
+  const name = doc.name || 'Untitled';
+  return { name, folder: slug(name), files: [{ name: `${slug(name)}${GRAPH_FILE_SUFFIX}`, data: `${JSON.stringify(doc, null, 2)}\n` }], notes: [] };
+}
+
 export async function exportNetwork(source: ExportSource, format: ExportFormat, opts: ExportOptions): Promise<Exported> {
+  if (format === 'graph') return graphFile(source);
   const src = source.kind === 'graph' ? fromGraph(source.graph, source.label) : fromRun(source.runDir);
   const name = src.doc.name || 'Untitled';
   const producer = `ConvStudio ${opts.version}`;
   const notes: string[] = [];
-  if (format === 'graph') {
-    return { name, folder: slug(name), files: [{ name: `${slug(name)}${GRAPH_FILE_SUFFIX}`, data: `${JSON.stringify(src.doc, null, 2)}\n` }], notes };
-  }
 
   const fromRunWeights = src.run ? await runWeights(src, source.kind === 'run' ? source.epoch : null) : null;
   if (format === 'onnx') {
@@ -226,6 +239,10 @@ export async function exportNetwork(source: ExportSource, format: ExportFormat, 
     }),
   });
   return { name, folder, files, notes };
+}
+
+export function fileSize(f: ExportFile): number {
+  return typeof f.data === 'string' ? Buffer.byteLength(f.data, 'utf8') : f.data.reduce((n, c) => n + c.length, 0);
 }
 
 /** Bytes of a file, concatenated. */

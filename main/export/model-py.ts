@@ -11,7 +11,7 @@ import { formatCount } from '../../shared/format';
 import { BlockClasses } from './block-classes';
 import { classCode } from './block-classes';
 import { isChain, type ExportPlan, type PlanScope } from './plan';
-import { attributeNames, className, docText, indent, pyString } from './python';
+import { className, docText, indent, pyString } from './python';
 import { ctorText, forwardLines, initLines } from './scope';
 import { pathKey } from './weights';
 
