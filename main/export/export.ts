@@ -90,13 +90,22 @@ function planOf(doc: GraphDoc, analysis: Parameters<typeof planExport>[1]): Expo
   }
 }
 
+/** The plan's refusal, shortened to what to fix first: a disconnected layer makes every layer after it an error. */
+function cannotExport(label: string, error: { message: string; diagnostics?: { message: string }[] }): string {
+  const found = error.diagnostics ?? [];
+  if (found.length === 0) return `Cannot export ${label}: ${error.message}`;
+  const shown = found.slice(0, 2).map((d) => d.message).join(' ');
+  const more = found.length > 2 ? ` (and ${found.length - 2} more)` : '';
+  return `Cannot export ${label}: it has ${found.length} error${found.length === 1 ? '' : 's'}. ${shown}${more} Fix them and export again.`;
+}
+
 function fromGraph(graph: unknown, label: string): Source {
   const planned = planTraining(graph, DEFAULT_TRAIN_CONFIG, { source: label });
   if (planned.ok) {
     const { doc, analysis, config, imageSize } = planned.value;
     return { doc, plan: planOf(doc, analysis), config, imageSize, label, noTrain: null, run: null };
   }
-  if (planned.error.code !== 'not-trainable') throw new ExportError('invalid-graph', `Cannot export: ${planned.error.message}`);
+  if (planned.error.code !== 'not-trainable') throw new ExportError('invalid-graph', cannotExport(label, planned.error));
   // Sound but not for Fashion-MNIST (3 channels, 1000 classes): the network exports, train.py cannot.
   const doc = parseGraph(graph).doc as GraphDoc;
   const plan = planOf(doc, analyzeGraph(doc));
