@@ -4,12 +4,12 @@
  * Exit codes: 0 valid graph; 1 invalid graph (diagnostics printed); 2 bad usage or unreadable file.
  */
 
-import { readFile, stat } from 'node:fs/promises';
-import { MAX_GRAPH_CHARS, parseGraph } from '../../shared/graph/parse';
+import { parseGraph } from '../../shared/graph/parse';
 import { formatD2lSummary, formatSummary } from '../../shared/graph/summary';
 import type { Diagnostic, GraphDoc } from '../../shared/graph/types';
 import { analyzeGraph, type Analysis } from '../../shared/shapes/index';
 import { TEMPLATES, getTemplate } from '../../shared/templates/index';
+import { GRAPH_FILE, readTextFile } from '../common/read-file';
 
 const TEMPLATE_IDS = TEMPLATES.map((t) => t.id).join('|');
 
@@ -89,26 +89,13 @@ export function parseArgs(argv: string[], command: string, flags: string[], opti
 export async function loadGraph(source: string, command: string, input: [number, number, number] | null): Promise<GraphDoc> {
   let doc = getTemplate(source);
   if (!doc) {
-    let size: number;
-    try {
-      const s = await stat(source);
-      if (!s.isFile()) throw new UsageError(`convstudio ${command}: "${source}" is not a file.`);
-      size = s.size;
-    } catch (e) {
-      if (e instanceof UsageError) throw e;
-      throw new UsageError(`convstudio ${command}: "${source}" is neither a template (${TEMPLATE_IDS.replace(/\|/g, ', ')}) nor a readable file.`);
+    const read = await readTextFile(source, GRAPH_FILE);
+    if (!read.ok) {
+      throw new UsageError(read.code === 'not-found'
+        ? `convstudio ${command}: "${source}" is neither a template (${TEMPLATE_IDS.replace(/\|/g, ', ')}) nor a file: ${read.message}`
+        : `convstudio ${command}: ${read.message}`);
     }
-    // Refuse before reading, so a huge file costs nothing.
-    if (size > MAX_GRAPH_CHARS) {
-      throw new UsageError(`convstudio ${command}: ${source} is ${(size / 1048576).toFixed(1)} MB; a graph file is at most ${MAX_GRAPH_CHARS / 1048576} MB.`);
-    }
-    let text: string;
-    try {
-      text = await readFile(source, 'utf8');
-    } catch (e) {
-      throw new UsageError(`convstudio ${command}: cannot read ${source}: ${e instanceof Error ? e.message : String(e)}.`);
-    }
-    const parsed = parseGraph(text);
+    const parsed = parseGraph(read.text);
     if (!parsed.doc) {
       const lines = parsed.diagnostics.map((d) => `  ${d.message}`);
       throw new UsageError(`convstudio ${command}: cannot open ${source}:\n${lines.join('\n')}`);

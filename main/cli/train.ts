@@ -4,7 +4,6 @@
  * Exit codes: 0 done, 1 failed (NaN, data, crash), 2 usage or bad graph, 130 stopped.
  */
 
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { TEMPLATES, getTemplate } from '../../shared/templates/index';
 import type { TrainingEvent } from '../../shared/training';
@@ -16,6 +15,7 @@ import {
 import { createJobManager, JobError } from '../engine/jobs';
 import { locateData, missingDataMessage, userDataDir } from '../data/locate';
 import { downloadFashionMnist } from '../data/download';
+import { GRAPH_FILE, readTextFileSync } from '../common/read-file';
 
 /** The CLI says "none" where JSON says null (e.g. `--limit none`). */
 const NULL_WORD = 'none';
@@ -104,10 +104,11 @@ export function parseArgs(argv: string[]): Args {
 function loadGraph(target: string): unknown {
   const t = getTemplate(target);
   if (t) return t;
-  if (!existsSync(target)) {
-    throw new UsageError(`"${target}" is neither a template (${TEMPLATES.map((x) => x.id).join(', ')}) nor an existing file`);
-  }
-  return readFileSync(target, 'utf8');
+  const read = readTextFileSync(target, GRAPH_FILE);
+  if (read.ok) return read.text;
+  throw new UsageError(read.code === 'not-found'
+    ? `"${target}" is neither a template (${TEMPLATES.map((x) => x.id).join(', ')}) nor a file: ${read.message}`
+    : read.message);
 }
 
 const fmtRate = (r: number): string => (r >= 100 ? String(Math.round(r)) : r.toPrecision(2));

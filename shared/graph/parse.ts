@@ -8,8 +8,15 @@
 
 import { GRAPH_FORMAT, GRAPH_VERSION, type Diagnostic, type GraphDoc, type GraphEdge, type GraphNode, type ParamValue, type XY } from './types';
 
-/** A 500-node graph is ~100 kB; anything this large is not a graph someone drew. */
-export const MAX_GRAPH_CHARS = 5 * 1024 * 1024;
+/**
+ * The one size limit on a graph document, everywhere one arrives: files are refused past it
+ * before they are read (main/common/read-file.ts: every CLI command, the app's Open, a run's
+ * graph.json), text past it before it is parsed, and browser mode's messages are sized from it.
+ * A 500-node graph is ~100 kB and the largest graph the parser takes (10,000 nodes, 40,000
+ * edges) fits; anything larger is not a graph someone drew. Text is measured in UTF-16 units,
+ * never more than its UTF-8 bytes, so a file within the limit always parses.
+ */
+export const MAX_GRAPH_BYTES = 5 * 1024 * 1024;
 /** A graph document nests five deep (doc → nodes → node → params → pair). */
 export const MAX_DEPTH = 16;
 export const MAX_NODES = 10_000;
@@ -182,8 +189,8 @@ export function parseGraph(input: string | unknown): ParseResult {
   try {
     let value: unknown = input;
     if (typeof input === 'string') {
-      if (input.length > MAX_GRAPH_CHARS) {
-        return fail('too-large', `The file is ${(input.length / 1048576).toFixed(1)} MB; a graph file is at most ${MAX_GRAPH_CHARS / 1048576} MB. Is this the right file?`);
+      if (input.length > MAX_GRAPH_BYTES) {
+        return fail('too-large', `The file is ${(input.length / 1048576).toFixed(1)} MB; a graph file is at most ${MAX_GRAPH_BYTES / 1048576} MB. Is this the right file?`);
       }
       if (input.trim() === '') return fail('empty', 'The file is empty; expected a ConvStudio graph (JSON).');
       if (textDepthExceeds(input, MAX_DEPTH)) return fail('too-deep', `The JSON nests deeper than ${MAX_DEPTH} levels; a graph file never does. Is this the right file?`);

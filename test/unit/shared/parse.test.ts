@@ -1,7 +1,7 @@
 /** Reading graph files and IPC payloads: the format, and every kind of bad input as one clear diagnostic. */
 
 import { describe, expect, it } from 'vitest';
-import { MAX_GRAPH_CHARS, parseGraph } from '../../../shared/graph/parse';
+import { MAX_GRAPH_BYTES, parseGraph } from '../../../shared/graph/parse';
 import { analyzeGraph } from '../../../shared/shapes/index';
 
 /** The example in docs/graph-format.md. */
@@ -85,7 +85,7 @@ describe('bad input: one clear diagnostic, never an exception', () => {
 
   it('a 10 MB file', () => {
     const big = `{"format": "convstudio.graph", "version": 1, "name": "${'x'.repeat(10 * 1024 * 1024)}", "nodes": [], "edges": []}`;
-    expect(big.length).toBeGreaterThan(MAX_GRAPH_CHARS);
+    expect(big.length).toBeGreaterThan(MAX_GRAPH_BYTES);
     expect(rejected(big, 'too-large')).toBe('The file is 10.0 MB; a graph file is at most 5 MB. Is this the right file?');
   });
 

@@ -92,9 +92,9 @@ describe('convstudio summary', () => {
       noStack(r);
     }
     expect(a.stderr).toContain(`cannot open ${badJson}:\n  The file is not valid JSON`);
-    expect(b.stderr).toBe(`convstudio summary: ${big} is 10.0 MB; a graph file is at most 5 MB.\n`);
+    expect(b.stderr).toBe(`convstudio summary: ${big} is 10.0 MB; a graph file is at most 5 MB. Is this the right file?\n`);
     expect(c.stderr).toContain('nests deeper than 16 levels');
-    expect(d.stderr).toContain('is neither a template (lenet, bn-lenet, vgg, vgg-small, resnet18) nor a readable file');
+    expect(d.stderr).toContain('is neither a template (lenet, bn-lenet, vgg, vgg-small, resnet18) nor a file: ');
   });
 
   it('bad usage: exit 2 with the usage', async () => {
