@@ -4,6 +4,8 @@
  * Exit codes: 0 done; 1 failed (training, data); 2 usage or bad input; 130 stopped.
  */
 
+import { guardTerminal } from './output';
+
 const COMMANDS: Record<string, { about: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {
   summary: { about: 'layer table, parameters and MACs of a template or graph file', load: () => import('./summary') },
   train: { about: 'train a template or graph file on Fashion-MNIST', load: () => import('./train') },
@@ -30,6 +32,7 @@ async function main(argv: string[]): Promise<number> {
   return (await command.load()).run(rest);
 }
 
+guardTerminal();
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (err: unknown) => {

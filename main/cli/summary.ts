@@ -5,6 +5,7 @@
  */
 
 import { parseGraph } from '../../shared/graph/parse';
+import { terminalSafe } from '../../shared/format';
 import { formatD2lSummary, formatSummary } from '../../shared/graph/summary';
 import type { Diagnostic, GraphDoc } from '../../shared/graph/types';
 import { analyzeGraph, type Analysis } from '../../shared/shapes/index';
@@ -161,7 +162,8 @@ export async function run(argv: string[]): Promise<number> {
     console.log(formatD2lSummary(analysis));
     if (analysis.diagnostics.length > 0) console.log(`\n${analysis.diagnostics.map(diagnosticLine).join('\n')}`);
   } else {
-    console.log(formatSummary(doc, analysis));
+    // The name is free text: kept on its title line (ids and types are printable by the parser's rule).
+    console.log(formatSummary({ ...doc, name: terminalSafe(doc.name, { line: true }) }, analysis));
     if (analysis.diagnostics.length > 0) console.log(`\n${analysis.diagnostics.map(diagnosticLine).join('\n')}`);
   }
   return analysis.ok ? 0 : 1;

@@ -16,6 +16,10 @@ import { createJobManager, JobError } from '../engine/jobs';
 import { locateData, missingDataMessage, userDataDir } from '../data/locate';
 import { downloadFashionMnist } from '../data/download';
 import { GRAPH_FILE, readTextFileSync } from '../common/read-file';
+import { writeControl } from './output';
+
+/** The progress bar's one cursor move: back to the line's start and clear it. */
+const CLEAR_LINE = '\r\x1b[K';
 
 /** The CLI says "none" where JSON says null (e.g. `--limit none`). */
 const NULL_WORD = 'none';
@@ -126,7 +130,7 @@ class Printer {
   constructor(private readonly json: boolean, private readonly tty: boolean) {}
 
   private clearBar(): void {
-    if (this.barShown) process.stderr.write('\r\x1b[K');
+    if (this.barShown) writeControl(process.stderr, CLEAR_LINE);
     this.barShown = false;
   }
 
@@ -149,7 +153,7 @@ class Printer {
         this.lastBar = now;
         const width = 30;
         const done = Math.round((e.batch / e.batchesPerEpoch) * width);
-        process.stderr.write(`\r\x1b[Kepoch ${e.epoch}/${this.epochs} [${'#'.repeat(done)}${'-'.repeat(width - done)}] ${e.batch}/${e.batchesPerEpoch} loss ${e.loss.toFixed(4)} ${fmtRate(e.samples_per_s)} samples/s eta ${fmtTime(e.eta_s)}`);
+        writeControl(process.stderr, CLEAR_LINE, `epoch ${e.epoch}/${this.epochs} [${'#'.repeat(done)}${'-'.repeat(width - done)}] ${e.batch}/${e.batchesPerEpoch} loss ${e.loss.toFixed(4)} ${fmtRate(e.samples_per_s)} samples/s eta ${fmtTime(e.eta_s)}`);
         this.barShown = true;
         break;
       }
@@ -194,13 +198,13 @@ async function ensureData(dataDir: string | null, p: Printer, tty: boolean): Pro
       onProgress: (pr) => {
         if (!tty) return;
         const pct = pr.total ? Math.floor((pr.received / pr.total) * 100) : null;
-        process.stderr.write(`\r\x1b[K${pr.file} (${pr.index + 1}/${pr.count}) ${pct !== null ? `${pct}%` : `${(pr.received / 1e6).toFixed(1)} MB`}`);
+        writeControl(process.stderr, CLEAR_LINE, `${pr.file} (${pr.index + 1}/${pr.count}) ${pct !== null ? `${pct}%` : `${(pr.received / 1e6).toFixed(1)} MB`}`);
       },
     });
-    if (tty) process.stderr.write('\r\x1b[K');
+    if (tty) writeControl(process.stderr, CLEAR_LINE);
     return target;
   } catch (err) {
-    if (tty) process.stderr.write('\r\x1b[K');
+    if (tty) writeControl(process.stderr, CLEAR_LINE);
     throw new DataMissing(missingDataMessage(found.searched, `Downloading them failed: ${(err as Error).message}`));
   }
 }

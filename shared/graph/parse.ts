@@ -6,6 +6,7 @@
  * error.
  */
 
+import { hasControlCharacters, terminalSafe } from '../format';
 import { GRAPH_FORMAT, GRAPH_VERSION, type Diagnostic, type GraphDoc, type GraphEdge, type GraphNode, type ParamValue, type XY } from './types';
 
 /**
@@ -38,7 +39,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typ
 const describe = (v: unknown): string => {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'string') return `"${v.length > 30 ? `${v.slice(0, 27)}...` : v}"`;
+  if (typeof v === 'string') return `"${terminalSafe(v.length > 30 ? `${v.slice(0, 27)}...` : v, { line: true })}"`;
   if (typeof v === 'object') return 'an object';
   return String(v);
 };
@@ -84,7 +85,7 @@ function valueShapeProblem(root: unknown): 'deep' | 'large' | null {
 function paramValue(v: unknown): v is ParamValue {
   if (typeof v === 'number') return Number.isFinite(v);
   if (typeof v === 'boolean') return true;
-  if (typeof v === 'string') return v.length <= 100;
+  if (typeof v === 'string') return v.length <= 100 && !hasControlCharacters(v);
   return Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'number' && Number.isFinite(v[0]) && Number.isFinite(v[1]);
 }
 
@@ -95,12 +96,12 @@ function readNode(v: unknown, at: number, problems: Diagnostic[]): GraphNode | n
     return null;
   }
   const { id, type, params, position } = v;
-  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID) {
-    problems.push(err('bad-node', `${here}: "id" must be a non-empty text of at most ${MAX_ID} characters; it is ${describe(id)}.`));
+  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID || hasControlCharacters(id)) {
+    problems.push(err('bad-node', `${here}: "id" must be a non-empty text of at most ${MAX_ID} printable characters; it is ${describe(id)}.`));
     return null;
   }
   const name = `node ${id.slice(0, 40)}`;
-  if (typeof type !== 'string' || type.length === 0 || type.length > 100) {
+  if (typeof type !== 'string' || type.length === 0 || type.length > 100 || hasControlCharacters(type)) {
     problems.push(err('bad-node', `${name}: "type" must be a node type such as "Conv2d"; it is ${describe(type)}.`));
     return null;
   }
@@ -110,6 +111,10 @@ function readNode(v: unknown, at: number, problems: Diagnostic[]): GraphNode | n
   }
   const entries: [string, ParamValue][] = [];
   for (const [k, pv] of Object.entries(params ?? {})) {
+    if (hasControlCharacters(k)) {
+      problems.push(err('bad-param-value', `${name}: param name ${describe(k)} must be printable text.`));
+      return null;
+    }
     if (!paramValue(pv)) {
       problems.push(err('bad-param-value', `${name}: param "${k.slice(0, 40)}" must be a number, true/false, a short text or a pair [h, w]; it is ${describe(pv)}.`));
       return null;
@@ -135,14 +140,14 @@ function readEdge(v: unknown, at: number, problems: Diagnostic[]): GraphEdge | n
     return null;
   }
   const { source, target, targetHandle, sourceHandle } = v;
-  if (typeof source !== 'string' || typeof target !== 'string' || source.length > MAX_ID || target.length > MAX_ID) {
+  if (typeof source !== 'string' || typeof target !== 'string' || source.length > MAX_ID || target.length > MAX_ID || hasControlCharacters(source) || hasControlCharacters(target)) {
     problems.push(err('bad-edge', `${here}: "source" and "target" must be node ids (text); they are ${describe(source)} and ${describe(target)}.`));
     return null;
   }
   const edge: GraphEdge = { source, target };
   for (const [key, h] of [['targetHandle', targetHandle], ['sourceHandle', sourceHandle]] as const) {
     if (h === undefined || h === null) continue;
-    if (typeof h !== 'string' || h.length > 50) {
+    if (typeof h !== 'string' || h.length > 50 || hasControlCharacters(h)) {
       problems.push(err('bad-edge', `${here}: "${key}" must be a short text such as "in0"; it is ${describe(h)}.`));
       return null;
     }

@@ -125,3 +125,23 @@ describe('bad input: one clear diagnostic, never an exception', () => {
     expect(r.diagnostics.length).toBeLessThanOrEqual(20);
   });
 });
+
+describe('identifiers are printable text', () => {
+  const base = () => ({ format: 'convstudio.graph', version: 1, nodes: [{ id: 'a', type: 'ReLU', params: {} as Record<string, unknown> }], edges: [] as Record<string, unknown>[] });
+  it.each([
+    ['a node id', (d: ReturnType<typeof base>) => { d.nodes[0].id = 'a\x1b[2J'; }, /"id" must be a non-empty text of at most 200 printable characters; it is "a\\u001b\[2J"/],
+    ['a node type', (d: ReturnType<typeof base>) => { d.nodes[0].type = 'Re\u009bLU'; }, /"type" must be a node type such as "Conv2d"; it is "Re\\u009bLU"/],
+    ['a param name', (d: ReturnType<typeof base>) => { d.nodes[0].params['x\ny'] = 1; }, /param name "x\\u000ay" must be printable text/],
+    ['a text param', (d: ReturnType<typeof base>) => { d.nodes[0].params.padding = 'same\r'; }, /param "padding" must be .*; it is "same\\u000d"/],
+    ['an edge end', (d: ReturnType<typeof base>) => { d.edges.push({ source: 'a', target: 'b\u202e' }); }, /"source" and "target" must be node ids \(text\)/],
+    ['a handle', (d: ReturnType<typeof base>) => { d.edges.push({ source: 'a', target: 'a', targetHandle: 'in0\x07' }); }, /"targetHandle" must be a short text/],
+  ])('%s with a control character is refused, quoted with visible escapes', (_what, edit, message) => {
+    const d = base();
+    edit(d);
+    const r = parseGraph(JSON.stringify(d));
+    expect(r.doc).toBeNull();
+    expect(r.diagnostics[0].message).toMatch(message);
+    // eslint-disable-next-line no-control-regex -- the point
+    expect(r.diagnostics[0].message).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e]/);
+  });
+});
