@@ -77,6 +77,24 @@ export function formatCountWithScale(x: number): string {
   return Math.abs(x) >= SCALED_FROM ? `${formatCount(x)} (${formatScaled(x)})` : formatCount(x);
 }
 
+const BYTE_UNITS = ['kB', 'MB', 'GB', 'TB', 'PB'] as const;
+
+/**
+ * 6_631_194_624 → "6.2 GB": memory in binary multiples (as operating systems report it), one
+ * decimal; whole bytes below 1 kB; scientific past petabytes.
+ */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes)) return `${nonFinite(bytes)} B`;
+  if (Math.abs(bytes) < 1024) return `${Math.round(bytes)} B`;
+  let x = bytes;
+  for (const unit of BYTE_UNITS) {
+    x /= 1024;
+    // 1023.96 rounds to "1024.0": that is the next unit's 1.0.
+    if (Math.abs(x) < 1023.95) return `${x.toFixed(1)} ${unit}`;
+  }
+  return `${scientific(bytes)} B`;
+}
+
 /**
  * Characters that steer a terminal or reorder text instead of printing: C0 controls (ESC starts
  * "clear the screen" and "set the title"; CR overwrites a line), DEL, the C1 controls (U+009B is

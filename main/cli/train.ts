@@ -16,6 +16,7 @@ import { createJobManager, JobError } from '../engine/jobs';
 import { locateData, missingDataMessage, userDataDir } from '../data/locate';
 import { downloadFashionMnist } from '../data/download';
 import { GRAPH_FILE, readTextFileSync } from '../common/read-file';
+import { trainingMemoryLimit } from '../common/memory-limit';
 import { writeControl } from './output';
 
 /** The progress bar's one cursor move: back to the line's start and clear it. */
@@ -245,7 +246,7 @@ export async function run(argv: string[]): Promise<number> {
       if (Object.keys(others).length) p.message('note: --resume continues with the run\'s own settings; options other than --epochs are ignored');
       started = await jobs.resume(args.resume, epochs !== undefined ? { epochs } : undefined);
     } else {
-      const planned = planTraining(loadGraph(args.target!), args.config, { source: args.target! });
+      const planned = planTraining(loadGraph(args.target!), args.config, { source: args.target!, memoryLimit: trainingMemoryLimit });
       if (!planned.ok) throw JobError.fromPlan(planned.error);
       const plan = planned.value;
       // Checked before the data is fetched, so a bad graph never waits for a download.
