@@ -1,7 +1,8 @@
 /**
  * `convstudio summary <template|file.json> [--input C,H,W] [--json | --d2l]`: d2l's layer summary of a
  * template or graph file, from the same shape engine the canvas uses.
- * Exit codes: 0 valid graph; 1 invalid graph (diagnostics printed); 2 bad usage or unreadable file.
+ * Exit codes, as every command's (main/cli/index.ts): 0 valid graph; 2 invalid graph (the table
+ * and the diagnostics printed), bad usage or unreadable file; 1 only for a failure of its own.
  */
 
 import { parseGraph } from '../../shared/graph/parse';
@@ -23,7 +24,7 @@ export const SUMMARY_USAGE = `usage: convstudio summary <${TEMPLATE_IDS}|file.js
   --json          print one JSON object instead of the table
   --d2l           print the lines d2l's layer_summary prints (Conv2d output shape: torch.Size([...]))
 
-  exit code: 0 valid graph, 1 invalid graph, 2 bad usage or unreadable file`;
+  exit code: 0 valid graph, 2 invalid graph, bad usage or unreadable file`;
 
 /**
  * A usage or input problem: the message is shown as is and the exit code is 2. The usage text
@@ -166,5 +167,6 @@ export async function run(argv: string[]): Promise<number> {
     console.log(formatSummary({ ...doc, name: terminalSafe(doc.name, { line: true }) }, analysis));
     if (analysis.diagnostics.length > 0) console.log(`\n${analysis.diagnostics.map(diagnosticLine).join('\n')}`);
   }
-  return analysis.ok ? 0 : 1;
+  // An invalid graph is invalid input, as for train: the same graph exits the same way everywhere.
+  return analysis.ok ? 0 : 2;
 }
