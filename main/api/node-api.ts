@@ -8,6 +8,7 @@
 import { fail, ok, type Api, type BackendInfo, type HostInfo, type Result } from '../../shared/api';
 import type { RunSummary, TrainingEvent } from '../../shared/training';
 import { planTraining, type PlanError, type TrainingPlan } from '../../shared/training/plan';
+import { trainingMemoryLimit } from '../common/memory-limit';
 
 /**
  * The slice of main/engine/jobs.ts's job manager this file uses. Declared structurally so the
@@ -75,7 +76,7 @@ export function createNodeApi(opts: NodeApiOptions): Api {
 
     async startTraining(req) {
       if (!isObject(req)) return fail('bad-request', 'Expected { graph, config }.');
-      const planned = planTraining(req.graph, req.config);
+      const planned = planTraining(req.graph, req.config, { memoryLimit: trainingMemoryLimit });
       if (!planned.ok) return planFailure(planned.error);
       if (!jobs) return noJobs();
       try {

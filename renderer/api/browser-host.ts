@@ -6,6 +6,7 @@
  */
 
 import { fail, ok, type OpenedFile, type Result } from '../../shared/api';
+import { MAX_GRAPH_BYTES } from '../../shared/graph/parse';
 import type { GraphFile, Host, SaveRequest } from './host';
 import { socketApi, takeToken } from './socket-host';
 
@@ -23,6 +24,14 @@ const pickerTypes = [{ description: 'ConvStudio graph', accept: { 'application/j
 const graphText = (req: SaveRequest) => `${JSON.stringify(req.graph, null, 2)}\n`;
 const isAbort = (e: unknown) => (e as { name?: string } | null)?.name === 'AbortError';
 const errorMessage = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** The file's text, unless it is over the one graph size limit: then it is refused before being read. */
+async function graphFileText(file: File): Promise<Result<string>> {
+  if (file.size > MAX_GRAPH_BYTES) {
+    return fail('too-large', `${file.name} is ${(file.size / 1048576).toFixed(1)} MB; a graph file is at most ${MAX_GRAPH_BYTES / 1048576} MB. Is this the right file?`);
+  }
+  return ok(await file.text());
+}
 
 function uploadFile(): Promise<File | null> {
   return new Promise((resolve) => {
@@ -77,10 +86,13 @@ export function browserHost(): Host {
         if (w.showOpenFilePicker) {
           const [h] = await w.showOpenFilePicker({ types: pickerTypes });
           const file = await h.getFile();
-          return ok({ name: file.name, path: keyOf(h), text: await file.text() });
+          const text = await graphFileText(file);
+          return text.ok ? ok({ name: file.name, path: keyOf(h), text: text.value }) : text;
         }
         const file = await uploadFile();
-        return ok(file ? { name: file.name, path: null, text: await file.text() } : null);
+        if (!file) return ok(null);
+        const text = await graphFileText(file);
+        return text.ok ? ok({ name: file.name, path: null, text: text.value }) : text;
       } catch (e) {
         return isAbort(e) ? ok(null) : fail('io-error', `Could not open the file: ${errorMessage(e)}`);
       }
