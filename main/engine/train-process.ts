@@ -1,5 +1,5 @@
 /**
- * The training process: `train-process <runDir> [--resume]`. Forked by the job manager
+ * The training process: `train-process <runDir> [--resume] [--epochs N]`. Forked by the job manager
  * (child_process.fork for the CLI and browser mode, Electron's utilityProcess.fork in the app),
  * so training never blocks the parent's event loop and a crash here ends only this process.
  *
@@ -17,10 +17,28 @@ export type ChildMessage = { type: 'event'; event: TrainingEvent };
 
 export const EXIT_CODES: Record<Outcome, number> = { done: 0, failed: 1, stopped: 130 };
 
+const USAGE = 'usage: train-process <runDir> [--resume] [--epochs N]\n';
+
+function parseTrainArgs(argv: string[]): { runDir: string; resume: boolean; epochs?: number } | null {
+  let runDir: string | null = null;
+  let resume = false;
+  let epochs: number | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--resume') resume = true;
+    else if (a === '--epochs') {
+      epochs = Number(argv[++i]);
+      if (!Number.isInteger(epochs)) return null;
+    } else if (a.startsWith('--') || runDir !== null) return null;
+    else runDir = a;
+  }
+  return runDir === null ? null : { runDir, resume, ...(epochs !== undefined ? { epochs } : {}) };
+}
+
 async function main(argv: string[]): Promise<number> {
-  const runDir = argv.find((a) => !a.startsWith('--'));
-  if (!runDir) {
-    process.stderr.write('usage: train-process <runDir> [--resume]\n');
+  const args = parseTrainArgs(argv);
+  if (!args) {
+    process.stderr.write(USAGE);
     return 2;
   }
   let stop = false;
@@ -35,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
     if (typeof process.send === 'function' && process.connected) process.send({ type: 'event', event } satisfies ChildMessage);
     else process.stdout.write(`${JSON.stringify(event)}\n`);
   };
-  const outcome = await runTraining(runDir, { emit: send, shouldStop: () => stop }, { resume: argv.includes('--resume') });
+  const outcome = await runTraining(args.runDir, { emit: send, shouldStop: () => stop }, { resume: args.resume, ...(args.epochs !== undefined ? { epochs: args.epochs } : {}) });
   return EXIT_CODES[outcome];
 }
 
