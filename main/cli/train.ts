@@ -1,7 +1,8 @@
 /**
  * `convstudio train <template|file.json> [options]`: trains in a separate process through the
  * same job manager the app uses, and prints d2l-style progress (or JSON lines with --json).
- * Exit codes: 0 done, 1 failed (NaN, data, crash), 2 usage or bad graph, 130 stopped.
+ * Exit codes: 0 done, 1 failed (divergence, data, a run folder that cannot be written, a run
+ * already being trained, crash), 2 usage or bad graph, 130 stopped.
  */
 
 import { existsSync, readFileSync } from 'node:fs';
@@ -253,9 +254,11 @@ export async function run(argv: string[]): Promise<number> {
       console.error(`convstudio train: ${err.message}`);
       return 2;
     }
-    if (err instanceof JobError && REFUSALS.has(err.code)) {
+    if (err instanceof JobError) {
+      // A refusal is the request's fault (2); a run folder that cannot be written or a run already
+      // being trained elsewhere is a failure to run it (1). Either way one line, no stack.
       p.message(err.message, true);
-      return 2;
+      return REFUSALS.has(err.code) ? 2 : 1;
     }
     if (err instanceof DataMissing) {
       p.message(err.message, true);
