@@ -39,7 +39,7 @@ options:
 ${SETTING_KEYS.map((k) => settingHelpLine(SETTINGS[k])).join('\n')}
   --out DIR          where run folders go (default ./runs)
   --resume RUN_DIR   continue a run from its last checkpoint (--epochs N sets a new total)
-  --json             one JSON object per line: start, epoch, done, error
+  --json             one JSON object per line: resume, start, epoch, done, error
 Without --data the usual places are searched, and the files downloaded if they are not there.
 Exit codes: 0 done, 1 failed, 2 usage or bad graph, 130 stopped (Ctrl-C stops gracefully; twice kills).`;
 
@@ -132,10 +132,13 @@ class Printer {
 
   event(e: TrainingEvent): void {
     if (this.json) {
-      if (e.event === 'start' || e.event === 'epoch' || e.event === 'done' || e.event === 'error') process.stdout.write(`${JSON.stringify(e)}\n`);
+      if (e.event === 'start' || e.event === 'epoch' || e.event === 'done' || e.event === 'error' || e.event === 'resume') process.stdout.write(`${JSON.stringify(e)}\n`);
       return;
     }
     switch (e.event) {
+      case 'resume':
+        console.log(`resuming: ${e.message}`);
+        break;
       case 'start':
         this.epochs = e.epochs;
         console.log(`training on ${e.backend} — ${e.device}; ${e.trainSamples} training / ${e.valSamples} validation samples, ${e.batchesPerEpoch} batches per epoch`);

@@ -80,6 +80,8 @@ describe('convstudio train', () => {
     // --epochs with --resume sets a new total
     const resumed = await cli(['--resume', runDir, '--epochs', '4']);
     expect(resumed.code).toBe(0);
+    // The break is said before training goes on: how the last attempt ended, where this one starts.
+    expect(resumed.stdout).toMatch(/^resuming: The previous attempt was stopped\. Continuing from checkpoint e0001-b\d{5} \(/m);
     expect(resumed.stdout).toMatch(/epoch 4\/4 +train_loss [\d.]+ +val_loss [\d.]+ +val_acc [\d.]+/);
     expect(resumed.stdout).toMatch(/done: 4 epochs/);
   });
