@@ -5,6 +5,7 @@
  *
  * Parent → child: { type: 'stop' } (graceful: finish the batch, checkpoint, exit 130).
  * Child → parent: { type: 'event', event: TrainingEvent }. A hard stop is the parent killing us.
+ * SIGINT, SIGTERM, SIGHUP and the parent's death (the IPC channel closing) stop gracefully too.
  * Exit code: 0 done, 1 failed, 130 stopped. Without an IPC channel (run by hand) events are
  * printed to stdout as JSON lines.
  */
@@ -47,11 +48,24 @@ async function main(argv: string[]): Promise<number> {
     if (m && typeof m === 'object' && (m as ParentMessage).type === 'stop') requestStop();
   });
   // Ctrl-C in a terminal reaches the whole process group: treat it like the parent's graceful stop.
-  process.on('SIGINT', requestStop);
+  // So are SIGTERM (a polite kill, a shutdown) and SIGHUP (the terminal closed): a stop costs one
+  // batch and keeps everything, an exit by the signal's default loses the epoch so far.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, requestStop);
+
+  // A parent that dies (killed, crashed) takes the IPC channel and our stdout/stderr pipes with it.
+  // Training on unseen would hold the run's lock with nobody to stop it, and the next write to a
+  // dead pipe would kill us mid-epoch (EPIPE) without a checkpoint; stop gracefully instead, so the
+  // run is checkpointed and can be resumed. Every event is in metrics.jsonl, so none is lost.
+  const forked = typeof process.send === 'function';
+  process.on('disconnect', requestStop);
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => { /* the reader is gone: see above */ });
 
   const send = (event: TrainingEvent) => {
-    if (typeof process.send === 'function' && process.connected) process.send({ type: 'event', event } satisfies ChildMessage);
-    else process.stdout.write(`${JSON.stringify(event)}\n`);
+    if (forked) {
+      // With a callback a write to a parent that has just died (EPIPE, before 'disconnect') is
+      // handed to us instead of being thrown as the process's 'error' event, which would kill it.
+      if (process.connected) process.send!({ type: 'event', event } satisfies ChildMessage, undefined, undefined, (err) => { if (err) requestStop(); });
+    } else process.stdout.write(`${JSON.stringify(event)}\n`);
   };
   const outcome = await runTraining(args.runDir, { emit: send, shouldStop: () => stop }, { resume: args.resume, ...(args.epochs !== undefined ? { epochs: args.epochs } : {}) });
   return EXIT_CODES[outcome];

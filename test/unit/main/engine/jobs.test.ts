@@ -29,7 +29,11 @@ function collect(m: JobManager, runId: () => string | null, on?: (e: TrainingEve
   });
 }
 
-describe('job manager', () => {
+// Tests fork one to three training processes each; on 2 shared, busy cores that takes minutes, so
+// the time limit is generous (never asserted).
+const SLOW = { timeout: 900_000 };
+
+describe('job manager', SLOW, () => {
   it('a hard kill mid-epoch leaves a run that resumes from its last checkpoint', async () => {
     const m = (jobs = createJobManager({ runsRoot: tmpRoot() }));
     let id: string | null = null;
@@ -165,7 +169,7 @@ describe('job manager', () => {
   });
 });
 
-describe('bounded training concurrency', () => {
+describe('bounded training concurrency', SLOW, () => {
   const tiny = { ...config, epochs: 1, limit: 64, valLimit: 32 };
 
   it('defaults to half the cores, at least 1 and at most 4', () => {
