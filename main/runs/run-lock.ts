@@ -142,9 +142,14 @@ export function acquireRunLock(runDir: string): RunLock {
   const file = path.join(runDir, RUNNING_JSON);
   const info: LockInfo = { pid: process.pid, since: new Date().toISOString(), host: os.hostname(), procStart: processStartTicks(process.pid), token: randomBytes(8).toString('hex') };
   let tookOver: LockInfo | null = null;
+  /** A stale lock another process moved aside while we were about to: if we win, we are the one replacing it. */
+  let staleSeen: LockInfo | null = null;
   try {
     for (let attempt = 0; ; attempt++) {
-      if (tryCreate(file, info)) break;
+      if (tryCreate(file, info)) {
+        tookOver ??= staleSeen;
+        break;
+      }
       const current = readLock(runDir);
       if (current && lockIsLive(current)) throw lockedError(runDir, current);
       if (attempt >= 5) throw new RunFolderError('locked', file, `Could not take the lock of run ${path.basename(runDir)}: ${file} keeps changing. Another process may be starting the run; try again.`, 'Try again.');
@@ -154,7 +159,10 @@ export function acquireRunLock(runDir: string): RunLock {
       try {
         renameSync(file, aside);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+          staleSeen ??= current;
+          continue;
+        }
         throw err;
       }
       const moved = parseLock(readFileSync(aside, 'utf8'));
