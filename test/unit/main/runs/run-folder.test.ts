@@ -5,8 +5,11 @@
  */
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
+import { SYSTEM_DATA_DIR } from '../../../../main/data/locate';
 import { DEFAULT_TRAIN_CONFIG, type TrainingEvent } from '../../../../shared/training';
 import { appendEvent, createRun, readEvents } from '../../../../main/runs/run-folder';
 import { reluLenet, tmpRoot } from '../engine/train-helpers';
@@ -88,4 +91,54 @@ describe('appending metrics', () => {
     appendEvent(runDir, event(4));
     expect(readEvents(runDir).map((e) => (e as { batch: number }).batch)).toEqual([1, 2, 4]);
   });
+});
+
+describe('a folder the user may not write to', () => {
+  // As root (CI here) permissions do not apply, so the CLI runs as the unprivileged user nobody;
+  // as anyone else the folder is made read-only for its owner. Either way a real EACCES.
+  const root = process.getuid?.() === 0;
+  const tsx = path.join(path.dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist', 'cli.mjs');
+  const repo = path.resolve(__dirname, '../../../..');
+  function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      const c = spawn(process.execPath, [tsx, path.join(repo, 'main/cli/index.ts'), 'train', ...args],
+        { cwd: repo, ...(root ? { uid: 65534, gid: 65534 } : {}), env: { ...process.env, HOME: '/tmp' } });
+      let stdout = '';
+      let stderr = '';
+      c.stdout.on('data', (d: Buffer) => { stdout += d; });
+      c.stderr.on('data', (d: Buffer) => { stderr += d; });
+      c.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+  /** A folder the CLI's user can read but not write. */
+  const lockedDir = (): string => {
+    const dir = tmpRoot();
+    chmodSync(dir, root ? 0o755 : 0o555);
+    cleanups.push(() => chmodSync(dir, 0o755));
+    return dir;
+  };
+
+  it.each([
+    ['--out inside it: no run folder, one line naming the folder and the fix', async () => {
+      const dir = lockedDir();
+      const r = await cli(['lenet', '--out', path.join(dir, 'runs'), '--data', SYSTEM_DATA_DIR, '--epochs', '1']);
+      expect(existsSync(path.join(dir, 'runs'))).toBe(false);
+      return { r, want: `error: Could not create the runs folder ${path.join(dir, 'runs')}: no permission to write ${path.join(dir, 'runs')}. Train into a folder you can write to, or change its permissions.` };
+    }],
+    ['--resume of a run in it: refused before training, one line naming running.json and the fix', async () => {
+      // Readable (mkdtemp makes 0700 folders), so the CLI can see it is a run; not writable.
+      const { runDir } = createRun(lockedDir(), reluLenet(), { ...config, epochs: 1, dataDir: SYSTEM_DATA_DIR });
+      chmodSync(runDir, root ? 0o755 : 0o555);
+      cleanups.push(() => chmodSync(runDir, 0o755));
+      const r = await cli(['--resume', runDir]);
+      expect(readdirSync(runDir).sort()).toEqual(['config.json', 'graph.json']);
+      const file = path.join(runDir, 'running.json');
+      return { r, want: `error: Could not lock the run ${path.basename(runDir)}: no permission to write ${file}. Train into a folder you can write to, or change its permissions.` };
+    }],
+  ])('%s', async (_what, act) => {
+    const { r, want } = await act();
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(want);
+    expect(r.stdout).toBe('');
+  }, 300_000);
 });
