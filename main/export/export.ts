@@ -173,7 +173,7 @@ async function runWeights(src: Source, epoch: number | null): Promise<{ weights:
   const batches = Number(b);
   const describe = `epoch ${epochsDone}${batches ? ` and ${batches} batches` : ''} of run ${id}`;
   try {
-    const weights = await checkpointWeights(src.plan, dir, stepsAt(src.config, epochsDone, batches), describe);
+    const weights = await checkpointWeights(src.plan, run.dir, dir, stepsAt(src.config, epochsDone, batches), describe);
     return { weights, epochsDone, steps: stepsAt(src.config, epochsDone, batches) };
   } catch (err) {
     if (err instanceof WeightsError) throw new ExportError('damaged-checkpoint', `${err.message} Export another epoch (--epoch), or re-train.`);
