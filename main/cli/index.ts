@@ -8,6 +8,7 @@ const COMMANDS: Record<string, { about: string; load: () => Promise<{ run(argv: 
   summary: { about: 'layer table, parameters and MACs of a template or graph file', load: () => import('./summary') },
   train: { about: 'train a template or graph file on Fashion-MNIST', load: () => import('./train') },
   export: { about: 'write a template as a convstudio.graph file', load: () => import('./export') },
+  doctor: { about: 'which backends are installed and which GPU each would use, or why not', load: () => import('./doctor') },
   bench: { about: 'training-step throughput per backend, next to PyTorch', load: () => import('./bench') },
 };
 
