@@ -7,6 +7,7 @@ import { SETTINGS, type ChoiceSpec, type SettingKey, type SettingSpec, type Trai
 import { useStore, type Store } from '../store/index';
 import { selectActiveRun, selectBackends, selectConfig, selectHistory, selectOverlayRun, selectOverlayRunId } from '../store/selectors';
 import { overlayRun, refreshBackends, refreshHistory, showRun, startTraining, stopTraining } from '../training/controller';
+import { GpuCheck } from './GpuCheck';
 import { ProgressChart } from './ProgressChart';
 import { PANEL_SETTINGS, fieldTitle, fieldValue, numberFieldAttributes } from './setting-fields';
 
@@ -118,6 +119,7 @@ export function TrainingPanel() {
         </div>
       )}
       <ProgressChart run={run} overlay={overlay && overlay.runId !== run?.runId ? overlay : null} />
+      <GpuCheck />
       <h3>Runs</h3>
       {history.length === 0 ? (
         <p className="muted">No runs yet.</p>
