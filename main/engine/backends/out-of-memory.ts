@@ -13,9 +13,13 @@ export class DeviceMemoryError extends Error {
     readonly backend: string,
     /** What did not fit, as a clause: "one tensor needs 1,606 MB and this GPU allows 1,024 MB per buffer". */
     readonly detail: string,
-    /** Bytes the failed allocation asked for beyond what fits, and the bound it hit, when known. */
-    readonly neededBytes?: number,
-    readonly limitBytes?: number,
+    /**
+     * For one tensor larger than the device's largest buffer: its size and that limit. A tensor's
+     * size is proportional to the batch, so these say which batch would fit; a run's total at the
+     * moment it crossed a bound says nothing of the same kind (it is only a lower bound).
+     */
+    readonly tensorBytes?: number,
+    readonly bufferLimitBytes?: number,
   ) {
     super(`The ${backend} backend ran out of memory: ${detail}.`);
   }
@@ -45,15 +49,15 @@ export { mb as formatMegabytes };
 const powerOfTwoBelow = (n: number) => 2 ** Math.floor(Math.log2(Math.max(1, n)));
 
 /**
- * The batch to suggest. Activations grow linearly with the batch, so where the error says how far
- * over the bound the run went, the batch that fits is about batch × bound / need; otherwise a
- * quarter, as the wasm message has always said. Never more than half: a batch that only just fits
- * has no room for the evaluation pass.
+ * The batch to suggest. A tensor grows linearly with the batch, so for one tensor over the
+ * device's buffer limit the batch that fits is about batch × limit / size (never more than half:
+ * a batch that only just fits leaves nothing for the rest of the step). Otherwise a quarter, as
+ * the wasm message has always said.
  */
 export function smallerBatch(batchSize: number, err?: unknown): number {
   const half = Math.max(1, Math.floor(batchSize / 2));
-  if (err instanceof DeviceMemoryError && err.neededBytes && err.limitBytes && err.neededBytes > err.limitBytes) {
-    return Math.min(half, powerOfTwoBelow(Math.floor((batchSize * err.limitBytes) / err.neededBytes)));
+  if (err instanceof DeviceMemoryError && err.tensorBytes && err.bufferLimitBytes && err.tensorBytes > err.bufferLimitBytes) {
+    return Math.min(half, powerOfTwoBelow(Math.floor((batchSize * err.bufferLimitBytes) / err.tensorBytes)));
   }
   return Math.max(1, Math.floor(batchSize / 4));
 }

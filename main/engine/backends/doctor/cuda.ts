@@ -129,7 +129,8 @@ function findVersioned(dirs: string[], s: SearchEnv, lib: 'cudart' | 'cudnn'): F
       const parts = s.platform === 'win32' && lib === 'cudart' && m[1].length === 3 ? [m[1].slice(0, 2)] : m[1].split('.');
       const full = lib === 'cudart' ? parts.length >= 3 : parts.length >= 2;
       const fromFiles = lib === 'cudart'
-        ? cudaVersionFromHeader(dir) ?? /cuda-(\d+\.\d+)/.exec(dir)?.[1] ?? /CUDA[\\/]v(\d+\.\d+)/i.exec(dir)?.[1] ?? null
+        // /usr/local/cuda is usually a link to cuda-X.Y: the real folder's name says the release.
+        ? cudaVersionFromHeader(dir) ?? /cuda-(\d+\.\d+)/.exec(realpath(dir))?.[1] ?? /CUDA[\\/]v(\d+\.\d+)/i.exec(dir)?.[1] ?? null
         : cudnnVersionFromHeader(dir);
       const version = full ? parts.slice(0, 2).join('.') : fromFiles && fromFiles.split('.')[0] === parts[0] ? fromFiles : parts[0];
       const file = path.join(dir, name);

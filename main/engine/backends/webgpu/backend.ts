@@ -7,7 +7,7 @@
  */
 
 import * as tf from '@tensorflow/tfjs-core';
-import { adapterFacts, deviceLine, isSoftwareAdapter, type AdapterFacts } from './adapter';
+import { adapterFacts, adapterName, deviceLine, isSoftwareAdapter, type AdapterFacts } from './adapter';
 import { boundBufferManager, isBufferManager, watchDevice, type DeviceWatch } from './memory';
 
 /** The slice of WebGPU's GPUAdapter used here (typed locally: WebGPU's types are not in TypeScript's DOM lib). */
@@ -62,7 +62,7 @@ export async function chooseAdapter(gpu: GpuLike, allowSoftware: boolean): Promi
   const facts = adapterFacts(adapter);
   const software = isSoftwareAdapter(facts);
   if (software && !allowSoftware) {
-    return { ok: false, facts, software, reason: `the only WebGPU adapter is ${deviceLine(facts).replace(/^software: /, '')}; auto does not use a software adapter (ask for --backend webgpu to use it anyway)` };
+    return { ok: false, facts, software, reason: `the only WebGPU adapter is a software one, ${adapterName(facts)} (a CPU emulating a GPU, slower than the CPU backends); auto does not use it (ask for --backend webgpu to use it anyway)` };
   }
   return { ok: true, adapter, facts, software };
 }
@@ -117,7 +117,15 @@ export async function startWebGpuBackend(gpu: GpuLike, mod: WebGpuModule, opts: 
   const backend = new ConvStudioWebGpuBackend(device, (adapter.info ?? facts));
   const bm = (backend as any).bufferManager;
   const maxBufferBytes = Math.min(device.limits?.maxBufferSize ?? Infinity, device.limits?.maxStorageBufferBindingSize ?? Infinity);
-  if (isBufferManager(bm)) boundBufferManager(bm, { budgetBytes: opts.memoryBudgetBytes, maxBufferBytes });
+  const b = backend as any;
+  const flush = typeof b.submitQueue === 'function' && typeof b.endComputePassEncoder === 'function'
+    ? () => {
+      if (!b.commandEncoder) return;
+      b.endComputePassEncoder();
+      b.submitQueue();
+    }
+    : undefined;
+  if (isBufferManager(bm)) boundBufferManager(bm, { budgetBytes: opts.memoryBudgetBytes, maxBufferBytes, flush });
 
   // The package registers its own factory when navigator.gpu exists at import time; ours
   // replaces it, so tfjs never opens a second device on an adapter we did not choose.

@@ -89,7 +89,7 @@ export function runningInElectron(): boolean {
  */
 export async function loadDawn(): Promise<Dawn | { error: string }> {
   if (loaded) return loaded;
-  if (runningInElectron()) return { error: 'Dawn for Node does not run inside Electron; the desktop app will use its own WebGPU' };
+  if (runningInElectron()) return { error: 'Dawn for Node does not run inside Electron, so the desktop app cannot train on webgpu yet; train in browser mode (npm run serve) or the CLI' };
   if (!packageDir('webgpu')) return { error: 'the optional package "webgpu" (Dawn for Node) is not installed: npm install webgpu' };
   const icd = requestedIcd();
   if ('error' in icd) return { error: icd.error };

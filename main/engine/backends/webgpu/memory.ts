@@ -51,6 +51,11 @@ export interface MemoryBound {
   budgetBytes: number;
   /** The device's largest buffer that can be bound to a shader (tfjs binds whole tensors). */
   maxBufferBytes: number;
+  /**
+   * Submits the work tfjs has recorded: buffers of tensors disposed since are released only then
+   * (tfjs-backend-webgpu's submitQueue), so without it they count as held.
+   */
+  flush?: () => void;
 }
 
 /**
@@ -67,10 +72,12 @@ export function boundBufferManager(bm: BufferManagerLike, bound: MemoryBound): v
     }
     // tfjs's own pool key (buffer_manager.ts): a pooled buffer of this size and usage costs nothing new.
     const pooled = reuse && (bm.freeBuffers.get(`${size}_${usage}`)?.length ?? 0) > 0;
-    if (!pooled && bm.numBytesAllocated + size > bound.budgetBytes) trimFreePool(bm);
+    if (!pooled && bm.numBytesAllocated + size > bound.budgetBytes) {
+      bound.flush?.();
+      trimFreePool(bm);
+    }
     if (!pooled && bm.numBytesUsed + size > bound.budgetBytes) {
-      throw new DeviceMemoryError('webgpu', `this run may hold at most ${mb(bound.budgetBytes)} on the GPU (${GPU_MEMORY_ENV} sets the bound) and needs ${mb(bm.numBytesUsed + size)}`,
-        bm.numBytesUsed + size, bound.budgetBytes);
+      throw new DeviceMemoryError('webgpu', `this run may hold at most ${mb(bound.budgetBytes)} on the GPU (${GPU_MEMORY_ENV} sets the bound) and needs more`);
     }
     return acquire(size, usage, mappedAtCreation, reuse);
   };
