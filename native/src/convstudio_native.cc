@@ -4,6 +4,7 @@
 // boundary. Layout is tfjs's: activations NHWC, filters HWIO.
 #include <napi.h>
 
+#include "compiled/binding.h"
 #include "dnnl_util.h"
 #include <omp.h>
 #include <malloc.h>
@@ -1079,6 +1080,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("convImplementations", Napi::Function::New(env, guarded<ConvImplementations>));
   exports.Set("threads", Napi::Function::New(env, Threads));
   exports.Set("version", Napi::Function::New(env, Version));
+  cs::compiled::registerCompiled(env, exports);
   return exports;
 }
 
