@@ -1,9 +1,10 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import reactHooks from 'eslint-plugin-react-hooks';
 
-// The one layering rule worth enforcing (DESIGN.md): shared/ is pure, renderer/ and main/ never
-// import each other.
+// The layering rules (docs/ARCHITECTURE.md): shared/ is pure, renderer/ and main/ never import
+// each other, and only main/shell/ runs inside Electron.
 const nodeOnly = ['electron', 'react', 'react-dom', '@xyflow/*', '@tensorflow/*', 'zustand', 'ws'];
 const nodeBuiltins = ['fs', 'fs/*', 'path', 'os', 'child_process', 'worker_threads', 'http', 'net', 'crypto', 'node:*'];
 
@@ -18,6 +19,16 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'off',
     },
   },
+  // Typed rules: a dropped promise hides a failed save or a lost training event, and a switch
+  // over a union that misses a member is how a new layer type or event kind goes unhandled.
+  {
+    files: ['**/*.ts', '**/*.tsx'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
+    },
+  },
   {
     files: ['shared/**'],
     rules: {
@@ -28,6 +39,14 @@ export default tseslint.config(
         ],
       }],
     },
+  },
+  {
+    // React's hook rules for the page, including the React Compiler's checks (purity, refs,
+    // state set in effects). exhaustive-deps is an error: a warning nobody reads does not keep a
+    // stale closure out.
+    files: ['renderer/**/*.{ts,tsx}'],
+    ...reactHooks.configs.flat.recommended,
+    rules: { ...reactHooks.configs.flat.recommended.rules, 'react-hooks/exhaustive-deps': 'error' },
   },
   {
     files: ['renderer/**'],

@@ -1,6 +1,7 @@
 import { defineConfig } from '@playwright/test';
 
-// Debian's Chromium: Playwright's own browser download is not reachable here (DESIGN.md).
+// Debian's Chromium (CHROMIUM_PATH elsewhere): the build machine is offline, so Playwright's own
+// browser download is not available.
 export default defineConfig({
   testDir: 'test/e2e',
   // The Electron spec belongs to the shell and runs on its own terms.

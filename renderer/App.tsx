@@ -1,6 +1,6 @@
 /** The window: toolbar, palette, canvas, and the sidebar (inspector, summary, training). */
 
-import { useEffect } from 'react';
+import { useCallback, useEffect } from 'react';
 import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
 import { useShallow } from 'zustand/react/shallow';
 import type { MenuCommand } from '../shared/api';
@@ -8,12 +8,12 @@ import { host } from './api/host';
 import { Canvas } from './canvas/Canvas';
 import { FIT_PADDING } from './canvas/layout';
 import { SHORTCUTS, shortcutFor, type ShortcutAction } from './canvas/shortcuts';
-import { newGraph, openGraph, openText, saveGraph } from './files/graph-files';
+import { guardUnsavedChanges, newGraph, openGraph, openHandedFile, saveGraph } from './files/graph-files';
 import { Inspector } from './panels/Inspector';
 import { Palette } from './panels/Palette';
 import { SummaryPanel } from './panels/SummaryPanel';
 import { TrainingPanel } from './panels/TrainingPanel';
-import { useStore, type Store } from './store/index';
+import { useStore } from './store/index';
 import { selectCanRedo, selectCanUndo, selectHelpOpen, selectOpenProblem, selectTab, selectTitle, selectToasts } from './store/selectors';
 import type { SidebarTab } from './store/ui-slice';
 import { startTraining, stopTraining, subscribeTraining } from './training/controller';
@@ -26,7 +26,8 @@ function isTyping(target: EventTarget | null): boolean {
 /** Runs one user command; shortcuts, toolbar buttons and the desktop menu all land here. */
 function useCommands() {
   const flow = useReactFlow();
-  return (action: ShortcutAction | MenuCommand['command']) => {
+  // One function for the life of the canvas, so the listeners below are not re-added every render.
+  return useCallback((action: ShortcutAction | MenuCommand['command']) => {
     const s = useStore.getState();
     switch (action) {
       case 'undo': return s.undo();
@@ -53,7 +54,7 @@ function useCommands() {
       case 'train-stop': return void stopTraining();
       default: return undefined;
     }
-  };
+  }, [flow]);
 }
 
 function Toolbar({ run }: { run: ReturnType<typeof useCommands> }) {
@@ -170,8 +171,6 @@ function Toasts() {
   );
 }
 
-const selectDocState = (s: Store) => ({ dirty: s.dirty, title: s.fileName ?? s.name });
-
 function Shell() {
   const run = useCommands();
 
@@ -189,33 +188,20 @@ function Shell() {
   }, [run]);
 
   useEffect(() => {
-    const guard = (e: BeforeUnloadEvent) => {
-      if (!useStore.getState().dirty) return;
-      e.preventDefault();
-      e.returnValue = '';
-    };
-    const { api, kind } = host();
-    // Electron treats a handled beforeunload as "cancel the close" without asking; the shell asks
-    // about unsaved changes itself (setDocumentState), so the page guards only in a browser.
-    if (kind === 'browser') window.addEventListener('beforeunload', guard);
-    const unsubs = [subscribeTraining(), () => window.removeEventListener('beforeunload', guard)];
-    if (api.setDocumentState) {
-      unsubs.push(useStore.subscribe(selectDocState, (st) => void api.setDocumentState?.(st), { equalityFn: (a, b) => a.dirty === b.dirty && a.title === b.title, fireImmediately: true }));
-    }
-    if (api.onMenuCommand) {
-      unsubs.push(
-        api.onMenuCommand((c) => {
-          if (c.command === 'open-file') {
-            if (!useStore.getState().dirty || window.confirm('The graph has unsaved changes. Discard them?')) openText(c.file.name, c.file.path, c.file.text);
-          } else if (c.command === 'save') void saveGraph(false).then((saved) => {
-              if (saved && c.thenClose) void api.setDocumentState?.({ dirty: false, title: useStore.getState().fileName ?? '' });
-            });
-          else run(c.command);
-        }),
-      );
-    }
+    const unsubs = [subscribeTraining(), guardUnsavedChanges()];
     return () => unsubs.forEach((u) => u());
   }, []);
+
+  useEffect(
+    () =>
+      host().onMenuCommand((c) => {
+        if (c.command === 'open-file') openHandedFile(c.file);
+        // A save asked for by the close prompt is an ordinary save: the shell closes once it has written.
+        else if (c.command === 'save') void saveGraph(false);
+        else run(c.command);
+      }),
+    [run],
+  );
 
   return (
     <div className="app">

@@ -1,8 +1,8 @@
 /**
- * The Api contract between the renderer and the Node side. Two hosts provide it: the Electron
- * preload (contextBridge over ipcRenderer.invoke) and the browser-mode WebSocket client. Calls
- * return values, never throw across the boundary; event streams are `onX` members returning an
- * unsubscribe function.
+ * The Api contract between the renderer and the Node side. Two transports carry it: the Electron
+ * preload (contextBridge over ipcRenderer.invoke) and the browser-mode WebSocket client; on the
+ * Node side both reach the same dispatcher (main/api/dispatch.ts). Calls return values, never
+ * throw across the boundary; event streams are `onX` members returning an unsubscribe function.
  */
 
 import type { GraphDoc } from './graph/types';
@@ -44,7 +44,7 @@ export interface MetricsRecord {
   events: TrainingEvent[];
 }
 
-/** Every call the renderer can make. Payloads are validated on the Node side. */
+/** Every call the renderer can make in any host. Payloads are validated on the Node side. */
 export interface Api {
   info(): Promise<Result<HostInfo>>;
   listBackends(): Promise<Result<BackendInfo[]>>;
@@ -52,18 +52,22 @@ export interface Api {
   stopTraining(args: { runId: string; mode: 'graceful' | 'kill' }): Promise<Result<{ runId: string }>>;
   listRuns(): Promise<Result<RunSummary[]>>;
   getRun(args: { runId: string }): Promise<Result<MetricsRecord>>;
-  /** Native open dialog (Electron); the browser host asks the page instead. null = cancelled. */
-  openGraphFile(): Promise<Result<OpenedFile | null>>;
-  /** Save to path, or ask for one when path is null. null = cancelled. */
-  saveGraphFile(args: { path: string | null; suggestedName: string; graph: GraphDoc }): Promise<Result<{ path: string; name: string } | null>>;
   onTrainingEvent(listener: (e: TrainingEvent) => void): () => void;
-  /**
-   * Desktop only (the Electron preload provides it; the browser host may leave it out): the page
-   * tells the shell whether the document has unsaved changes, so closing the window can ask.
-   */
-  setDocumentState?(state: DocumentState): Promise<Result<null>>;
-  /** Desktop only: native menu items and files opened by the OS (file association, Open Recent). */
-  onMenuCommand?(listener: (c: MenuCommand) => void): () => void;
+}
+
+/**
+ * What the Electron shell adds for its window: native file dialogs, the close prompt and the
+ * menu. Browser mode has none of it; its page opens and saves files itself (renderer/api/).
+ */
+export interface DesktopApi extends Api {
+  /** The native open dialog, then the chosen file's text. null = cancelled. */
+  openGraphFile(): Promise<Result<OpenedFile | null>>;
+  /** Save to path, or ask for one when path is null (or not a file the user chose). null = cancelled. */
+  saveGraphFile(args: { path: string | null; suggestedName: string; graph: GraphDoc }): Promise<Result<{ path: string; name: string } | null>>;
+  /** The page tells the shell whether the document has unsaved changes, so closing the window can ask. */
+  setDocumentState(state: DocumentState): Promise<Result<null>>;
+  /** Native menu items and files opened by the OS (file association, Open Recent). */
+  onMenuCommand(listener: (c: MenuCommand) => void): () => void;
 }
 
 export interface DocumentState {
@@ -75,17 +79,25 @@ export interface DocumentState {
 /**
  * What a native menu item asks the page to do. `open-file` carries a file the shell already read
  * (Open Recent, a double-clicked .convstudio.json); `save` with `thenClose` comes from the
- * unsaved-changes prompt: after saving, the page reports `dirty: false` and the window closes.
+ * unsaved-changes prompt: the page saves as usual, and the shell closes the window once that save
+ * has written a file.
  */
 export type MenuCommand =
   | { command: 'new' | 'open' | 'save-as' | 'export' | 'undo' | 'redo' | 'delete' | 'select-all' | 'train-start' | 'train-stop' | 'fit-view' | 'shortcuts' }
   | { command: 'save'; thenClose?: boolean }
   | { command: 'open-file'; file: OpenedFile };
 
-/** Names of the request/response calls, for the IPC table and the socket protocol. */
-export const API_CALLS = ['info', 'listBackends', 'startTraining', 'stopTraining', 'listRuns', 'getRun', 'openGraphFile', 'saveGraphFile'] as const;
+/** Names of the request/response calls, for the dispatcher, the IPC table and the socket protocol. */
+export const API_CALLS = ['info', 'listBackends', 'startTraining', 'stopTraining', 'listRuns', 'getRun'] as const;
 export type ApiCall = (typeof API_CALLS)[number];
 export const API_EVENTS = ['onTrainingEvent'] as const;
-/** The optional desktop-only members, provided by the Electron shell on top of API_CALLS. */
-export const SHELL_CALLS = ['setDocumentState'] as const;
-export const SHELL_EVENTS = ['onMenuCommand'] as const;
+/** The desktop members, provided by the Electron shell on top of API_CALLS. */
+export const DESKTOP_CALLS = ['openGraphFile', 'saveGraphFile', 'setDocumentState'] as const;
+export type DesktopCall = (typeof DESKTOP_CALLS)[number];
+export const DESKTOP_EVENTS = ['onMenuCommand'] as const;
+
+// The lists above are what the transports register and forward: a member added to an interface
+// but not to its list (or the reverse) fails the typecheck here instead of being unreachable.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _apiListed: Same<keyof Api, ApiCall | (typeof API_EVENTS)[number]> = true;
+const _desktopListed: Same<Exclude<keyof DesktopApi, keyof Api>, DesktopCall | (typeof DESKTOP_EVENTS)[number]> = true;

@@ -1,31 +1,16 @@
 /**
  * Training contract shared by the training process, the CLI's --json output, the Api and the
  * renderer's training panel. Events are plain JSON objects; the CLI prints them one per line.
+ * What a run is asked to do is in training/settings.ts, and how a request is checked before it
+ * runs in training/plan.ts.
  */
 
 import type { GraphDoc } from './graph/types';
+import type { TrainConfig } from './training/settings';
 
-export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu' | 'native';
-
-export interface TrainConfig {
-  epochs: number;
-  batchSize: number;
-  lr: number;
-  /** Square resize like torchvision's Resize((s, s)); null keeps 28×28. */
-  resize: number | null;
-  backend: BackendChoice;
-  /** Use only the first N training samples after shuffling; null for all 60,000. */
-  limit: number | null;
-  /** Use only the first N test samples; null for all 10,000. */
-  valLimit: number | null;
-  seed: number;
-  /** Folder with the four Fashion-MNIST files; null to search the usual places. */
-  dataDir: string | null;
-}
-
-export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
-  epochs: 10, batchSize: 128, lr: 0.1, resize: null, backend: 'auto', limit: null, valLimit: null, seed: 0, dataDir: null,
-};
+// The settings live in their own table (training/settings.ts); re-exported because every side
+// that speaks this contract also speaks of configs.
+export { BACKENDS, DEFAULT_TRAIN_CONFIG, type BackendChoice, type TrainConfig } from './training/settings';
 
 export interface TrainRequest {
   graph: GraphDoc;

@@ -1,22 +1,20 @@
 /**
- * The real Api behind both hosts: browser mode (main/server.ts) and Electron (main/ipc.ts).
- * Everything arriving here is untrusted: graphs are re-parsed with the same validator the file
- * loader uses, configs are checked field by field, and every failure is returned as a value
- * naming what is wrong, never thrown across the boundary.
+ * The real Api behind both hosts: browser mode (main/server/server.ts) and Electron
+ * (main/shell/ipc.ts). Everything arriving here is untrusted: a training request goes through the
+ * same plan as the CLI's and the training process's (shared/training/plan.ts), and every failure
+ * is returned as a value naming what is wrong, never thrown across the boundary.
  */
 
-import { fail, ok, type Api, type HostInfo, type Result } from '../../shared/api';
-import { parseGraph } from '../../shared/graph/parse';
-import { analyzeGraph } from '../../shared/shapes/index';
-import { DEFAULT_TRAIN_CONFIG, type BackendChoice, type RunSummary, type TrainConfig, type TrainingEvent, type TrainRequest } from '../../shared/training';
-import type { GraphDoc } from '../../shared/graph/types';
+import { fail, ok, type Api, type BackendInfo, type HostInfo, type Result } from '../../shared/api';
+import type { RunSummary, TrainingEvent } from '../../shared/training';
+import { planTraining, type PlanError, type TrainingPlan } from '../../shared/training/plan';
 
 /**
  * The slice of main/engine/jobs.ts's job manager this file uses. Declared structurally so the
  * host works (with training reported as unavailable) before or without the engine.
  */
 export interface JobManagerLike {
-  start(req: TrainRequest): Promise<{ runId: string; runDir: string }>;
+  startPlan(plan: TrainingPlan): Promise<{ runId: string; runDir: string }>;
   stop(runId: string, mode: 'graceful' | 'kill'): boolean;
   onEvent(listener: (e: TrainingEvent) => void): () => void;
   listRuns(): Promise<RunSummary[]>;
@@ -28,62 +26,19 @@ export interface NodeApiOptions {
   jobs?: JobManagerLike;
   host?: HostInfo['host'];
   version?: string;
-  /** Backends as main/engine/backend.ts lists them; absent until the engine is wired in. */
-  listBackends?: () => Promise<import('../../shared/api').BackendInfo[]>;
+  /** Backends as main/engine/backends/index.ts lists them; absent until the engine is wired in. */
+  listBackends?: () => Promise<BackendInfo[]>;
 }
 
-const BACKENDS: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu', 'native'];
 /** Run ids become folder names: keep them to one safe path segment. */
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function checkInt(name: string, v: unknown, min: number, max: number): string | null {
-  if (typeof v !== 'number' || !Number.isInteger(v)) return `${name} must be a whole number (got ${JSON.stringify(v)})`;
-  if (v < min || v > max) return `${name} must be between ${min} and ${max} (got ${v})`;
-  return null;
-}
-
-function checkNullableInt(name: string, v: unknown, min: number, max: number): string | null {
-  return v === null ? null : checkInt(name, v, min, max);
-}
-
-/** Fills absent fields from DEFAULT_TRAIN_CONFIG and checks each present one by type and range. */
-export function validateTrainConfig(input: unknown): Result<TrainConfig> {
-  if (input === undefined) return ok({ ...DEFAULT_TRAIN_CONFIG });
-  if (!isObject(input)) return fail('bad-request', 'config must be an object of training settings.');
-  const known = new Set(Object.keys(DEFAULT_TRAIN_CONFIG));
-  const unknown = Object.keys(input).filter((k) => !known.has(k));
-  if (unknown.length) return fail('bad-request', `config has unknown field(s): ${unknown.join(', ')}. Known: ${[...known].join(', ')}.`);
-  const c = { ...DEFAULT_TRAIN_CONFIG, ...input } as Record<string, unknown>;
-  const problems = [
-    checkInt('epochs', c.epochs, 1, 1000),
-    checkInt('batchSize', c.batchSize, 1, 8192),
-    typeof c.lr === 'number' && Number.isFinite(c.lr) && c.lr > 0 && c.lr <= 10 ? null : `lr must be a number in (0, 10] (got ${JSON.stringify(c.lr)})`,
-    checkNullableInt('resize', c.resize, 4, 512),
-    BACKENDS.includes(c.backend as BackendChoice) ? null : `backend must be one of ${BACKENDS.join(', ')} (got ${JSON.stringify(c.backend)})`,
-    checkNullableInt('limit', c.limit, 1, 60000),
-    checkNullableInt('valLimit', c.valLimit, 1, 10000),
-    checkInt('seed', c.seed, 0, 2 ** 31 - 1),
-    c.dataDir === null || (typeof c.dataDir === 'string' && c.dataDir.length > 0 && c.dataDir.length < 4096 && !c.dataDir.includes('\0'))
-      ? null : 'dataDir must be null or a folder path',
-  ].filter((p): p is string => p !== null);
-  if (problems.length) return fail('bad-request', `Invalid training config: ${problems.join('; ')}.`, { problems });
-  return ok(c as unknown as TrainConfig);
-}
-
-/** A graph from the page is parsed again and must be free of shape errors before it may train. */
-export function validateTrainGraph(input: unknown): Result<GraphDoc> {
-  const { doc, diagnostics } = parseGraph(input);
-  if (!doc) return fail('invalid-graph', `The graph could not be read: ${diagnostics.map((d) => d.message).join(' ') || 'unknown format'}`, { diagnostics });
-  const errors = diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length) return fail('invalid-graph', `The graph is invalid: ${errors.map((d) => d.message).join(' ')}`, { diagnostics: errors });
-  const analysis = analyzeGraph(doc);
-  if (!analysis.ok) {
-    const shapeErrors = analysis.diagnostics.filter((d) => d.severity === 'error');
-    return fail('invalid-graph', `The graph has ${shapeErrors.length} error(s); fix them before training. First: ${shapeErrors[0]?.message ?? 'unknown'}`, { diagnostics: shapeErrors });
-  }
-  return ok(doc);
+/** A plan's error as the Api's: the same code and message, the diagnostics or per-setting problems as details. */
+function planFailure(error: PlanError): Result<never> {
+  const { code, message, ...details } = error;
+  return fail(code, message, Object.keys(details).length ? details : undefined);
 }
 
 function validateRunId(args: unknown): Result<string> {
@@ -114,15 +69,13 @@ export function createNodeApi(opts: NodeApiOptions): Api {
 
     async startTraining(req) {
       if (!isObject(req)) return fail('bad-request', 'Expected { graph, config }.');
-      const graph = validateTrainGraph(req.graph);
-      if (!graph.ok) return graph;
-      const config = validateTrainConfig(req.config);
-      if (!config.ok) return config;
+      const planned = planTraining(req.graph, req.config);
+      if (!planned.ok) return planFailure(planned.error);
       if (!jobs) return noJobs();
       try {
-        return ok(await jobs.start({ graph: graph.value, config: config.value }));
+        return ok(await jobs.startPlan(planned.value));
       } catch (e) {
-        // The job manager's errors carry a stable code (busy, bad-config, ...): keep it.
+        // The job manager's errors carry a stable code (busy, ...): keep it.
         const code = typeof (e as { code?: unknown }).code === 'string' ? (e as { code: string }).code : 'start-failed';
         return fail(code, `Training could not start: ${errorMessage(e)}`, (e as { details?: unknown }).details);
       }
@@ -155,14 +108,6 @@ export function createNodeApi(opts: NodeApiOptions): Api {
       } catch (e) {
         return fail('not-found', `Run "${runId.value}" could not be read: ${errorMessage(e)}`);
       }
-    },
-
-    async openGraphFile() {
-      return fail('unsupported', 'This host has no file dialogs; the page opens files itself.');
-    },
-
-    async saveGraphFile() {
-      return fail('unsupported', 'This host has no file dialogs; the page saves files itself.');
     },
 
     onTrainingEvent(listener) {

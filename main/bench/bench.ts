@@ -13,7 +13,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { moduleDir } from '../common/module-dir';
 import { networkSpec, type NetworkId } from './networks';
 
 export interface BenchOptions {
@@ -66,13 +67,7 @@ export interface BenchReport {
   shapes?: { title: string; markdown: string; json: unknown };
 }
 
-const HERE = (() => {
-  try {
-    return path.dirname(fileURLToPath(import.meta.url));
-  } catch {
-    return __dirname;
-  }
-})();
+const HERE = moduleDir(import.meta.url);
 
 const CORES = os.availableParallelism?.() ?? os.cpus().length;
 

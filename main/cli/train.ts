@@ -6,16 +6,28 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseGraph } from '../../shared/graph/parse';
-import { analyzeGraph } from '../../shared/shapes/index';
 import { TEMPLATES, getTemplate } from '../../shared/templates/index';
-import type { GraphDoc } from '../../shared/graph/types';
-import { DEFAULT_TRAIN_CONFIG, type BackendChoice, type TrainConfig, type TrainingEvent } from '../../shared/training';
+import type { TrainingEvent } from '../../shared/training';
+import { planTraining } from '../../shared/training/plan';
+import {
+  SETTINGS, SETTING_KEYS, rangeText, settingFromText, settingProblem,
+  type SettingKey, type SettingSpec, type TrainConfig,
+} from '../../shared/training/settings';
 import { createJobManager, JobError } from '../engine/jobs';
-import { GraphError } from '../engine/errors';
-import { ConfigError, normalizeConfig, checkClassifierOutput, checkTrainable, imageSizeFor } from '../engine/config';
 import { locateData, missingDataMessage, userDataDir } from '../data/locate';
 import { downloadFashionMnist } from '../data/download';
+
+/** The CLI says "none" where JSON says null (e.g. `--limit none`). */
+const NULL_WORD = 'none';
+
+/** One --help line per setting, from the settings table: what it does, its range, its default. */
+export function settingHelpLine(spec: SettingSpec): string {
+  const name = spec.kind === 'boolean' ? spec.flag : `${spec.flag} ${spec.arg ?? 'X'}`;
+  const def = spec.default === null ? `default: ${spec.nullMeans ?? NULL_WORD}` : `default ${String(spec.default)}`;
+  const range = spec.kind === 'path' ? '' : rangeText(spec, NULL_WORD);
+  const says = spec.kind === 'choice' ? `${spec.help}: ${range}` : range ? `${spec.help}, ${range}` : spec.help;
+  return `  ${name.padEnd(18)} ${says} (${def})`;
+}
 
 const HELP = `usage: convstudio train <template|file.json> [options]
        convstudio train --resume RUN_DIR [--epochs N] [--json]
@@ -23,24 +35,20 @@ const HELP = `usage: convstudio train <template|file.json> [options]
 Trains a template (${TEMPLATES.map((t) => t.id).join(', ')}) or a convstudio.graph file on Fashion-MNIST.
 
 options:
-  --epochs N         passes over the training set (default ${DEFAULT_TRAIN_CONFIG.epochs})
-  --batch-size N     samples per SGD step (default ${DEFAULT_TRAIN_CONFIG.batchSize})
-  --lr X             learning rate (default ${DEFAULT_TRAIN_CONFIG.lr})
-  --resize S         resize images to S×S like torchvision's Resize (default: the graph's Input size)
-  --backend B        auto, tensorflow, native, wasm or cpu (default auto)
-  --data DIR         folder with the four Fashion-MNIST files (default: search, then download)
-  --limit N          train on N samples (a seeded random subset)
-  --val-limit N      validate on the first N test samples
-  --seed N           seeds the initial weights and the shuffling (default 0)
+${SETTING_KEYS.map((k) => settingHelpLine(SETTINGS[k])).join('\n')}
   --out DIR          where run folders go (default ./runs)
   --resume RUN_DIR   continue a run from its last checkpoint (--epochs N sets a new total)
   --json             one JSON object per line: start, epoch, done, error
+Without --data the usual places are searched, and the files downloaded if they are not there.
 Exit codes: 0 done, 1 failed, 2 usage or bad graph, 130 stopped (Ctrl-C stops gracefully; twice kills).`;
 
 class UsageError extends Error {}
+/** A setting's value is wrong: the message says what is allowed, so the whole --help would only bury it. */
+class SettingValueError extends UsageError {}
 
-interface Args {
+export interface Args {
   target: string | null;
+  /** The settings given on the command line, each already checked against its bounds. */
   config: Partial<TrainConfig>;
   out: string;
   resume: string | null;
@@ -48,19 +56,18 @@ interface Args {
   help: boolean;
 }
 
-const FLAGS: Record<string, { key: keyof TrainConfig | 'out' | 'resume'; kind: 'int' | 'float' | 'string' }> = {
-  '--epochs': { key: 'epochs', kind: 'int' },
-  '--batch-size': { key: 'batchSize', kind: 'int' },
-  '--lr': { key: 'lr', kind: 'float' },
-  '--resize': { key: 'resize', kind: 'int' },
-  '--backend': { key: 'backend', kind: 'string' },
-  '--data': { key: 'dataDir', kind: 'string' },
-  '--limit': { key: 'limit', kind: 'int' },
-  '--val-limit': { key: 'valLimit', kind: 'int' },
-  '--seed': { key: 'seed', kind: 'int' },
-  '--out': { key: 'out', kind: 'string' },
-  '--resume': { key: 'resume', kind: 'string' },
-};
+const SETTING_BY_FLAG = new Map<string, SettingKey>(SETTING_KEYS.map((k) => [SETTINGS[k].flag, k]));
+const OTHER_FLAGS = new Set(['--out', '--resume']);
+const isFlag = (s: string): boolean => SETTING_BY_FLAG.has(s) || OTHER_FLAGS.has(s) || s === '--json' || s === '--help';
+
+/** A setting's flag and its text → its value, refusing text of the wrong type and values out of bounds alike. */
+function settingArg(flag: string, spec: SettingSpec, text: string): unknown {
+  const read = settingFromText(spec, text);
+  if (!read.ok) throw new SettingValueError(`${flag} needs ${read.expected}, not "${text}"`);
+  const problem = settingProblem(spec, read.value, flag, NULL_WORD);
+  if (problem) throw new SettingValueError(problem);
+  return read.value;
+}
 
 export function parseArgs(argv: string[]): Args {
   const a: Args = { target: null, config: {}, out: 'runs', resume: null, json: false, help: false };
@@ -74,38 +81,33 @@ export function parseArgs(argv: string[]): Args {
     }
     if (arg === '--json') { a.json = true; continue; }
     if (arg === '--help' || arg === '-h') { a.help = true; continue; }
-    const flag = FLAGS[arg];
-    if (!flag) {
+    const key = SETTING_BY_FLAG.get(arg);
+    if (!key && !OTHER_FLAGS.has(arg)) {
       if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
       if (a.target) throw new UsageError(`one graph at a time (got "${a.target}" and "${arg}")`);
       a.target = arg;
       continue;
     }
+    const spec = (key ? SETTINGS[key] : null) as SettingSpec | null;
+    // A boolean setting is on by its flag alone (--flag=false turns it off).
+    if (spec?.kind === 'boolean' && value === undefined) value = 'true';
     value ??= argv[++i];
-    if (value === undefined || (value.startsWith('--') && FLAGS[value])) throw new UsageError(`${arg} needs a value`);
-    let parsed: string | number = value;
-    if (flag.kind !== 'string') {
-      parsed = Number(value);
-      if (value.trim() === '' || !Number.isFinite(parsed) || (flag.kind === 'int' && !Number.isInteger(parsed))) {
-        throw new UsageError(`${arg} needs ${flag.kind === 'int' ? 'a whole number' : 'a number'}, not "${value}"`);
-      }
-    }
-    if (flag.key === 'out') a.out = String(parsed);
-    else if (flag.key === 'resume') a.resume = String(parsed);
-    else (a.config as Record<string, unknown>)[flag.key] = flag.key === 'backend' ? (parsed as BackendChoice) : parsed;
+    if (value === undefined || isFlag(value)) throw new UsageError(`${arg} needs a value`);
+    if (arg === '--out') a.out = value;
+    else if (arg === '--resume') a.resume = value;
+    else (a.config as Record<string, unknown>)[key!] = settingArg(arg, spec!, value);
   }
   return a;
 }
 
-function loadGraph(target: string): GraphDoc {
+/** A template, or a file's text for the plan to parse (which also refuses what is not a graph). */
+function loadGraph(target: string): unknown {
   const t = getTemplate(target);
   if (t) return t;
   if (!existsSync(target)) {
     throw new UsageError(`"${target}" is neither a template (${TEMPLATES.map((x) => x.id).join(', ')}) nor an existing file`);
   }
-  const parsed = parseGraph(readFileSync(target, 'utf8'));
-  if (!parsed.doc) throw new GraphError(parsed.diagnostics.filter((d) => d.severity === 'error'), `${target} is not a valid convstudio.graph file`);
-  return parsed.doc;
+  return readFileSync(target, 'utf8');
 }
 
 const fmtRate = (r: number): string => (r >= 100 ? String(Math.round(r)) : r.toPrecision(2));
@@ -204,12 +206,16 @@ async function ensureData(dataDir: string | null, p: Printer, tty: boolean): Pro
 
 class DataMissing extends Error {}
 
+/** Errors that mean "this request cannot run as asked" (exit 2), as opposed to a run that failed. */
+const REFUSALS = new Set(['bad-request', 'invalid-graph', 'not-trainable', 'not-found']);
+
 export async function run(argv: string[]): Promise<number> {
   let args: Args;
   try {
     args = parseArgs(argv);
   } catch (err) {
-    console.error(`convstudio train: ${(err as Error).message}\n\n${HELP}`);
+    const more = err instanceof SettingValueError ? ' (convstudio train --help lists every setting)' : `\n\n${HELP}`;
+    console.error(`convstudio train: ${(err as Error).message}${more}`);
     return 2;
   }
   if (args.help) {
@@ -234,15 +240,12 @@ export async function run(argv: string[]): Promise<number> {
       if (Object.keys(others).length) p.message('note: --resume continues with the run\'s own settings; options other than --epochs are ignored');
       started = await jobs.resume(args.resume, epochs !== undefined ? { epochs } : undefined);
     } else {
-      const graph = loadGraph(args.target!);
-      const analysis = analyzeGraph(graph);
-      if (!analysis.ok) throw new GraphError(analysis.diagnostics.filter((d) => d.severity === 'error'));
-      const config = normalizeConfig(args.config);
-      checkClassifierOutput(analysis);
-      checkTrainable(graph);
-      imageSizeFor(analysis, config);
-      config.dataDir = await ensureData(config.dataDir, p, Boolean(process.stderr.isTTY) && !args.json);
-      started = await jobs.start({ graph, config });
+      const planned = planTraining(loadGraph(args.target!), args.config, { source: args.target! });
+      if (!planned.ok) throw JobError.fromPlan(planned.error);
+      const plan = planned.value;
+      // Checked before the data is fetched, so a bad graph never waits for a download.
+      const dataDir = await ensureData(plan.config.dataDir, p, Boolean(process.stderr.isTTY) && !args.json);
+      started = await jobs.startPlan({ ...plan, config: { ...plan.config, dataDir } });
     }
     return await follow(jobs, started.runId, p);
   } catch (err) {
@@ -250,11 +253,7 @@ export async function run(argv: string[]): Promise<number> {
       console.error(`convstudio train: ${err.message}`);
       return 2;
     }
-    if (err instanceof GraphError || err instanceof ConfigError || (err instanceof JobError && err.code === 'bad-request')) {
-      p.message(err.message, true);
-      return 2;
-    }
-    if (err instanceof JobError && err.code === 'not-found') {
+    if (err instanceof JobError && REFUSALS.has(err.code)) {
       p.message(err.message, true);
       return 2;
     }

@@ -1,12 +1,14 @@
 /**
- * Small JSON state files (window bounds, recent files) in userData. Written atomically — a
- * crash or a second instance mid-write must never leave half a file that breaks the next start.
+ * Small JSON state files (window bounds, recent files) in userData. Reading is forgiving (state
+ * files are advisory); writing is atomic (main/common/atomic.ts) — a crash or a second instance
+ * mid-write must never leave half a file that breaks the next start.
  */
 
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { writeJsonAtomicAsync } from './atomic';
 
-/** The parsed value, or null when the file is missing or not JSON (state files are advisory). */
+/** The parsed value, or null when the file is missing or not JSON. */
 export async function readJsonFile(file: string): Promise<unknown> {
   let text: string;
   try {
@@ -21,17 +23,8 @@ export async function readJsonFile(file: string): Promise<unknown> {
   }
 }
 
-let counter = 0;
-
-/** Write to a sibling temp file, then rename over the target (atomic on one filesystem). */
-export async function writeJsonFileAtomic(file: string, value: unknown): Promise<void> {
+/** Writes the state file atomically, creating its folder (a first start has none yet). */
+export async function writeJsonFile(file: string, value: unknown): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${counter++}.tmp`;
-  try {
-    await fs.writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`, 'utf8');
-    await fs.rename(tmp, file);
-  } catch (err) {
-    await fs.rm(tmp, { force: true });
-    throw err;
-  }
+  await writeJsonAtomicAsync(file, value);
 }

@@ -1,19 +1,19 @@
 /**
  * Downloads Fashion-MNIST from its canonical location when no local copy exists.
  *
- * Each file streams to a temporary name beside its destination, is checked (length against
- * Content-Length, gzip integrity and SHA-256 of the decompressed IDX payload), and only then
- * renamed into place, so an interrupted or corrupted transfer never leaves a file that looks
- * complete. The hash covers the decompressed bytes because mirrors (Debian's package, for one)
+ * Each file is fetched into memory, checked (length against Content-Length, gzip integrity and
+ * SHA-256 of the decompressed IDX payload), and only then written atomically into place, so an
+ * interrupted or corrupted transfer never leaves a file that looks complete. The hash covers the decompressed bytes because mirrors (Debian's package, for one)
  * recompress the same data: the gzip bytes differ, the content does not.
  */
 
 import { createHash } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { writeFileAtomic } from '../common/atomic';
 import { FILE_NAMES, type FileKey } from './locate';
 
 export const CANONICAL_BASE_URL = 'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/';
@@ -113,15 +113,9 @@ export async function downloadFashionMnist(opts: DownloadOptions): Promise<Recor
       throw new DownloadError(`${url}: checksum mismatch (SHA-256 of the content ${sha.slice(0, 16)}…, ${content.length} bytes; expected ${want.sha256.slice(0, 16)}…, ${want.bytes} bytes); the download is corrupt and was discarded`);
     }
     const dest = path.join(opts.dir, file);
-    const tmp = `${dest}.part-${process.pid}`;
     try {
-      writeFileSync(tmp, body);
-      const fd = openSync(tmp, 'r');
-      fsyncSync(fd);
-      closeSync(fd);
-      renameSync(tmp, dest);
+      writeFileAtomic(dest, body);
     } catch (err) {
-      rmSync(tmp, { force: true });
       throw new DownloadError(`cannot write ${dest}: ${(err as Error).message}`);
     }
     out[key] = dest;

@@ -1,6 +1,7 @@
 /**
  * GraphDoc → tf.LayersModel (functional API) with PyTorch's semantics. tfjs computes NHWC, so
- * every node's tensor is NHWC; the shape engine's NCHW shapes map onto it one-to-one.
+ * every node's tensor is NHWC; the shape engine's NCHW shapes map onto it one-to-one. Each node is
+ * built by its type's module in main/engine/layers/; a block (Residual) by walking its inside.
  *
  * Where tfjs-layers and PyTorch differ, the difference is compiled away:
  * - explicit (possibly asymmetric) padding is a ZeroPadding2D before a 'valid' layer;
@@ -14,11 +15,14 @@
 
 import * as tf from '@tensorflow/tfjs-layers';
 import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
-import type { GraphDoc, GraphNode } from '../../shared/graph/types';
-import { resolveParams, type Conv2dParams, type ResolvedParams } from '../../shared/graph/resolve';
+import type { GraphDoc } from '../../shared/graph/types';
+import { resolveParams, type ResolvedParams } from '../../shared/graph/resolve';
+import { insideOf, type PrimitiveType } from '../../shared/layers/index';
+import { BLOCK_INPUT, type BlockGraph } from '../../shared/layers/layer';
 import { analyzeGraph, type Analysis } from '../../shared/shapes/index';
 import { GraphError } from './errors';
-import { adaptiveAvgPool2d, paddedMaxPool2d, torchBatchNorm, torchFlatten } from './layers/index';
+import { ENGINE_LAYERS } from './layers/index';
+import type { Build, EngineLayer, Initializer } from './layers/layer';
 
 export interface CompileOptions {
   /** Seeds the weight initialisers; the same seed gives the same initial weights. */
@@ -28,6 +32,11 @@ export interface CompileOptions {
    * drawing VGG-11's 129M random weights would cost most of the time.
    */
   initialize?: boolean;
+  /**
+   * The document's analysis, when the caller already holds it (a checked training plan), so it
+   * is not computed twice. It must be analyzeGraph's result for this very document.
+   */
+  analysis?: Analysis;
 }
 
 export interface Compiled {
@@ -37,7 +46,7 @@ export interface Compiled {
   tensors: Record<string, SymbolicTensor>;
 }
 
-type Pad4 = [number, number, number, number];
+type Namer = (suffix?: string) => string;
 
 class Builder {
   private weightIndex = 0;
@@ -53,96 +62,39 @@ class Builder {
     return name;
   }
 
-  xavier() {
+  xavier(): Initializer {
     const seed = this.seed * 1000 + this.weightIndex++;
     return this.initialize ? tf.initializers.glorotUniform({ seed }) : tf.initializers.zeros();
   }
 
-  zeroPad(x: SymbolicTensor, [t, b, l, r]: Pad4, id: string, suffix: string): SymbolicTensor {
-    if (!(t || b || l || r)) return x;
-    return tf.layers.zeroPadding2d({ padding: [[t, b], [l, r]], name: this.name(id, suffix) }).apply(x) as SymbolicTensor;
+  /** One node through its type's engine module; a block is built from its inside. */
+  layer(p: ResolvedParams, inputs: SymbolicTensor[], name: Namer): SymbolicTensor {
+    const inside = insideOf(p);
+    if (inside) return this.block(inside, inputs, name);
+    // insideOf is null exactly for the table's types; the table is typed per type, the call is not.
+    const engine = ENGINE_LAYERS[p.type as PrimitiveType] as EngineLayer<ResolvedParams>;
+    const b: Build = { inputs, name, xavier: () => this.xavier() };
+    return engine.build(b, p);
   }
 
-  conv(x: SymbolicTensor, id: string, p: Pick<Conv2dParams, 'out_channels' | 'kernel' | 'stride' | 'padding' | 'dilation' | 'bias'>, suffix = ''): SymbolicTensor {
-    const padded = this.zeroPad(x, p.padding, id, `${suffix}pad`);
-    return tf.layers.conv2d({
-      filters: p.out_channels, kernelSize: p.kernel, strides: p.stride, padding: 'valid', dilationRate: p.dilation,
-      useBias: p.bias, kernelInitializer: this.xavier(), biasInitializer: 'zeros', name: this.name(id, suffix || undefined),
-    }).apply(padded) as SymbolicTensor;
-  }
-
-  batchNorm(x: SymbolicTensor, id: string, eps: number, momentum: number, suffix?: string): SymbolicTensor {
-    return torchBatchNorm(x, { momentum, epsilon: eps, name: this.name(id, suffix) });
-  }
-
-  activation(x: SymbolicTensor, id: string, kind: 'relu' | 'sigmoid' | 'tanh', suffix?: string): SymbolicTensor {
-    return tf.layers.activation({ activation: kind, name: this.name(id, suffix) }).apply(x) as SymbolicTensor;
-  }
-
-  /** d2l 8.6's Residual, as layers: conv3×3(stride)→BN→ReLU→conv3×3→BN (+ shortcut) → ReLU. */
-  residual(x: SymbolicTensor, id: string, p: Extract<ResolvedParams, { type: 'Residual' }>): SymbolicTensor {
-    const c = p.num_channels;
-    const s = p.strides;
-    let y = this.conv(x, id, { out_channels: c, kernel: [3, 3], stride: [s, s], padding: [1, 1, 1, 1], dilation: [1, 1], bias: true }, 'conv1');
-    y = this.batchNorm(y, id, 1e-5, 0.1, 'bn1');
-    y = this.activation(y, id, 'relu', 'relu1');
-    y = this.conv(y, id, { out_channels: c, kernel: [3, 3], stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], bias: true }, 'conv2');
-    y = this.batchNorm(y, id, 1e-5, 0.1, 'bn2');
-    const shortcut = p.use_1x1conv
-      ? this.conv(x, id, { out_channels: c, kernel: [1, 1], stride: [s, s], padding: [0, 0, 0, 0], dilation: [1, 1], bias: true }, 'conv3')
-      : x;
-    const sum = tf.layers.add({ name: this.name(id, 'add') }).apply([y, shortcut]) as SymbolicTensor;
-    return this.activation(sum, id, 'relu');
-  }
-
-  node(node: GraphNode, inputs: SymbolicTensor[]): SymbolicTensor {
-    const p = resolveParams(node);
-    const id = node.id;
-    const x = inputs[0];
-    switch (p.type) {
-      case 'Input':
-        return tf.input({ shape: [p.height, p.width, p.channels], name: this.name(id) });
-      case 'Conv2d':
-        return this.conv(x, id, p);
-      case 'MaxPool2d':
-        return paddedMaxPool2d(x, { name: this.name(id), poolSize: p.kernel, strides: p.stride, padding: p.padding });
-      case 'AvgPool2d': {
-        const padded = this.zeroPad(x, p.padding, id, 'pad');
-        return tf.layers.averagePooling2d({ poolSize: p.kernel, strides: p.stride, padding: 'valid', name: this.name(id) }).apply(padded) as SymbolicTensor;
-      }
-      case 'AdaptiveAvgPool2d':
-        return adaptiveAvgPool2d(x, { name: this.name(id), outputSize: p.output_size });
-      case 'BatchNorm2d':
-      case 'BatchNorm1d':
-        return this.batchNorm(x, id, p.eps, p.momentum);
-      case 'Linear':
-        return tf.layers.dense({
-          units: p.out_features, useBias: p.bias, kernelInitializer: this.xavier(), biasInitializer: 'zeros', name: this.name(id),
-        }).apply(x) as SymbolicTensor;
-      case 'Dropout':
-        return tf.layers.dropout({ rate: p.p, name: this.name(id) }).apply(x) as SymbolicTensor;
-      case 'Flatten':
-        return torchFlatten(x, this.name(id));
-      case 'Residual':
-        return this.residual(x, id, p);
-      case 'Add':
-        return tf.layers.add({ name: this.name(id) }).apply(inputs) as SymbolicTensor;
-      case 'Concat':
-        // The channel axis: last in NHWC, and the feature axis of flat tensors (PyTorch dim 1).
-        return tf.layers.concatenate({ axis: -1, name: this.name(id) }).apply(inputs) as SymbolicTensor;
-      case 'ReLU':
-        return this.activation(x, id, 'relu');
-      case 'Sigmoid':
-        return this.activation(x, id, 'sigmoid');
-      case 'Tanh':
-        return this.activation(x, id, 'tanh');
+  /**
+   * A block's inside, node by node, on the block's input. Inner layers are named after the block
+   * and the inner id ("r1_conv1", its padding "r1_conv1pad"), the output after the block itself.
+   */
+  block(inside: BlockGraph, inputs: SymbolicTensor[], name: Namer): SymbolicTensor {
+    const tensors: Record<string, SymbolicTensor> = { [BLOCK_INPUT]: inputs[0] };
+    for (const node of inside.nodes) {
+      const p = resolveParams({ id: node.id, type: node.type, params: node.params });
+      const inner: Namer = node.id === inside.output ? name : (suffix) => name(`${node.id}${suffix ?? ''}`);
+      tensors[node.id] = this.layer(p, node.inputs.map((src) => tensors[src]), inner);
     }
+    return tensors[inside.output];
   }
 }
 
 /** Compiles and also returns every node's symbolic tensor (for shape conformance tests). */
 export function compileGraphDetailed(doc: GraphDoc, opts: CompileOptions = {}): Compiled {
-  const analysis = analyzeGraph(doc);
+  const analysis = opts.analysis ?? analyzeGraph(doc);
   const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
   if (!analysis.ok || errors.length) throw new GraphError(errors.length ? errors : analysis.diagnostics);
   if (!analysis.inputId || !analysis.outputId) {
@@ -155,7 +107,7 @@ export function compileGraphDetailed(doc: GraphDoc, opts: CompileOptions = {}): 
     const node = byId.get(id);
     if (!node) continue;
     const inputs = (analysis.inputsOf[id] ?? []).map((src) => tensors[src]);
-    tensors[id] = b.node(node, inputs);
+    tensors[id] = b.layer(resolveParams(node), inputs, (suffix) => b.name(id, suffix));
   }
   const model = tf.model({ inputs: tensors[analysis.inputId], outputs: tensors[analysis.outputId], name: b.name(doc.name || 'graph', 'model') });
   return { model, analysis, tensors };

@@ -8,14 +8,13 @@ import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseGraph } from '../../shared/graph/parse';
-import { analyzeGraph } from '../../shared/shapes/index';
+import { pathToFileURL } from 'node:url';
 import type { RunSummary, TrainingEvent, TrainRequest } from '../../shared/training';
-import { GraphError } from './errors';
-import { normalizeConfig, checkClassifierOutput, checkTrainable, imageSizeFor } from './config';
+import { planTraining, type PlanError, type TrainingPlan } from '../../shared/training/plan';
+import { checkTrainConfig } from '../../shared/training/settings';
 import { CONFIG_JSON, createRun, isRunId, listRunDirs, readEvents, readRunConfig, summarizeRun, type RunConfigFile } from '../runs/run-folder';
 import { writeJsonAtomic } from '../common/atomic';
+import { moduleDir } from '../common/module-dir';
 
 export interface ChildLike {
   send(msg: unknown): void;
@@ -27,7 +26,10 @@ export interface ChildLike {
 export type SpawnFn = (modulePath: string, args: string[]) => ChildLike;
 
 export interface JobManager {
+  /** Plans an untrusted request and starts it; one that cannot train throws a JobError with the plan's error. */
   start(req: TrainRequest): Promise<{ runId: string; runDir: string }>;
+  /** Starts a plan a caller has already made (the Api and the CLI plan first to answer with errors as values). */
+  startPlan(plan: TrainingPlan): Promise<{ runId: string; runDir: string }>;
   /** Continues a run folder from its last checkpoint (same runId, same folder); `epochs` sets a new total. */
   resume(runDir: string, opts?: { epochs?: number }): Promise<{ runId: string; runDir: string }>;
   stop(runId: string, mode: 'graceful' | 'kill'): boolean;
@@ -44,15 +46,15 @@ export class JobError extends Error {
   constructor(readonly code: string, message: string, readonly details?: unknown) {
     super(message);
   }
-}
 
-function here(): string {
-  try {
-    return path.dirname(fileURLToPath(import.meta.url));
-  } catch {
-    return __dirname;
+  /** Keeps the plan's code and its diagnostics or per-setting problems for the caller to show. */
+  static fromPlan(error: PlanError): JobError {
+    const { code, message, ...details } = error;
+    return new JobError(code, message, details);
   }
 }
+
+const here = () => moduleDir(import.meta.url);
 
 /**
  * The module to fork: the .ts source when running from sources (forked with tsx's loader), or
@@ -138,24 +140,19 @@ export function createJobManager(opts: { runsRoot: string; spawn?: SpawnFn }): J
     return { runId, runDir };
   };
 
+  const startPlan = async (plan: TrainingPlan) => {
+    const { runId, runDir } = createRun(runsRoot, plan.doc, plan.config);
+    return launch(runId, runDir, false);
+  };
+
   return {
     async start(req) {
-      const parsed = parseGraph(req?.graph);
-      if (!parsed.doc) throw new GraphError(parsed.diagnostics.filter((d) => d.severity === 'error'), 'The graph is not a valid convstudio.graph document');
-      const analysis = analyzeGraph(parsed.doc);
-      if (!analysis.ok) throw new GraphError(analysis.diagnostics.filter((d) => d.severity === 'error'));
-      let config;
-      try {
-        config = normalizeConfig(req?.config);
-        checkClassifierOutput(analysis);
-        checkTrainable(parsed.doc);
-        imageSizeFor(analysis, config);
-      } catch (err) {
-        throw new JobError('bad-request', (err as Error).message);
-      }
-      const { runId, runDir } = createRun(runsRoot, parsed.doc, config);
-      return launch(runId, runDir, false);
+      const planned = planTraining(req?.graph, req?.config);
+      if (!planned.ok) throw JobError.fromPlan(planned.error);
+      return startPlan(planned.value);
     },
+
+    startPlan,
 
     async resume(runDir, resumeOpts) {
       const dir = path.resolve(runDir);
@@ -166,12 +163,9 @@ export function createJobManager(opts: { runsRoot: string; spawn?: SpawnFn }): J
         throw new JobError('not-found', `${runDir} is not a run folder: ${(err as Error).message}`);
       }
       if (resumeOpts?.epochs !== undefined) {
-        let config;
-        try {
-          config = normalizeConfig({ ...cfg.config, epochs: resumeOpts.epochs });
-        } catch (err) {
-          throw new JobError('bad-request', (err as Error).message);
-        }
+        const checked = checkTrainConfig({ ...cfg.config, epochs: resumeOpts.epochs });
+        if (!checked.ok) throw new JobError('bad-request', checked.message, { settings: checked.settings });
+        const config = checked.value;
         if (jobs.get(cfg.runId) && !jobs.get(cfg.runId)!.finished) throw new JobError('busy', `run ${cfg.runId} is already training`);
         writeJsonAtomic(path.join(dir, CONFIG_JSON), { ...cfg, config });
       }

@@ -8,17 +8,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import path from 'node:path';
-import { existsSync } from 'node:fs';
-import { parseGraph } from '../../shared/graph/parse';
-import { analyzeGraph } from '../../shared/shapes/index';
-import type { TrainConfig, TrainingEvent } from '../../shared/training';
+import { existsSync, readFileSync } from 'node:fs';
+import type { TrainingEvent } from '../../shared/training';
+import { planTraining, type Planned, type TrainingPlan } from '../../shared/training/plan';
+import { FASHION_MNIST } from '../../shared/training/fashion-mnist';
 import { initBackend, type ActiveBackend } from './backends/index';
 import { compileGraph } from './compile';
 import { GraphError } from './errors';
-import { checkClassifierOutput, checkTrainable, imageSizeFor, normalizeConfig, ConfigError } from './config';
 import { loadFashionMnist, makeBatch, subset, DataError, type FashionMnist, type Split } from '../data/fashion-mnist';
 import { epochOrder } from '../data/shuffle';
-import { GRAPH_JSON, appendEvent, clearRunning, markRunning, readJson, readRunConfig, writeFinal } from '../runs/run-folder';
+import { GRAPH_JSON, appendEvent, clearRunning, markRunning, readRunConfig, writeFinal } from '../runs/run-folder';
 import { loadLatestCheckpoint, saveCheckpoint, type TrainState } from '../runs/checkpoints';
 
 export type Outcome = 'done' | 'stopped' | 'failed';
@@ -38,7 +37,7 @@ export interface TrainOptions {
   data?: FashionMnist;
 }
 
-const NUM_CLASSES = 10;
+const NUM_CLASSES = FASHION_MNIST.classes;
 
 /** Yields to the event loop so a stop message can arrive between batches. */
 const tick = () => new Promise<void>((r) => setImmediate(r));
@@ -47,7 +46,7 @@ function crossEntropy(logits: tf.Tensor, labels: tf.Tensor1D): tf.Scalar {
   return tf.losses.softmaxCrossEntropy(tf.oneHot(labels, NUM_CLASSES), logits) as tf.Scalar;
 }
 
-function evaluate(model: LayersModel, split: Split, indices: Uint32Array, size: number | null, batch: number): { loss: number; acc: number } {
+function evaluate(model: LayersModel, split: Split, indices: Uint32Array, size: number, batch: number): { loss: number; acc: number } {
   let lossSum = 0;
   let correct = 0;
   for (let s = 0; s < indices.length; s += batch) {
@@ -89,6 +88,20 @@ function suggestLr(lr: number): string {
 }
 
 /**
+ * The run folder's graph and settings through the same plan as any request: the files may have
+ * been edited, half-written or written by another version since the run was created.
+ */
+export function planRun(runDir: string, config: unknown): Planned {
+  let text: string;
+  try {
+    text = readFileSync(path.join(runDir, GRAPH_JSON), 'utf8');
+  } catch (err) {
+    return { ok: false, error: { code: 'invalid-graph', message: `The run's ${GRAPH_JSON} could not be read: ${(err as Error).message}` } };
+  }
+  return planTraining(text, config, { source: `The run's ${GRAPH_JSON}` });
+}
+
+/**
  * Runs (or resumes) the run in `runDir` to completion, a graceful stop or a failure. Never
  * throws for expected failures (bad graph, missing data, NaN): they become an error event.
  */
@@ -121,18 +134,15 @@ export async function runTraining(runDir: string, hooks: TrainerHooks, opts: Tra
     return finish('failed', message);
   };
 
+  let plan: TrainingPlan | null = null;
   let model: LayersModel | null = null;
   let optimizer: tf.Optimizer | null = null;
   markRunning(runDir);
   try {
-    const config: TrainConfig = normalizeConfig(cfgFile.config);
-    const parsed = parseGraph(readJson<unknown>(path.join(runDir, GRAPH_JSON)));
-    if (!parsed.doc) throw new GraphError(parsed.diagnostics.filter((d) => d.severity === 'error'), 'graph.json is not a valid graph');
-    const analysis = analyzeGraph(parsed.doc);
-    if (!analysis.ok) throw new GraphError(analysis.diagnostics.filter((d) => d.severity === 'error'));
-    checkClassifierOutput(analysis);
-    checkTrainable(parsed.doc);
-    const size = imageSizeFor(analysis, config);
+    const planned = planRun(runDir, cfgFile.config);
+    if (!planned.ok) return fail(planned.error.message, planned.error.code);
+    plan = planned.value;
+    const { config, imageSize } = plan;
 
     active = await initBackend(config.backend);
     const data = opts.data ?? (await loadFashionMnist({ dir: config.dataDir }));
@@ -155,7 +165,8 @@ export async function runTraining(runDir: string, hooks: TrainerHooks, opts: Tra
         notes.push('no usable checkpoint: training starts over from epoch 1.');
       }
     }
-    model ??= compileGraph(parsed.doc, { seed: config.seed });
+    // The plan already analysed this very document; compiling does not analyse it again.
+    model ??= compileGraph(plan.doc, { seed: config.seed, analysis: plan.analysis });
     epochsDone = state.epochsDone;
     last = state.last;
     priorSeconds = state.seconds;
@@ -163,7 +174,7 @@ export async function runTraining(runDir: string, hooks: TrainerHooks, opts: Tra
 
     optimizer = tf.train.sgd(config.lr);
     const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-    const evalBatch = (size ?? 28) <= 28 ? 1000 : bs;
+    const evalBatch = imageSize <= FASHION_MNIST.side ? 1000 : bs;
 
     emit({
       event: 'start', runId, runDir, backend: active.name, device: active.device, ...(notes.length ? { note: notes.join(' ') } : {}),
@@ -184,7 +195,7 @@ export async function runTraining(runDir: string, hooks: TrainerHooks, opts: Tra
         const tb = Date.now();
         const s = b * bs;
         const e = Math.min(s + bs, n);
-        const batch = makeBatch(data.train, Array.from(order.subarray(s, e), (i) => trainIdx[i]), 0, e - s, size);
+        const batch = makeBatch(data.train, Array.from(order.subarray(s, e), (i) => trainIdx[i]), 0, e - s, imageSize);
         const lossValue = tf.tidy(() => {
           const x = tf.tensor4d(batch.x, [batch.n, batch.size, batch.size, 1]);
           const y = tf.tensor1d(batch.y, 'int32');
@@ -210,7 +221,7 @@ export async function runTraining(runDir: string, hooks: TrainerHooks, opts: Tra
           return finish('stopped');
         }
       }
-      const val = evaluate(model, data.test, valIdx, size, evalBatch);
+      const val = evaluate(model, data.test, valIdx, imageSize, evalBatch);
       const seconds = (Date.now() - tEpoch) / 1000;
       epochSecondsEstimate = seconds;
       last = { train_loss: lossSum / Math.max(lossCount, 1), val_loss: val.loss, val_acc: val.acc };
@@ -224,10 +235,8 @@ export async function runTraining(runDir: string, hooks: TrainerHooks, opts: Tra
     }
     return finish('done');
   } catch (err) {
-    if (err instanceof GraphError) return fail(err.message, err.code);
-    if (err instanceof ConfigError) return fail(err.message, err.code);
-    if (err instanceof DataError) return fail(err.message, err.code);
-    if (isWasmHeapFailure(err, active)) return fail(wasmHeapMessage(normalizeConfig(cfgFile.config).batchSize), 'out-of-memory');
+    if (err instanceof GraphError || err instanceof DataError) return fail(err.message, err.code);
+    if (isWasmHeapFailure(err, active) && plan) return fail(wasmHeapMessage(plan.config.batchSize), 'out-of-memory');
     return fail(`Training failed: ${(err as Error).message ?? String(err)}`, 'internal');
   } finally {
     // After a WebAssembly trap the wasm heap is unusable and disposing throws again; the run's

@@ -1,22 +1,26 @@
 /**
  * Browser mode (`npm run serve`): serves the built renderer and the same Api the Electron
- * preload exposes, over HTTP (POST /api/<call>) and a WebSocket (/ws, calls plus the training
- * event stream). Bound to 127.0.0.1 only. Because any web page the user visits could try to talk
- * to a local port, every API request and socket needs the per-launch token, a Host header naming
- * this server (against DNS rebinding) and, when a browser sends one, an Origin of this server.
+ * preload exposes, over HTTP (POST /api/<call>, the body the JSON list of arguments) and a
+ * WebSocket (/ws, calls plus the training event stream). Both hand every call to the dispatcher
+ * IPC uses too (main/api/dispatch.ts), so a call is checked the same way whichever way it came.
+ * Bound to 127.0.0.1 only. Because any web page the user visits could try to talk to a local
+ * port, every API request and socket needs the per-launch token, a Host header naming this
+ * server (against DNS rebinding) and, when a browser sends one, an Origin of this server.
  */
 
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { API_CALLS, fail, type Api, type ApiCall, type Result } from '../../shared/api';
+import { fail, type Api, type Result } from '../../shared/api';
+import { dispatch } from '../api/dispatch';
 import { createNodeApi, type NodeApiOptions } from '../api/node-api';
 import { mimeType } from '../common/mime';
+import { moduleDir } from '../common/module-dir';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const ROOT = path.resolve(moduleDir(import.meta.url), '../..');
 /** A graph file may be up to 10 MB (shared/graph/parse); leave room for the JSON envelope. */
 const MAX_MESSAGE_BYTES = 12 * 1024 * 1024;
 
@@ -44,14 +48,16 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Messages the socket accepts; `id` is echoed so the client can match replies. */
+/**
+ * A call on the socket: `id` is echoed so the client can match the reply; `args` is the call's
+ * argument list (left out: none).
+ */
 interface CallMessage {
   type: 'call';
   id: number | string;
-  call: ApiCall;
-  args?: unknown;
+  call: unknown;
+  args: unknown;
 }
-
 
 function tokensEqual(given: string | null | undefined, token: string): boolean {
   if (typeof given !== 'string') return false;
@@ -60,21 +66,8 @@ function tokensEqual(given: string | null | undefined, token: string): boolean {
   return a.length === b.length && crypto.timingSafeEqual(a, b);
 }
 
-/** Dispatches one call by name; unknown names and thrown errors become error values. */
-export async function dispatch(api: Api, call: unknown, args: unknown): Promise<Result<unknown>> {
-  if (typeof call !== 'string' || !(API_CALLS as readonly string[]).includes(call)) {
-    return fail('bad-request', `Unknown call ${JSON.stringify(call)}. Known: ${API_CALLS.join(', ')}.`);
-  }
-  try {
-    const fn = api[call as ApiCall] as (a?: unknown) => Promise<Result<unknown>>;
-    return await fn.call(api, args);
-  } catch (e) {
-    return fail('internal', `${call} failed: ${e instanceof Error ? e.message : String(e)}`);
-  }
-}
-
-/** Parses one socket message; a malformed one yields the error reply to send back. */
-export function parseCallMessage(raw: string): { msg: CallMessage } | { error: Result<never>; id: CallMessage['id'] | null } {
+/** Unwraps one socket message; a malformed envelope yields the error reply to send back. */
+function parseCallMessage(raw: string): { msg: CallMessage } | { error: Result<never>; id: CallMessage['id'] | null } {
   let value: unknown;
   try {
     value = JSON.parse(raw);
@@ -88,10 +81,8 @@ export function parseCallMessage(raw: string): { msg: CallMessage } | { error: R
   const id = typeof m.id === 'number' || typeof m.id === 'string' ? m.id : null;
   if (m.type !== 'call') return { error: fail('bad-request', `Message type must be "call" (got ${JSON.stringify(m.type)}).`), id };
   if (id === null) return { error: fail('bad-request', 'Message needs an id (number or string) to match the reply.'), id };
-  if (typeof m.call !== 'string' || !(API_CALLS as readonly string[]).includes(m.call)) {
-    return { error: fail('bad-request', `Unknown call ${JSON.stringify(m.call)}. Known: ${API_CALLS.join(', ')}.`), id };
-  }
-  return { msg: { type: 'call', id, call: m.call as ApiCall, args: m.args } };
+  // The call itself (name, arguments) is the dispatcher's to check, as for IPC.
+  return { msg: { type: 'call', id, call: m.call, args: m.args === undefined ? [] : m.args } };
 }
 
 export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
@@ -175,11 +166,17 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       const text = Buffer.concat(chunks).toString('utf8');
       let args: unknown;
       try {
-        args = text.trim() === '' ? undefined : JSON.parse(text);
+        args = text.trim() === '' ? [] : JSON.parse(text);
       } catch {
-        return sendJson(res, 400, fail('bad-request', 'Body is not JSON.'));
+        return sendJson(res, 400, fail('bad-request', 'Body is not JSON: send the list of arguments, e.g. [] or [{"runId":"..."}].'));
       }
-      sendJson(res, 200, await dispatch(api, url.pathname.slice('/api/'.length), args));
+      let call: string;
+      try {
+        call = decodeURIComponent(url.pathname.slice('/api/'.length));
+      } catch {
+        return sendJson(res, 400, fail('bad-request', 'Malformed call name in the path.'));
+      }
+      sendJson(res, 200, await dispatch(api, call, args));
     });
     req.on('error', () => {});
   });

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { mimeType } from '../common/mime';
 
 export const APP_SCHEME = 'convstudio';
-export const APP_HOST = 'app';
+const APP_HOST = 'app';
 export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 export const APP_ENTRY_URL = `${APP_ORIGIN}/index.html`;
 

@@ -1,14 +1,15 @@
 /**
- * The Api the desktop window gets: the same createNodeApi as browser mode, with the two file
- * calls on native dialogs and the desktop-only setDocumentState. Kept apart from index.ts so the
- * IPC test runs exactly this composition.
+ * The Api the desktop window gets: the same createNodeApi as browser mode, plus the desktop
+ * calls — the two file calls on native dialogs and setDocumentState for the close prompt. Kept
+ * apart from index.ts so the IPC test runs exactly this composition. (onMenuCommand is the
+ * preload's: menu commands are sent to the window, not answered.)
  */
 
-import type { Api } from '../../shared/api';
+import type { Api, DesktopApi } from '../../shared/api';
 import type { FileDialogs } from './dialogs';
 import type { DocumentTracker } from './document-state';
 
-export function createDesktopApi({ base, dialogs, document }: { base: Api; dialogs: FileDialogs; document: DocumentTracker }): Api {
+export function createDesktopApi({ base, dialogs, document }: { base: Api; dialogs: FileDialogs; document: DocumentTracker }): Omit<DesktopApi, 'onMenuCommand'> {
   return {
     ...base,
     openGraphFile: () => dialogs.openGraphFile(),

@@ -7,12 +7,13 @@
 
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { fail, ok, type Api, type OpenedFile, type Result } from '../../shared/api';
+import { fail, ok, type DesktopApi, type OpenedFile, type Result } from '../../shared/api';
 import { parseGraph } from '../../shared/graph/parse';
+import { GRAPH_FILE_SUFFIX } from '../../shared/graph/types';
+import { writeJsonAtomicAsync } from '../common/atomic';
 
 /** Same cap as the graph parser's: bigger files are refused before being read into memory. */
 export const MAX_GRAPH_FILE_BYTES = 10 * 1024 * 1024;
-export const GRAPH_EXTENSION = '.convstudio.json';
 
 const FILTERS = [
   { name: 'ConvStudio graph', extensions: ['json'] },
@@ -37,7 +38,7 @@ export function graphFileName(suggested: unknown): string {
   const printable = [...raw].map((ch) => (ch.charCodeAt(0) < 32 ? '-' : ch)).join('');
   let base = path.basename(printable.replace(/\\/g, '/')).replace(/[<>:"/\\|?*]+/g, '-').replace(/^\.+/, '').trim();
   base = base.replace(/\.convstudio\.json$/i, '').replace(/\.json$/i, '').slice(0, 120);
-  return `${base || 'untitled'}${GRAPH_EXTENSION}`;
+  return `${base || 'untitled'}${GRAPH_FILE_SUFFIX}`;
 }
 
 /** Read a graph file for the page (it parses and reports problems itself). */
@@ -52,18 +53,7 @@ export async function readGraphFile(file: string): Promise<Result<OpenedFile>> {
   }
 }
 
-async function writeTextAtomic(file: string, text: string): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  try {
-    await fs.writeFile(tmp, text, 'utf8');
-    await fs.rename(tmp, file);
-  } catch (e) {
-    await fs.rm(tmp, { force: true });
-    throw e;
-  }
-}
-
-export interface FileDialogs extends Pick<Api, 'openGraphFile' | 'saveGraphFile'> {
+export interface FileDialogs extends Pick<DesktopApi, 'openGraphFile' | 'saveGraphFile'> {
   /** Mark a path as chosen by the user outside the dialogs (Open Recent, file association). */
   grant(file: string): void;
 }
@@ -109,7 +99,7 @@ export function createFileDialogs(deps: DialogDeps): FileDialogs {
           if (r.canceled || !r.filePath) return ok(null);
           target = r.filePath;
         }
-        await writeTextAtomic(target, `${JSON.stringify(doc, null, 2)}\n`);
+        await writeJsonAtomicAsync(target, doc);
         used(target);
         return ok({ path: target, name: path.basename(target) });
       } catch (e) {

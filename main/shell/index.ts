@@ -216,8 +216,9 @@ async function createWindow(): Promise<void> {
     });
     docTracker.answer(choice === 0 ? 'save' : choice === 1 ? 'discard' : 'cancel');
   });
-  // The page keeps a beforeunload guard for browser mode; Electron would let it cancel the close
-  // silently. Once the prompt above has settled the close (clean, saved or "Don't Save"), it wins.
+  // The desktop host adds no beforeunload (the prompt above is its guard); should anything in the
+  // page still hold an unload back, Electron would cancel the close silently. Once the prompt has
+  // settled the close (clean, saved or "Don't Save"), the close wins.
   w.webContents.on('will-prevent-unload', (e) => {
     if (docTracker.mayClose()) e.preventDefault();
   });

@@ -1,5 +1,5 @@
 /**
- * IPC channel names, shared by the preload (renderer side) and main/ipc.ts. One prefix so a
+ * IPC channel names, shared by the preload (renderer side) and main/shell/ipc.ts. One prefix so a
  * stray message from anything else can never match a handler.
  */
 

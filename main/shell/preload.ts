@@ -1,12 +1,12 @@
 /**
  * The only bridge between the sandboxed page and the Node side: `window.convstudio`, exactly the
- * typed Api of shared/api.ts. Calls go through ipcRenderer.invoke on fixed channels; listeners are
+ * typed DesktopApi of shared/api.ts. Calls go through ipcRenderer.invoke on fixed channels; listeners are
  * wrapped so Electron's event object (which carries `sender`, an ipcRenderer) never reaches the
  * page. Bundled to CommonJS (scripts/build-main.mjs): sandboxed preloads cannot be ES modules.
  */
 
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { API_CALLS, SHELL_CALLS, fail, type Api, type MenuCommand, type Result } from '../../shared/api';
+import { API_CALLS, DESKTOP_CALLS, fail, type DesktopApi, type MenuCommand, type Result } from '../../shared/api';
 import type { TrainingEvent } from '../../shared/training';
 import { MENU_COMMAND_CHANNEL, TRAINING_EVENT_CHANNEL, callChannel } from './ipc-channels';
 
@@ -26,12 +26,12 @@ function subscribe<T>(channel: string, listener: (payload: T) => void): () => vo
   };
 }
 
-const calls = Object.fromEntries([...API_CALLS, ...SHELL_CALLS].map((call) => [call, invoker(call)]));
+const calls = Object.fromEntries([...API_CALLS, ...DESKTOP_CALLS].map((call) => [call, invoker(call)]));
 
 const api = {
   ...calls,
   onTrainingEvent: (listener: (e: TrainingEvent) => void) => subscribe(TRAINING_EVENT_CHANNEL, listener),
   onMenuCommand: (listener: (c: MenuCommand) => void) => subscribe(MENU_COMMAND_CHANNEL, listener),
-} as unknown as Required<Api>;
+} as unknown as DesktopApi;
 
 contextBridge.exposeInMainWorld('convstudio', api);

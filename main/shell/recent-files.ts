@@ -2,9 +2,9 @@
  * The Open Recent list: most recent first, no duplicates, at most MAX_RECENT, kept in userData.
  */
 
-import { readJsonFile, writeJsonFileAtomic } from '../common/json-file';
+import { readJsonFile, writeJsonFile } from '../common/json-file';
 
-export const MAX_RECENT = 10;
+const MAX_RECENT = 10;
 
 export function addRecent(list: readonly string[], file: string, max = MAX_RECENT): string[] {
   return [file, ...list.filter((p) => p !== file)].slice(0, max);
@@ -27,5 +27,5 @@ export async function loadRecent(file: string): Promise<string[]> {
 }
 
 export async function saveRecent(file: string, list: readonly string[]): Promise<void> {
-  await writeJsonFileAtomic(file, { files: list });
+  await writeJsonFile(file, { files: list });
 }

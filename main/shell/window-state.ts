@@ -3,7 +3,7 @@
  * thin load/save on top of json-file.ts, so it is tested without Electron.
  */
 
-import { readJsonFile, writeJsonFileAtomic } from '../common/json-file';
+import { readJsonFile, writeJsonFile } from '../common/json-file';
 
 export interface WindowState {
   /** Absent when the OS should place the window (first start, or the display it was on is gone). */
@@ -85,5 +85,5 @@ export async function loadWindowState(file: string): Promise<WindowState | null>
 }
 
 export async function saveWindowState(file: string, state: WindowState): Promise<void> {
-  await writeJsonFileAtomic(file, state);
+  await writeJsonFile(file, state);
 }

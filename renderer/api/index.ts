@@ -1,12 +1,8 @@
-import type { Api } from '../../shared/api';
-import { electronApi } from './electron-host';
-import { socketApi, takeToken } from './socket-host';
+import { browserHost } from './browser-host';
+import { electronHost } from './electron-host';
+import type { Host } from './host';
 
-export type HostKind = 'electron' | 'browser';
-
-/** Like Netron's hosts: the same UI runs on the Electron preload or on browser mode's socket. */
-export function pickHost(): { kind: HostKind; api: Api } {
-  const electron = electronApi();
-  if (electron) return { kind: 'electron', api: electron };
-  return { kind: 'browser', api: socketApi(takeToken()) };
+/** Like Netron's hosts: the same UI runs inside the Electron shell or as a page of browser mode. */
+export function pickHost(): Host {
+  return electronHost() ?? browserHost();
 }

@@ -1,6 +1,6 @@
 /**
- * Browser mode's Api host: the same calls as the Electron preload, carried over one WebSocket to
- * main/server.ts. The server requires the per-launch token it printed in the page's URL; the page
+ * Browser mode's Api transport: the calls of the Electron preload's Api, carried over one
+ * WebSocket to main/server/server.ts. The server requires the per-launch token it printed in the page's URL; the page
  * keeps it for reloads in sessionStorage and drops it from the address bar.
  */
 
@@ -76,7 +76,7 @@ export function socketApi(token: string | null): Api {
     }
   }
 
-  async function call(name: ApiCall, args?: unknown): Promise<Result<unknown>> {
+  async function call(name: ApiCall, args: unknown[]): Promise<Result<unknown>> {
     let ws: WebSocket;
     try {
       ws = await connect();
@@ -90,7 +90,8 @@ export function socketApi(token: string | null): Api {
     });
   }
 
-  const api = Object.fromEntries(API_CALLS.map((name) => [name, (args?: unknown) => call(name, args)])) as unknown as Api;
+  // Only the arguments given are sent, so the server's arity check sees what the page passed.
+  const api = Object.fromEntries(API_CALLS.map((name) => [name, (...args: unknown[]) => call(name, args)])) as unknown as Api;
   api.onTrainingEvent = (listener) => {
     listeners.add(listener);
     void connect().catch(() => {});

@@ -36,7 +36,7 @@ function LayerNodeImpl({ id, data, selected }: NodeProps<LayerNodeType>) {
         )}
       </div>
       {/* An Input's params are its output shape, already on the next line. */}
-      {Object.keys(data.params).length > 0 && data.type !== 'Input' && <div className="layer-params">{paramSummary(data.params)}</div>}
+      {Object.keys(data.params).length > 0 && data.type !== 'Input' && <div className="layer-params">{paramSummary(data.type, data.params)}</div>}
       <div className="layer-stats">
         <span className="layer-shape" data-testid={`shape-${id}`} title={`output ${view?.fullShape ?? ''}`}>
           → {view?.shape ?? '?'}

@@ -1,20 +1,10 @@
-/** How shapes, counts and params are written on the canvas, and how inspector text is read back. */
+/**
+ * How params are written on the canvas and in the inspector, and how inspector text is read back.
+ * Shapes and counts are shared/format.ts's.
+ */
 
-import type { ParamSpec } from '../../shared/graph/catalogue';
+import { nodeSpec, type ParamSpec } from '../../shared/graph/catalogue';
 import type { ParamValue } from '../../shared/graph/types';
-
-/** NCHW with batch 1 → "6×28×28"; a flat [1, F] → "400". The batch axis is implied. */
-export function formatShape(shape: readonly number[] | null | undefined): string {
-  if (!shape) return '?';
-  return shape.slice(1).join('×') || String(shape[0]);
-}
-
-export function formatCount(n: number): string {
-  if (n >= 1e9) return `${(n / 1e9).toFixed(2)}G`;
-  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
-  if (n >= 1e4) return `${(n / 1e3).toFixed(1)}k`;
-  return n.toLocaleString('en-US');
-}
 
 export function formatPair(v: ParamValue | undefined): string {
   if (Array.isArray(v)) return v[0] === v[1] ? String(v[0]) : `${v[0]}×${v[1]}`;
@@ -70,19 +60,20 @@ export function parseParamText(spec: ParamSpec, text: string): ParsedParam {
   }
 }
 
-const SHORT: Record<string, string> = { kernel_size: 'k', stride: 's', padding: 'p', dilation: 'd', out_channels: '', out_features: '', num_channels: '', output_size: 'out ' };
-
-/** One line under the node title, e.g. "6 · k5 · p2" for Conv2d(6, kernel_size=5, padding=2). */
-export function paramSummary(params: Record<string, ParamValue>): string {
+/**
+ * One line under the node title, e.g. "6 · k5 · p2" for Conv2d(6, kernel_size=5, padding=2). The
+ * abbreviations are the layer module's (ParamSpec.short); a bool shows only when it is not its default.
+ */
+export function paramSummary(type: string, params: Record<string, ParamValue>): string {
+  const specs = nodeSpec(type)?.params ?? [];
   const parts: string[] = [];
   for (const [k, v] of Object.entries(params)) {
+    const spec = specs.find((p) => p.name === k);
     if (typeof v === 'boolean') {
-      if (v && k !== 'bias') parts.push(k);
-      else if (!v && k === 'bias') parts.push('no bias');
+      if (spec ? v !== spec.default : v) parts.push(spec?.short ?? k);
       continue;
     }
-    const short = SHORT[k];
-    parts.push(short === undefined ? `${k}=${formatPair(v)}` : `${short}${formatPair(v)}`);
+    parts.push(spec?.short === undefined ? `${k}=${formatPair(v)}` : `${spec.short}${formatPair(v)}`);
   }
   return parts.join(' · ');
 }

@@ -6,7 +6,7 @@
 
 import type { Diagnostic, GraphDoc } from '../../shared/graph/types';
 import { analyzeGraph, type Analysis } from '../../shared/shapes/index';
-import { formatCount, formatShape } from './format';
+import { formatScaled, formatShape, formatTorchShape } from '../../shared/format';
 
 export interface NodeView {
   shape: string;
@@ -58,9 +58,9 @@ export function analyze(doc: GraphDoc, prev: AnalysisViews | null): AnalysisView
     const ds = byNode.get(n.id) ?? [];
     const view: NodeView = {
       shape: formatShape(info?.shape),
-      fullShape: info?.shape ? `[${info.shape.join(', ')}]` : 'unknown',
+      fullShape: info?.shape ? formatTorchShape(info.shape) : 'unknown',
       params: info?.params ?? 0,
-      paramsText: formatCount(info?.params ?? 0),
+      paramsText: formatScaled(info?.params ?? 0),
       macs: info?.macs ?? 0,
       rf: info?.rf ? `${info.rf.size[0]}×${info.rf.size[1]}` : null,
       severity: severityOf(ds),

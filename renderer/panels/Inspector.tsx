@@ -3,25 +3,31 @@
  * shape engine knows about it. With nothing selected it lists the graph's problems.
  */
 
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { nodeSpec, type ParamSpec } from '../../shared/graph/catalogue';
 import type { Diagnostic, ParamValue } from '../../shared/graph/types';
-import { formatCount, paramText, parseParamText } from '../model/format';
+import { formatCount, formatScaled } from '../../shared/format';
+import { paramText, parseParamText } from '../model/format';
 import { useStore, type Store } from '../store/index';
 import { selectSelectedCount, selectSelectedId } from '../store/selectors';
 
 function ParamField({ nodeId, spec, value }: { nodeId: string; spec: ParamSpec; value: ParamValue | undefined }) {
   const [text, setText] = useState(paramText(value));
   const [error, setError] = useState<string | null>(null);
-  // Follow outside changes (undo, a fix button) without fighting the user's typing.
-  useEffect(() => {
+  // Follow outside changes (undo, a fix button) without fighting the user's typing: when the
+  // value changed and the text does not already say it, show the new value. Adjusted during
+  // render (React's pattern for state that follows a prop), so no frame shows the stale text.
+  const valueKey = JSON.stringify(value);
+  const [shownKey, setShownKey] = useState(valueKey);
+  if (valueKey !== shownKey) {
+    setShownKey(valueKey);
     const parsed = parseParamText(spec, text);
-    if (!('value' in parsed) || JSON.stringify(parsed.value) !== JSON.stringify(value)) {
+    if (!('value' in parsed) || JSON.stringify(parsed.value) !== valueKey) {
       setText(paramText(value));
       setError(null);
     }
-  }, [JSON.stringify(value)]);
+  }
 
   const id = `param-${nodeId}-${spec.name}`;
   const fallback = spec.default === undefined ? 'required' : spec.default === 'kernel_size' ? 'kernel_size' : paramText(spec.default as ParamValue);
@@ -110,9 +116,9 @@ function NodeInspector({ id }: { id: string }) {
         <dt>Output</dt>
         <dd data-testid="inspector-shape">{view?.fullShape}</dd>
         <dt>Params</dt>
-        <dd>{(info?.params ?? 0).toLocaleString('en-US')}</dd>
+        <dd>{formatCount(info?.params ?? 0)}</dd>
         <dt>MACs</dt>
-        <dd>{formatCount(info?.macs ?? 0)}</dd>
+        <dd>{formatScaled(info?.macs ?? 0)}</dd>
         <dt>Receptive field</dt>
         <dd>{info?.rf ? `${info.rf.size[0]}×${info.rf.size[1]} px, jump ${info.rf.jump[0]}×${info.rf.jump[1]}` : '—'}</dd>
       </dl>
@@ -138,7 +144,7 @@ function GraphInspector() {
         <input id="graph-name" value={name} onChange={(e) => useStore.getState().renameGraph(e.target.value)} />
       </div>
       <p className="muted">
-        {count} layers · {totals.params.toLocaleString('en-US')} params · {formatCount(totals.macs)} MACs
+        {count} layers · {formatCount(totals.params)} params · {formatScaled(totals.macs)} MACs
       </p>
       <h3>Problems</h3>
       {diagnostics.length === 0 ? (

@@ -3,7 +3,7 @@
  * on an x axis in epochs; a second run can be overlaid dashed for comparison.
  */
 
-import { useEffect, useRef } from 'react';
+import { useEffect, useEffectEvent, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { RunData } from '../store/training-slice';
@@ -36,9 +36,8 @@ export function ProgressChart({ run, overlay }: { run: RunData | null; overlay: 
   const series = [...(run ? seriesOf(run, '') : []), ...(overlay ? seriesOf(overlay, `${overlay.runId.slice(-6)} `, [6, 4]) : [])];
   const shapeKey = series.map((s) => s.label).join('|');
 
-  useEffect(() => {
-    const el = box.current;
-    if (!el || !series.length) return;
+  // Reads the current series when the plot is (re)built, without making every new point a rebuild.
+  const createPlot = useEffectEvent((el: HTMLDivElement): uPlot => {
     const opts: uPlot.Options = {
       width: el.clientWidth || 320,
       height: 220,
@@ -63,7 +62,13 @@ export function ProgressChart({ run, overlay }: { run: RunData | null; overlay: 
         })),
       ],
     };
-    const u = new uPlot(opts, align(series), el);
+    return new uPlot(opts, align(series), el);
+  });
+
+  useEffect(() => {
+    const el = box.current;
+    if (!el || shapeKey === '') return;
+    const u = createPlot(el);
     plot.current = u;
     const ro = new ResizeObserver(() => u.setSize({ width: el.clientWidth || 320, height: 220 }));
     ro.observe(el);

@@ -6,7 +6,7 @@
 import { useShallow } from 'zustand/react/shallow';
 import { nodeSpec } from '../../shared/graph/catalogue';
 import { formatSummary } from '../../shared/graph/summary';
-import { formatCount } from '../model/format';
+import { formatCount, formatScaled, formatTorchShape } from '../../shared/format';
 import { useStore, type Store } from '../store/index';
 
 const selectSummary = (s: Store) => ({ analysis: s.analysis, nodes: s.nodes });
@@ -19,10 +19,10 @@ export function SummaryPanel() {
     <div className="summary" data-testid="summary">
       <div className="totals" data-testid="totals">
         <div>
-          <strong>{analysis.totals.params.toLocaleString('en-US')}</strong> params
+          <strong>{formatCount(analysis.totals.params)}</strong> params
         </div>
         <div>
-          <strong>{formatCount(analysis.totals.macs)}</strong> MACs / sample
+          <strong>{formatScaled(analysis.totals.macs)}</strong> MACs / sample
         </div>
         <div className={analysis.ok ? 'ok-text' : 'error-text'}>{analysis.ok ? 'valid' : `${analysis.diagnostics.filter((d) => d.severity === 'error').length} error(s)`}</div>
         <button
@@ -57,10 +57,10 @@ export function SummaryPanel() {
               <tr key={id} className={info?.diagnostics.some((d) => d.severity === 'error') ? 'row-error' : undefined} onClick={() => useStore.getState().selectOnly(id)}>
                 <td title={id}>{nodeSpec(type)?.torch ?? type}</td>
                 <td className="mono" data-testid={`summary-shape-${id}`}>
-                  {info?.shape ? `[${info.shape.join(', ')}]` : '—'}
+                  {formatTorchShape(info?.shape)}
                 </td>
-                <td className="num">{info?.params ? info.params.toLocaleString('en-US') : ''}</td>
-                <td className="num">{info?.macs ? formatCount(info.macs) : ''}</td>
+                <td className="num">{info?.params ? formatCount(info.params) : ''}</td>
+                <td className="num">{info?.macs ? formatScaled(info.macs) : ''}</td>
                 <td>{info?.rf ? `${info.rf.size[0]}×${info.rf.size[1]}` : ''}</td>
               </tr>
             );

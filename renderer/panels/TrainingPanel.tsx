@@ -2,11 +2,13 @@
 
 import { useEffect } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { TrainConfig } from '../../shared/training';
+import type { BackendInfo } from '../../shared/api';
+import { SETTINGS, type ChoiceSpec, type SettingKey, type SettingSpec, type TrainConfig } from '../../shared/training/settings';
 import { useStore, type Store } from '../store/index';
 import { selectActiveRun, selectBackends, selectConfig, selectHistory, selectOverlayRun, selectOverlayRunId } from '../store/selectors';
 import { overlayRun, refreshBackends, refreshHistory, showRun, startTraining, stopTraining } from '../training/controller';
 import { ProgressChart } from './ProgressChart';
+import { PANEL_SETTINGS, fieldTitle, fieldValue, numberFieldAttributes } from './setting-fields';
 
 function formatEta(s: number | null): string {
   if (s === null || !Number.isFinite(s)) return '';
@@ -15,15 +17,53 @@ function formatEta(s: number | null): string {
   return `${(s / 3600).toFixed(1)} h left`;
 }
 
-type NumField = { key: keyof TrainConfig; label: string; min: number; max?: number; step?: number; nullable?: string };
-const FIELDS: NumField[] = [
-  { key: 'epochs', label: 'Epochs', min: 1, max: 1000 },
-  { key: 'batchSize', label: 'Batch size', min: 1, max: 8192 },
-  { key: 'lr', label: 'Learning rate', min: 0, max: 10, step: 0.001 },
-  { key: 'resize', label: 'Resize to (px)', min: 4, max: 512, nullable: '28 (none)' },
-  { key: 'limit', label: 'Train subset', min: 1, max: 60000, nullable: 'all 60,000' },
-  { key: 'valLimit', label: 'Val subset', min: 1, max: 10000, nullable: 'all 10,000' },
-];
+/** A choice's option text and whether it can be picked; the backend's say what is installed. */
+function choiceOption(key: SettingKey, spec: ChoiceSpec, choice: string, backends: BackendInfo[]): { text: string; disabled: boolean } {
+  const text = spec.choiceLabels?.[choice] ?? choice;
+  const info = key === 'backend' ? backends.find((x) => x.name === choice) : undefined;
+  if (!info) return { text, disabled: false };
+  return { text: `${text} — ${info.available ? info.device : 'unavailable'}`, disabled: !info.available };
+}
+
+function SettingField({ name, config, backends, disabled }: { name: SettingKey; config: TrainConfig; backends: BackendInfo[]; disabled: boolean }) {
+  // Widened to every kind of setting, so a new kind (a checkbox for a boolean) is one more case.
+  const spec = SETTINGS[name] as SettingSpec;
+  const value: unknown = config[name];
+  const id = `cfg-${name}`;
+  const set = (text: string) => {
+    const v = fieldValue(spec, text);
+    if (v !== undefined) useStore.getState().setConfig({ [name]: v } as Partial<TrainConfig>);
+  };
+  let input;
+  switch (spec.kind) {
+    case 'int':
+    case 'number':
+      input = <input id={id} data-testid={id} {...numberFieldAttributes(spec)} value={value === null ? '' : String(value)} disabled={disabled} onChange={(e) => set(e.target.value)} />;
+      break;
+    case 'choice':
+      input = (
+        <select id={id} data-testid={id} title={fieldTitle(spec)} value={String(value)} disabled={disabled} onChange={(e) => set(e.target.value)}>
+          {spec.choices.map((c) => {
+            const o = choiceOption(name, spec, c, backends);
+            return <option key={c} value={c} disabled={o.disabled}>{o.text}</option>;
+          })}
+        </select>
+      );
+      break;
+    case 'boolean':
+      input = <input id={id} data-testid={id} type="checkbox" title={fieldTitle(spec)} checked={value === true} disabled={disabled} onChange={(e) => set(String(e.target.checked))} />;
+      break;
+    case 'path':
+      input = <input id={id} data-testid={id} type="text" title={fieldTitle(spec)} placeholder={spec.nullMeans} value={value === null ? '' : String(value)} disabled={disabled} onChange={(e) => set(e.target.value)} />;
+      break;
+  }
+  return (
+    <div className="field">
+      <label htmlFor={id} title={fieldTitle(spec)}>{spec.label}</label>
+      {input}
+    </div>
+  );
+}
 
 const selectGraphOk = (s: Store) => ({ ok: s.analysis.ok, input: s.analysis.inputId ? s.analysis.nodes[s.analysis.inputId]?.shape ?? null : null });
 
@@ -48,43 +88,7 @@ export function TrainingPanel() {
   return (
     <div className="training" data-testid="training">
       <form className="train-form" onSubmit={(e) => e.preventDefault()}>
-        {FIELDS.map((f) => (
-          <div className="field" key={f.key}>
-            <label htmlFor={`cfg-${f.key}`}>{f.label}</label>
-            <input
-              id={`cfg-${f.key}`}
-              data-testid={`cfg-${f.key}`}
-              type="number"
-              min={f.min}
-              max={f.max}
-              step={f.step ?? 1}
-              placeholder={f.nullable}
-              value={config[f.key] === null ? '' : String(config[f.key])}
-              disabled={running}
-              onChange={(e) => {
-                const v = e.target.value.trim();
-                if (v === '' && f.nullable) return useStore.getState().setConfig({ [f.key]: null });
-                const n = Number(v);
-                if (Number.isFinite(n)) useStore.getState().setConfig({ [f.key]: n });
-              }}
-            />
-          </div>
-        ))}
-        <div className="field">
-          <label htmlFor="cfg-backend">Backend</label>
-          <select id="cfg-backend" data-testid="cfg-backend" value={config.backend} disabled={running} onChange={(e) => useStore.getState().setConfig({ backend: e.target.value as TrainConfig['backend'] })}>
-            <option value="auto">auto (fastest available)</option>
-            {(['native', 'tensorflow', 'wasm', 'cpu'] as const).map((b) => {
-              const info = backends.find((x) => x.name === b);
-              return (
-                <option key={b} value={b} disabled={info ? !info.available : false}>
-                  {b}
-                  {info ? ` — ${info.available ? info.device : 'unavailable'}` : ''}
-                </option>
-              );
-            })}
-          </select>
-        </div>
+        {PANEL_SETTINGS.map((k) => <SettingField key={k} name={k} config={config} backends={backends} disabled={running} />)}
       </form>
       {resizeHint && <p className="warn-text">{resizeHint}</p>}
       <div className="train-buttons">

@@ -6,8 +6,8 @@
 
 import { applyEdgeChanges, applyNodeChanges, type EdgeChange, type NodeChange, type XYPosition } from '@xyflow/react';
 import type { StateCreator } from 'zustand';
-import { nodeSpec } from '../../shared/graph/catalogue';
 import type { Fix, GraphDoc, ParamValue } from '../../shared/graph/types';
+import { initialParams } from '../../shared/layers/index';
 import { getTemplate } from '../../shared/templates/index';
 import { applyFixTo, cloneWithFreshIds, pushDownOverlaps, connectionRefusal, flowEdge, freshId, fromDoc, toDoc, type LayerNode, type ShapeEdge } from '../model/graph-model';
 import { analyze, type AnalysisViews } from '../model/views';
@@ -142,16 +142,9 @@ export const createGraphSlice: StateCreator<Store, [], [], GraphSlice> = (set, g
     },
 
     addNode(type, position) {
-      const spec = nodeSpec(type);
       const { nodes, edges } = get();
       const id = freshId(type, new Set(nodes.map((n) => n.id)));
-      const params: Record<string, ParamValue> = {};
-      // Required params (no default) start from a sensible value so a new node is valid at once.
-      for (const p of spec?.params ?? []) {
-        if (p.default === undefined) params[p.name] = p.type === 'intPair' ? 3 : p.name.includes('channels') ? 16 : p.name === 'out_features' ? 10 : 1;
-      }
-      if (type === 'Conv2d') params.kernel_size = 3;
-      if (type === 'MaxPool2d' || type === 'AvgPool2d') params.kernel_size = 2;
+      const params = initialParams(type);
       const node: LayerNode = { id, type: 'layer', position, data: { type, params }, selected: true };
       commit([...nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), node], edges.map((e) => (e.selected ? { ...e, selected: false } : e)));
       return id;

@@ -89,7 +89,7 @@ export function foldEvent(run: RunData, e: TrainingEvent): RunData {
 }
 
 export const createTrainingSlice: StateCreator<Store, [], [], TrainingSlice> = (set, get) => ({
-  config: { ...DEFAULT_TRAIN_CONFIG, epochs: 10, lr: 0.1, limit: null },
+  config: { ...DEFAULT_TRAIN_CONFIG },
   backends: [],
   activeRunId: null,
   runs: {},

@@ -1,36 +1,21 @@
 /**
  * A node's params checked against the catalogue, defaults applied and int-or-pair values expanded,
- * so the shape engine and the compiler read one normalised form.
+ * so the shape engine and the compiler read one normalised form. The checks here are generic (the
+ * ParamSpec types); each layer module's `resolve` builds its own typed form.
  */
 
 import { nodeSpec, type NodeSpec, type ParamSpec } from './catalogue';
 import type { Diagnostic, GraphNode, ParamValue } from './types';
-import { samePadding } from '../shapes/arith';
+import { layerOf, type ResolvedParams } from '../layers/index';
 
-type Pair = [number, number];
-/** [top, bottom, left, right], the order PyTorch's F.pad pairs are written in per dimension. */
-type Pad4 = [number, number, number, number];
-
-export interface InputParams { type: 'Input'; channels: number; height: number; width: number }
-export interface Conv2dParams {
-  type: 'Conv2d'; out_channels: number; kernel: Pair; stride: Pair; padding: Pad4; dilation: Pair; bias: boolean;
-  /** How padding was written: PyTorch refuses "same" with a stride other than 1. */
-  paddingMode: 'explicit' | 'same' | 'valid';
-}
-export interface PoolParams { type: 'MaxPool2d' | 'AvgPool2d'; kernel: Pair; stride: Pair; padding: Pad4 }
-export interface AdaptivePoolParams { type: 'AdaptiveAvgPool2d'; output_size: Pair }
-export interface BatchNormParams { type: 'BatchNorm2d' | 'BatchNorm1d'; eps: number; momentum: number }
-export interface LinearParams { type: 'Linear'; out_features: number; bias: boolean }
-export interface DropoutParams { type: 'Dropout'; p: number }
-export interface ResidualParams { type: 'Residual'; num_channels: number; use_1x1conv: boolean; strides: number }
-export interface PlainParams { type: 'ReLU' | 'Sigmoid' | 'Tanh' | 'Flatten' | 'Add' | 'Concat' }
-
-export type ResolvedParams =
-  | InputParams | Conv2dParams | PoolParams | AdaptivePoolParams | BatchNormParams | LinearParams
-  | DropoutParams | ResidualParams | PlainParams;
+// Each type's typed form lives in its module; these are the ones read outside shared/layers/.
+export type { ResolvedParams } from '../layers/index';
+export type { Conv2dParams } from '../layers/conv2d';
 
 /** Largest whole number accepted for a size or count: far beyond any real network, small enough that products stay exact. */
 export const INT_CAP = 1 << 24;
+
+type Pair = [number, number];
 
 const show = (v: unknown): string => {
   let s: string;
@@ -131,58 +116,11 @@ export function checkParams(node: GraphNode): { values: Record<string, ParamValu
   return { values, diagnostics };
 }
 
-const pair = (v: ParamValue): Pair => (Array.isArray(v) ? [v[0], v[1]] : [v as number, v as number]);
-const pad4 = (v: ParamValue): Pad4 => {
-  const [h, w] = pair(v);
-  return [h, h, w, w];
-};
-
-/** Builds the typed form from values that checkParams accepted. */
-function build(type: string, v: Record<string, ParamValue>): ResolvedParams | null {
-  switch (type) {
-    case 'Input':
-      return { type, channels: v.channels as number, height: v.height as number, width: v.width as number };
-    case 'Conv2d': {
-      const kernel = pair(v.kernel_size);
-      const dilation = pair(v.dilation);
-      const mode = v.padding === 'same' ? 'same' : v.padding === 'valid' ? 'valid' : 'explicit';
-      let padding: Pad4;
-      if (mode === 'same') {
-        const [t, b] = samePadding(kernel[0], dilation[0]);
-        const [l, r] = samePadding(kernel[1], dilation[1]);
-        padding = [t, b, l, r];
-      } else if (mode === 'valid') {
-        padding = [0, 0, 0, 0];
-      } else {
-        padding = pad4(v.padding);
-      }
-      return { type, out_channels: v.out_channels as number, kernel, stride: pair(v.stride), padding, dilation, bias: v.bias as boolean, paddingMode: mode };
-    }
-    case 'MaxPool2d':
-    case 'AvgPool2d':
-      return { type, kernel: pair(v.kernel_size), stride: pair(v.stride), padding: pad4(v.padding) };
-    case 'AdaptiveAvgPool2d':
-      return { type, output_size: pair(v.output_size) };
-    case 'BatchNorm2d':
-    case 'BatchNorm1d':
-      return { type, eps: v.eps as number, momentum: v.momentum as number };
-    case 'Linear':
-      return { type, out_features: v.out_features as number, bias: v.bias as boolean };
-    case 'Dropout':
-      return { type, p: v.p as number };
-    case 'Residual':
-      return { type, num_channels: v.num_channels as number, use_1x1conv: v.use_1x1conv as boolean, strides: v.strides as number };
-    case 'ReLU': case 'Sigmoid': case 'Tanh': case 'Flatten': case 'Add': case 'Concat':
-      return { type };
-    default:
-      return null;
-  }
-}
-
 /** The non-throwing form the shape engine uses: params, or null with the reasons. */
 export function tryResolveParams(node: GraphNode): { params: ResolvedParams | null; diagnostics: Diagnostic[] } {
   const { values, diagnostics } = checkParams(node);
-  return { params: values ? build(node.type, values) : null, diagnostics };
+  const layer = values ? layerOf(node.type) : undefined;
+  return { params: layer && values ? (layer.resolve(values) as ResolvedParams) : null, diagnostics };
 }
 
 /**

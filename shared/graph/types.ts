@@ -5,6 +5,8 @@
 
 export const GRAPH_FORMAT = 'convstudio.graph';
 export const GRAPH_VERSION = 1;
+/** The file name ending the app suggests when saving (any .json opens). */
+export const GRAPH_FILE_SUFFIX = '.convstudio.json';
 
 /** An int, or an [h, w] pair wherever PyTorch accepts both. */
 export type IntOrPair = number | [number, number];

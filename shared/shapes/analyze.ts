@@ -3,19 +3,19 @@
  * PyTorch's arithmetic), trainable parameter count (= PyTorch's sum of numel), MACs, receptive
  * field, and a diagnostic for each problem, with the fix as data where one is obvious. It runs on
  * every edit in the canvas, so it is linear in nodes + edges and never throws.
+ *
+ * This file is the graph plumbing only: ids, edges and input order, topological order and
+ * cycles, reachability, one Input and one output, input counts. What a node computes is its
+ * layer's rule (shared/layers/<type>.ts), called in topological order with its inputs' shapes.
  */
 
 import { CATALOGUE, nodeSpec } from '../graph/catalogue';
-import { tryResolveParams, type Conv2dParams, type PoolParams, type ResolvedParams } from '../graph/resolve';
-import type { Diagnostic, Fix, GraphDoc, GraphNode } from '../graph/types';
-import { adaptiveWindow, effectiveKernel, keepSizePadding, minPaddingForOneWindow, nextReceptiveField, windowOutSize } from './arith';
+import { tryResolveParams, type ResolvedParams } from '../graph/resolve';
+import type { Diagnostic, GraphDoc, GraphNode } from '../graph/types';
+import { shapeOf } from '../layers/index';
+import { BLOCK_INPUT, type BlockGraph, type BlockResult, type ReceptiveField, type ShapeIn, type ShapeOut } from '../layers/layer';
 
-export interface ReceptiveField {
-  /** Input pixels one output pixel sees, [h, w]. */
-  size: [number, number];
-  /** Input pixels between neighbouring output pixels (effective stride), [h, w]. */
-  jump: [number, number];
-}
+export type { ReceptiveField } from '../layers/layer';
 
 export interface NodeInfo {
   id: string;
@@ -50,13 +50,6 @@ export interface AnalyzeOptions {
 }
 
 const KNOWN_TYPES = CATALOGUE.map((s) => s.type).join(', ');
-
-/** Negative numbers with a real minus sign, as in the messages' arithmetic. */
-const n = (x: number): string => (x < 0 ? `−${-x}` : String(x));
-const hw = (h: number, w: number): string => `${n(h)}×${n(w)}`;
-const fmtShape = (s: number[]): string => `[${s.join(', ')}]`;
-const chw = (s: number[]): string => (s.length === 4 ? `${s[1]}×${s[2]}×${s[3]}` : `${s[1]} features`);
-const pairValue = (a: number, b: number): number | [number, number] => (a === b ? a : [a, b]);
 
 interface Ctx {
   doc: GraphDoc;
@@ -308,335 +301,153 @@ function step(ctx: Ctx, id: string, batch: number, reachable: boolean): void {
     return;
   }
   if (!params) return;
-  if (params.type === 'Input') {
-    info.shape = [batch, params.channels, params.height, params.width];
-    info.rf = { size: [1, 1], jump: [1, 1] };
-    ctx.image ??= [params.height, params.width];
-    return;
-  }
-  const inShapes: number[][] = [];
+  const shapes: number[][] = [];
+  const rfs: (ReceptiveField | null)[] = [];
   for (const src of ins) {
     const s = ctx.info[src].shape;
     if (!s) return;
-    inShapes.push(s);
+    shapes.push(s);
+    rfs.push(ctx.info[src].rf);
   }
-  if (inShapes.length === 0) return;
-  const x = inShapes[0];
-  const rfIn = ctx.info[ins[0]].rf;
+  if (spec.inputs !== 0 && shapes.length === 0) return;
+  const out = shapeOf(new NodeView(ctx, id, node.type, batch, shapes, ins, rfs), params);
+  if (!out) return;
+  info.shape = out.shape;
+  info.params = out.params ?? 0;
+  info.macs = out.macs ?? 0;
+  info.rf = out.rf;
+  if (spec.inputs === 0) ctx.image ??= [out.shape[2], out.shape[3]];
+}
 
-  switch (params.type) {
-    case 'Conv2d': {
-      if (!needImage(ctx, id, x)) return;
-      conv(ctx, id, params, x, rfIn);
-      return;
-    }
-    case 'MaxPool2d':
-    case 'AvgPool2d': {
-      if (!needImage(ctx, id, x)) return;
-      pool(ctx, id, params, x, rfIn);
-      return;
-    }
-    case 'AdaptiveAvgPool2d': {
-      if (!needImage(ctx, id, x)) return;
-      const [oh, ow] = params.output_size;
-      info.shape = [x[0], x[1], oh, ow];
-      if (rfIn) {
-        const a = adaptiveWindow(x[2], oh);
-        const b = adaptiveWindow(x[3], ow);
-        const h = nextReceptiveField(rfIn.size[0], rfIn.jump[0], a.kernel, a.stride);
-        const w = nextReceptiveField(rfIn.size[1], rfIn.jump[1], b.kernel, b.stride);
-        info.rf = { size: [h.size, w.size], jump: [h.jump, w.jump] };
-      }
-      return;
-    }
-    case 'BatchNorm2d': {
-      if (!needImage(ctx, id, x)) return;
-      info.shape = x.slice();
-      info.params = 2 * x[1];
-      info.rf = rfIn;
-      return;
-    }
-    case 'BatchNorm1d': {
-      if (!needFlat(ctx, id, x)) return;
-      info.shape = x.slice();
-      info.params = 2 * x[1];
-      info.rf = rfIn;
-      return;
-    }
-    case 'Linear': {
-      if (!needFlat(ctx, id, x)) return;
-      info.shape = [x[0], params.out_features];
-      info.params = x[1] * params.out_features + (params.bias ? params.out_features : 0);
-      info.macs = x[1] * params.out_features;
-      // Every output of a dense layer sees the whole image.
-      if (rfIn) {
-        const img = ctx.image ?? rfIn.size;
-        info.rf = { size: [Math.max(rfIn.size[0], img[0]), Math.max(rfIn.size[1], img[1])], jump: rfIn.jump };
-      }
-      return;
-    }
-    case 'Flatten': {
-      info.shape = x.length === 4 ? [x[0], x[1] * x[2] * x[3]] : x.slice();
-      info.rf = rfIn;
-      return;
-    }
-    case 'ReLU': case 'Sigmoid': case 'Tanh': case 'Dropout': {
-      info.shape = x.slice();
-      info.rf = rfIn;
-      return;
-    }
-    case 'Residual': {
-      if (!needImage(ctx, id, x)) return;
-      residual(ctx, id, params, x, rfIn);
-      return;
-    }
-    case 'Add':
-    case 'Concat': {
-      merge(ctx, id, params.type, inShapes);
-      return;
-    }
-    default:
-      return;
+/** A graph node as its layer's rule sees it. */
+class NodeView implements ShapeIn {
+  constructor(
+    private readonly ctx: Ctx,
+    readonly id: string,
+    readonly type: string,
+    readonly batch: number,
+    readonly shapes: number[][],
+    readonly sources: string[],
+    readonly rfs: (ReceptiveField | null)[],
+  ) {}
+
+  get image(): [number, number] | null {
+    return this.ctx.image;
+  }
+
+  report(d: Diagnostic): void {
+    report(this.ctx, d);
+  }
+
+  producer(source: string): { params: ResolvedParams | null; input: number[] | null } {
+    const first = this.ctx.inputsOf[source]?.[0];
+    return { params: this.ctx.resolved[source] ?? null, input: first !== undefined ? this.ctx.info[first]?.shape ?? null : null };
+  }
+
+  walk(block: BlockGraph): BlockResult {
+    return walkBlock(this, block);
   }
 }
 
-/** Layers that slide windows need a C×H×W map; says so when they get a flat tensor. */
-function needImage(ctx: Ctx, id: string, x: number[]): boolean {
-  if (x.length === 4) return true;
-  const node = ctx.node[id];
-  report(ctx, {
-    severity: 'error', code: 'needs-image', nodeId: id,
-    message: `${node.type} ${id} works on C×H×W feature maps but gets the flat ${fmtShape(x)} from ${ctx.inputsOf[id][0]}. Move it before the Flatten${node.type === 'BatchNorm2d' ? ', or use BatchNorm1d here' : ''}.`,
-  });
-  return false;
-}
-
-/** Linear and BatchNorm1d need [N, F]; the fix inserts the Flatten that PyTorch code would have. */
-function needFlat(ctx: Ctx, id: string, x: number[]): boolean {
-  if (x.length === 2) return true;
-  const node = ctx.node[id];
-  const src = ctx.inputsOf[id][0];
-  report(ctx, {
-    severity: 'error', code: 'needs-flatten', nodeId: id,
-    message: `${node.type} ${id} needs a flat input but gets ${fmtShape(x)} from ${src}. Insert a Flatten before it (${chw(x)} → ${x[1] * x[2] * x[3]}).`,
-    fix: { kind: 'insertNode', label: `Insert Flatten before ${id}`, beforeNodeId: id, edgeSource: src, nodeType: 'Flatten' },
-  });
-  return false;
-}
-
-function describeTooSmall(k: [number, number], d: [number, number], x: number[], pad: number[], out: [number, number]): string {
-  const padded = (i: number) => x[2 + i] + pad[2 * i] + pad[2 * i + 1];
-  const padExpr = (i: number) => (pad[2 * i] === pad[2 * i + 1] ? `${x[2 + i]} + 2·${pad[2 * i]}` : `${x[2 + i]} + ${pad[2 * i]} + ${pad[2 * i + 1]}`);
-  const kText = (i: number) => (d[i] > 1 ? `${k[i]} (dilated to ${effectiveKernel(k[i], d[i])})` : `${k[i]}`);
-  const fails = [0, 1].filter((i) => out[i] < 1);
-  const same = k[0] === k[1] && d[0] === d[1] && padded(0) === padded(1) && padExpr(0) === padExpr(1);
-  const parts = same && fails.length === 2
-    ? [`kernel ${kText(0)} is larger than the padded input ${padded(0)} (${padExpr(0)})`]
-    : fails.map((i) => `kernel ${i === 0 ? 'height' : 'width'} ${kText(i)} is larger than the padded input ${i === 0 ? 'height' : 'width'} ${padded(i)} (${padExpr(i)})`);
-  return `${parts.join(' and ')}, so the output would be ${hw(out[0], out[1])}`;
-}
-
-function conv(ctx: Ctx, id: string, p: Conv2dParams, x: number[], rfIn: ReceptiveField | null): void {
-  const info = ctx.info[id];
-  const where = `Conv2d ${id}`;
-  if (p.paddingMode === 'same' && (p.stride[0] !== 1 || p.stride[1] !== 1)) {
-    const ph = Math.floor((p.dilation[0] * (p.kernel[0] - 1)) / 2);
-    const pw = Math.floor((p.dilation[1] * (p.kernel[1] - 1)) / 2);
-    const oh = windowOutSize(x[2], p.kernel[0], p.stride[0], ph, ph, p.dilation[0]);
-    const ow = windowOutSize(x[3], p.kernel[1], p.stride[1], pw, pw, p.dilation[1]);
-    const fix: Fix | undefined = oh >= 1 && ow >= 1
-      ? { kind: 'setParam', label: `Padding ${ph === pw ? ph : `[${ph}, ${pw}]`} gives ${hw(oh, ow)}`, nodeId: id, param: 'padding', value: pairValue(ph, pw) }
-      : undefined;
-    report(ctx, {
-      severity: 'error', code: 'same-needs-stride-1', nodeId: id,
-      message: `${where}: padding "same" works only with stride 1 (PyTorch refuses it for strided convolutions), and stride is ${p.stride[0] === p.stride[1] ? p.stride[0] : `[${p.stride.join(', ')}]`}. Set a number for padding, or stride 1.`,
-      ...(fix ? { fix } : {}),
-    });
-    return;
-  }
-  const [t, b, l, r] = p.padding;
-  const oh = windowOutSize(x[2], p.kernel[0], p.stride[0], t, b, p.dilation[0]);
-  const ow = windowOutSize(x[3], p.kernel[1], p.stride[1], l, r, p.dilation[1]);
-  if (oh < 1 || ow < 1) {
-    const needH = oh < 1 ? minPaddingForOneWindow(x[2], p.kernel[0], p.dilation[0]) : 0;
-    const needW = ow < 1 ? minPaddingForOneWindow(x[3], p.kernel[1], p.dilation[1]) : 0;
-    const ph = Math.max(needH, t === b ? t : 0);
-    const pw = Math.max(needW, l === r ? l : 0);
-    const need = Math.max(needH, needW);
-    const nh = windowOutSize(x[2], p.kernel[0], p.stride[0], ph, ph, p.dilation[0]);
-    const nw = windowOutSize(x[3], p.kernel[1], p.stride[1], pw, pw, p.dilation[1]);
-    report(ctx, {
-      severity: 'error', code: 'nonpositive-output', nodeId: id,
-      message: `${where}: ${describeTooSmall(p.kernel, p.dilation, x, p.padding, [oh, ow])}. Reduce kernel_size or add padding ≥ ${need}.`,
-      fix: { kind: 'setParam', label: `Padding ${ph === pw ? ph : `[${ph}, ${pw}]`} gives ${hw(nh, nw)}`, nodeId: id, param: 'padding', value: pairValue(ph, pw) },
-    });
-    return;
-  }
-  const cin = x[1];
-  const k = p.kernel[0] * p.kernel[1];
-  info.shape = [x[0], p.out_channels, oh, ow];
-  info.params = p.out_channels * cin * k + (p.bias ? p.out_channels : 0);
-  info.macs = p.out_channels * oh * ow * cin * k;
-  if (rfIn) {
-    const h = nextReceptiveField(rfIn.size[0], rfIn.jump[0], p.kernel[0], p.stride[0], p.dilation[0]);
-    const w = nextReceptiveField(rfIn.size[1], rfIn.jump[1], p.kernel[1], p.stride[1], p.dilation[1]);
-    info.rf = { size: [h.size, w.size], jump: [h.jump, w.jump] };
-  }
-}
-
-function pool(ctx: Ctx, id: string, p: PoolParams, x: number[], rfIn: ReceptiveField | null): void {
-  const info = ctx.info[id];
-  const where = `${p.type} ${id}`;
-  const [t, , l] = p.padding;
-  const maxH = Math.floor(p.kernel[0] / 2);
-  const maxW = Math.floor(p.kernel[1] / 2);
-  if (t > maxH || l > maxW) {
-    const bad = t > maxH ? { pad: t, k: p.kernel[0], max: maxH } : { pad: l, k: p.kernel[1], max: maxW };
-    const vh = Math.min(t, maxH);
-    const vw = Math.min(l, maxW);
-    report(ctx, {
-      severity: 'error', code: 'pool-padding', nodeId: id,
-      message: `${where}: padding ${bad.pad} is more than half the kernel ${bad.k} (at most ${bad.max}); PyTorch refuses this. Set padding ≤ ${bad.max} or enlarge kernel_size.`,
-      fix: { kind: 'setParam', label: `Padding ${vh === vw ? vh : `[${vh}, ${vw}]`}`, nodeId: id, param: 'padding', value: pairValue(vh, vw) },
-    });
-    return;
-  }
-  const oh = windowOutSize(x[2], p.kernel[0], p.stride[0], t, t);
-  const ow = windowOutSize(x[3], p.kernel[1], p.stride[1], l, l);
-  if (oh < 1 || ow < 1) {
-    const kh = Math.min(p.kernel[0], x[2] + 2 * t);
-    const kw = Math.min(p.kernel[1], x[3] + 2 * l);
-    report(ctx, {
-      severity: 'error', code: 'nonpositive-output', nodeId: id,
-      message: `${where}: ${describeTooSmall(p.kernel, [1, 1], x, p.padding, [oh, ow])}. Reduce kernel_size to at most ${hw(x[2] + 2 * t, x[3] + 2 * l)} or remove earlier downsampling.`,
-      fix: { kind: 'setParam', label: `Kernel ${kh === kw ? kh : `[${kh}, ${kw}]`}`, nodeId: id, param: 'kernel_size', value: pairValue(kh, kw) },
-    });
-    return;
-  }
-  info.shape = [x[0], x[1], oh, ow];
-  if (rfIn) {
-    const h = nextReceptiveField(rfIn.size[0], rfIn.jump[0], p.kernel[0], p.stride[0]);
-    const w = nextReceptiveField(rfIn.size[1], rfIn.jump[1], p.kernel[1], p.stride[1]);
-    info.rf = { size: [h.size, w.size], jump: [h.jump, w.jump] };
-  }
-}
-
-function residual(ctx: Ctx, id: string, p: Extract<ResolvedParams, { type: 'Residual' }>, x: number[], rfIn: ReceptiveField | null): void {
-  const info = ctx.info[id];
-  const c = p.num_channels;
-  const s = p.strides;
-  const cin = x[1];
-  // conv1: 3×3, padding 1, stride s; conv2: 3×3, padding 1; shortcut 1×1, stride s: all agree on H×W.
-  const oh = windowOutSize(x[2], 3, s, 1, 1);
-  const ow = windowOutSize(x[3], 3, s, 1, 1);
-  if (!p.use_1x1conv && (cin !== c || s !== 1)) {
-    const differ: string[] = [];
-    if (cin !== c) differ.push(`channels (${cin} vs ${c})`);
-    if (s !== 1) differ.push(`size (${x[2]}×${x[3]} vs ${oh}×${ow}, strides ${s})`);
-    report(ctx, {
-      severity: 'error', code: 'residual-shortcut', nodeId: id,
-      message: `Residual ${id}: the shortcut adds the input ${chw(x)} to the block's output ${c}×${oh}×${ow}; they differ in ${differ.join(' and ')}. Set use_1x1conv to true, or num_channels ${cin} and strides 1.`,
-      fix: { kind: 'setParam', label: 'Use a 1×1 convolution on the shortcut', nodeId: id, param: 'use_1x1conv', value: true },
-    });
-    return;
-  }
-  info.shape = [x[0], c, oh, ow];
-  const conv1 = cin * c * 9 + c;
-  const conv2 = c * c * 9 + c;
-  const conv3 = p.use_1x1conv ? cin * c + c : 0;
-  info.params = conv1 + conv2 + conv3 + 2 * c + 2 * c;
-  info.macs = c * oh * ow * (cin * 9 + c * 9 + (p.use_1x1conv ? cin : 0));
-  if (rfIn) {
-    // The main path is the wider one: 3×3 at stride s, then 3×3.
-    const h1 = nextReceptiveField(rfIn.size[0], rfIn.jump[0], 3, s);
-    const w1 = nextReceptiveField(rfIn.size[1], rfIn.jump[1], 3, s);
-    const h2 = nextReceptiveField(h1.size, h1.jump, 3, 1);
-    const w2 = nextReceptiveField(w1.size, w1.jump, 3, 1);
-    info.rf = { size: [h2.size, w2.size], jump: [h2.jump, w2.jump] };
-  }
-}
-
-/** Where a merge input comes from a stride-1 Conv2d that shrank the map, the padding that keeps it. */
-function keepSizeFix(ctx: Ctx, src: string, target: number[]): Fix | undefined {
-  const p = ctx.resolved[src];
-  const srcIn = ctx.inputsOf[src]?.[0];
-  const before = srcIn !== undefined ? ctx.info[srcIn]?.shape : null;
-  if (!p || p.type !== 'Conv2d' || !before || before.length !== 4) return undefined;
-  if (p.stride[0] !== 1 || p.stride[1] !== 1 || before[2] !== target[2] || before[3] !== target[3]) return undefined;
-  const ph = keepSizePadding(p.kernel[0], p.dilation[0]);
-  const pw = keepSizePadding(p.kernel[1], p.dilation[1]);
-  if (ph !== null && pw !== null) {
-    return { kind: 'setParam', label: `Padding ${ph === pw ? ph : `[${ph}, ${pw}]`} keeps ${target[2]}×${target[3]}`, nodeId: src, param: 'padding', value: pairValue(ph, pw) };
-  }
-  return { kind: 'setParam', label: `Padding "same" keeps ${target[2]}×${target[3]}`, nodeId: src, param: 'padding', value: 'same' };
-}
-
-function merge(ctx: Ctx, id: string, type: 'Add' | 'Concat', shapes: number[][]): void {
-  const info = ctx.info[id];
-  const ins = ctx.inputsOf[id];
-  const where = `${type} ${id}`;
-  const ref = shapes[0];
-  for (let i = 1; i < shapes.length; i++) {
-    const s = shapes[i];
-    if (s.length !== ref.length) {
-      report(ctx, {
-        severity: 'error', code: 'merge-rank', nodeId: id,
-        message: `${where}: input ${ins[i]} is ${fmtShape(s)} but ${ins[0]} is ${fmtShape(ref)}; one is flat and the other is not. Flatten both or neither.`,
-      });
-      return;
+/**
+ * A block's inside on the block's input: each inner node resolved and run through its own rule,
+ * exactly as if it stood in the graph. Inner nodes are named "block.inner" in messages, like
+ * PyTorch's module paths; what they report is collected for the block's rule to word.
+ */
+function walkBlock(x: ShapeIn, block: BlockGraph): BlockResult {
+  const walk = new BlockWalk(x);
+  let params = 0;
+  let macs = 0;
+  let failed = false;
+  for (const node of block.nodes) {
+    walk.nodes[node.id] = null;
+    const { params: p, diagnostics } = tryResolveParams({ id: walk.path(node.id), type: node.type, params: node.params });
+    for (const d of diagnostics) walk.problems.push({ inner: node.id, diagnostic: d });
+    walk.resolved[node.id] = p;
+    const shapes: number[][] = [];
+    const rfs: (ReceptiveField | null)[] = [];
+    const sources: string[] = [];
+    for (const src of node.inputs) {
+      const o = src === BLOCK_INPUT ? { shape: x.shapes[0], rf: x.rfs[0] } : walk.nodes[src];
+      if (!o) break;
+      shapes.push(o.shape);
+      rfs.push(o.rf);
+      sources.push(src === BLOCK_INPUT ? x.sources[0] : walk.path(src));
     }
-  }
-  if (type === 'Add') {
-    for (let i = 1; i < shapes.length; i++) {
-      const s = shapes[i];
-      const differ: string[] = [];
-      if (s[1] !== ref[1]) differ.push(ref.length === 4 ? `channels (${ref[1]} from ${ins[0]} vs ${s[1]} from ${ins[i]})` : `features (${ref[1]} from ${ins[0]} vs ${s[1]} from ${ins[i]})`);
-      if (ref.length === 4 && (s[2] !== ref[2] || s[3] !== ref[3])) {
-        const which = s[2] !== ref[2] && s[3] !== ref[3] ? 'height and width' : s[2] !== ref[2] ? 'height' : 'width';
-        differ.push(`${which} (${ref[2]}×${ref[3]} vs ${s[2]}×${s[3]})`);
-      }
-      if (differ.length === 0) continue;
-      let fix: Fix | undefined;
-      const srcP = ctx.resolved[ins[i]];
-      if (s[1] !== ref[1] && srcP?.type === 'Conv2d' && differ.length === 1) {
-        fix = { kind: 'setParam', label: `out_channels ${ref[1]} matches ${ins[0]}`, nodeId: ins[i], param: 'out_channels', value: ref[1] };
-      } else if (ref.length === 4 && s[1] === ref[1]) {
-        fix = keepSizeFix(ctx, ins[i], ref);
-      }
-      report(ctx, {
-        severity: 'error', code: 'add-shape-mismatch', nodeId: id,
-        message: `${where}: inputs must have equal shapes, but ${fmtShape(ref)} (${ins[0]}) and ${fmtShape(s)} (${ins[i]}) differ in ${differ.join(' and ')}.`,
-        ...(fix ? { fix } : {}),
-      });
-      return;
+    walk.firstInput[node.id] = shapes[0] ?? null;
+    if (!p || shapes.length < node.inputs.length) {
+      failed = true;
+      continue;
     }
-    info.shape = ref.slice();
-  } else {
-    if (ref.length === 4) {
-      for (let i = 1; i < shapes.length; i++) {
-        const s = shapes[i];
-        if (s[2] === ref[2] && s[3] === ref[3]) continue;
-        const fix = keepSizeFix(ctx, ins[i], ref);
-        report(ctx, {
-          severity: 'error', code: 'concat-size-mismatch', nodeId: id,
-          message: `${where}: joins along channels, so height×width must match, but ${ins[0]} is ${ref[2]}×${ref[3]} and ${ins[i]} is ${s[2]}×${s[3]}.`,
-          ...(fix ? { fix } : {}),
-        });
-        return;
-      }
+    const out = shapeOf(new InnerView(walk, node.id, node.type, shapes, sources, rfs), p);
+    walk.nodes[node.id] = out;
+    if (!out) {
+      failed = true;
+      continue;
     }
-    const shape = ref.slice();
-    shape[1] = 0;
-    for (const s of shapes) shape[1] += s[1];
-    info.shape = shape;
+    params += out.params ?? 0;
+    macs += out.macs ?? 0;
   }
-  // The widest input decides what one output pixel can see.
-  const rf: ReceptiveField = { size: [0, 0], jump: [0, 0] };
-  for (const src of ins) {
-    const r = ctx.info[src].rf;
-    if (!r) return;
-    rf.size = [Math.max(rf.size[0], r.size[0]), Math.max(rf.size[1], r.size[1])];
-    rf.jump = [Math.max(rf.jump[0], r.jump[0]), Math.max(rf.jump[1], r.jump[1])];
+  const last = walk.nodes[block.output];
+  return { nodes: walk.nodes, problems: walk.problems, out: failed || !last ? null : { shape: last.shape, rf: last.rf, params, macs } };
+}
+
+/** What the inner nodes of one block walk share. */
+class BlockWalk {
+  readonly nodes: Record<string, ShapeOut | null> = Object.create(null);
+  readonly resolved: Record<string, ResolvedParams | null> = Object.create(null);
+  readonly firstInput: Record<string, number[] | null> = Object.create(null);
+  readonly problems: BlockResult['problems'] = [];
+  private readonly prefix: string;
+  constructor(readonly block: ShapeIn) {
+    this.prefix = `${block.id}.`;
   }
-  info.rf = rf;
+
+  path(inner: string): string {
+    return this.prefix + inner;
+  }
+
+  /** The inner id a message-style source names, or null for the block's own input. */
+  inner(source: string): string | null {
+    if (!source.startsWith(this.prefix)) return null;
+    const id = source.slice(this.prefix.length);
+    return id in this.resolved ? id : null;
+  }
+}
+
+/** A node inside a block as its layer's rule sees it. */
+class InnerView implements ShapeIn {
+  readonly id: string;
+  constructor(
+    private readonly walkState: BlockWalk,
+    private readonly innerId: string,
+    readonly type: string,
+    readonly shapes: number[][],
+    readonly sources: string[],
+    readonly rfs: (ReceptiveField | null)[],
+  ) {
+    this.id = walkState.path(innerId);
+  }
+
+  get batch(): number {
+    return this.walkState.block.batch;
+  }
+
+  get image(): [number, number] | null {
+    return this.walkState.block.image;
+  }
+
+  report(d: Diagnostic): void {
+    this.walkState.problems.push({ inner: this.innerId, diagnostic: d });
+  }
+
+  producer(source: string): { params: ResolvedParams | null; input: number[] | null } {
+    const inner = this.walkState.inner(source);
+    if (inner === null) return this.walkState.block.producer(source);
+    return { params: this.walkState.resolved[inner], input: this.walkState.firstInput[inner] };
+  }
+
+  walk(block: BlockGraph): BlockResult {
+    return walkBlock(this, block);
+  }
 }

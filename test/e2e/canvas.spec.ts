@@ -3,30 +3,30 @@ import fs from 'node:fs';
 import { chainFrom, dragFromPalette, edgeLabels, expectNoOverlap, openApp, screenshot, selectNode, settle } from './helpers';
 
 /**
- * The seed notebook's LeNet layer_summary((1, 1, 28, 28)) (d2l 7.6), one row per layer:
+ * LeNet's layer_summary((1, 1, 28, 28)) as d2l 7.6 prints it, one row per layer:
  * Conv2d [1,6,28,28], Sigmoid [1,6,28,28], AvgPool2d [1,6,14,14], Conv2d [1,16,10,10],
  * Sigmoid [1,16,10,10], AvgPool2d [1,16,5,5], Flatten [1,400], Linear [1,120], Sigmoid [1,120],
  * Linear [1,84], Sigmoid [1,84], Linear [1,10].
  */
-const SEED_LENET = [
+const D2L_LENET = [
   [1, 6, 28, 28], [1, 6, 28, 28], [1, 6, 14, 14], [1, 16, 10, 10], [1, 16, 10, 10], [1, 16, 5, 5],
   [1, 400], [1, 120], [1, 120], [1, 84], [1, 84], [1, 10],
 ];
 const label = (s: number[]) => s.slice(1).join('×');
 
-test('(a) LeNet template: every edge is labelled with the seed summary\'s shape', async ({ page }) => {
+test('(a) LeNet template: every edge is labelled with d2l\'s layer_summary shape', async ({ page }) => {
   const errors = await openApp(page);
   await dragFromPalette(page, 'template-lenet');
   await expect(page.locator('[data-testid^="node-"]')).toHaveCount(13);
 
   const chain = chainFrom(await edgeLabels(page), 'input');
   // The edge out of the Input carries the image; each later edge carries its source layer's output.
-  expect(chain.map(([, l]) => l)).toEqual(['1×28×28', ...SEED_LENET.slice(0, -1).map(label)]);
+  expect(chain.map(([, l]) => l)).toEqual(['1×28×28', ...D2L_LENET.slice(0, -1).map(label)]);
   await expect(page.getByTestId('shape-fc3')).toHaveText('→ 10');
 
   await page.getByTestId('tab-summary').click();
   const rows = await page.locator('[data-testid^="summary-shape-"]').allTextContents();
-  expect(rows.slice(1)).toEqual(SEED_LENET.map((s) => `[${s.join(', ')}]`));
+  expect(rows.slice(1)).toEqual(D2L_LENET.map((s) => `[${s.join(', ')}]`));
   await expect(page.getByTestId('totals')).toContainText('61,706'); // d2l LeNet's parameter count
   await screenshot(page, 'lenet-summary');
   await page.getByTestId('tab-inspect').click();

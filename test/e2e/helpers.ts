@@ -4,14 +4,19 @@ import { expect, type Page } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
 
-export const SCREENSHOTS = path.resolve(import.meta.dirname, '../../docs/screenshots');
+/**
+ * Where screenshots go: test-results/screenshots during `npm test`, so a test run leaves the work
+ * tree as it found it; docs/screenshots (tracked, shown in the README) only when `npm run
+ * screenshots` asks for it with CONVSTUDIO_SCREENSHOTS=docs.
+ */
+const SCREENSHOTS = path.resolve(import.meta.dirname, '../..', process.env.CONVSTUDIO_SCREENSHOTS === 'docs' ? 'docs/screenshots' : 'test-results/screenshots');
 
 /**
- * Opens the app as a user would, from the URL the server printed. The File System Access API is
- * hidden so Open/Save take the upload/download route Playwright can drive (the pickers are
- * native dialogs). Page errors fail the test.
+ * Opens the app as a user would, from the URL the server printed. Unless `keepPickers`, the File
+ * System Access API is hidden so Open/Save take the upload/download route Playwright can drive
+ * (the pickers are native dialogs). Page errors fail the test.
  */
-export async function openApp(page: Page): Promise<string[]> {
+export async function openApp(page: Page, { keepPickers = false } = {}): Promise<string[]> {
   const url = process.env.CS_URL;
   if (!url) throw new Error('CS_URL is not set: run through playwright.config.ts (global-setup starts the server).');
   const errors: string[] = [];
@@ -19,10 +24,12 @@ export async function openApp(page: Page): Promise<string[]> {
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(m.text());
   });
-  await page.addInitScript(() => {
-    delete (window as unknown as Record<string, unknown>).showOpenFilePicker;
-    delete (window as unknown as Record<string, unknown>).showSaveFilePicker;
-  });
+  if (!keepPickers) {
+    await page.addInitScript(() => {
+      delete (window as unknown as Record<string, unknown>).showOpenFilePicker;
+      delete (window as unknown as Record<string, unknown>).showSaveFilePicker;
+    });
+  }
   await page.goto(url);
   await expect(page.getByTestId('node-input')).toBeVisible();
   return errors;

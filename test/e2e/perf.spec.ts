@@ -91,7 +91,7 @@ test('ResNet-18: a param edit re-labels the edges', async ({ page, browser }) =>
 });
 
 async function expectResNetLabels(page: Page) {
-  // d2l 8.6's ResNet18().layer_summary((1, 1, 96, 96)) block outputs, as printed in the seed.
+  // The block outputs d2l 8.6's ResNet18().layer_summary((1, 1, 96, 96)) prints.
   await expect(page.getByTestId('edge-label-stem_pool->b2_res1')).toHaveText('64×24×24');
   await expect(page.getByTestId('edge-label-b2_res2->b3_res1')).toHaveText('64×24×24');
   await expect(page.getByTestId('edge-label-b3_res2->b4_res1')).toHaveText('128×12×12');

@@ -1,5 +1,30 @@
 import { expect, test } from '@playwright/test';
 import { dragFromPalette, openApp, screenshot } from './helpers';
+import { BACKENDS, SETTINGS, SETTING_KEYS, type SettingSpec } from '../../shared/training/settings';
+
+/** The panel's fields come from the settings table: the same bounds the Api enforces, the same labels. */
+test('the Training panel shows each setting with the table\'s label and bounds, and the backends in auto\'s order', async ({ page }) => {
+  const errors = await openApp(page);
+  await page.getByTestId('tab-train').click();
+  for (const key of SETTING_KEYS) {
+    const spec = SETTINGS[key] as SettingSpec;
+    const field = page.getByTestId(`cfg-${key}`);
+    if (!spec.panel) {
+      await expect(field, key).toHaveCount(0);
+      continue;
+    }
+    await expect(page.locator(`label[for="cfg-${key}"]`), key).toHaveText(spec.label);
+    if (spec.kind === 'int' || spec.kind === 'number') {
+      await expect(field, key).toHaveAttribute('min', String(spec.min));
+      await expect(field, key).toHaveAttribute('max', String(spec.max));
+      await expect(field, key).toHaveAttribute('step', String(spec.kind === 'int' ? 1 : spec.step));
+      if (spec.nullable) await expect(field, key).toHaveAttribute('placeholder', spec.nullMeans!);
+    }
+  }
+  const options = await page.getByTestId('cfg-backend').locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+  expect(options).toEqual([...BACKENDS]);
+  expect(errors).toEqual([]);
+});
 
 /**
  * (d) Real training: the server's job manager forks the real training process, which reads the

@@ -1,6 +1,6 @@
 /**
  * Chooses the tfjs backend at run time. Order for "auto": tensorflow (tfjs-node-gpu, then
- * tfjs-node), native (issue 4's addon, when built), wasm, cpu. Every step is guarded: the optional
+ * tfjs-node), native (ConvStudio's oneDNN addon, when built), wasm, cpu. Every step is guarded: the optional
  * packages are usually absent, and a backend that fails to start is reported, not fatal.
  */
 
@@ -8,8 +8,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { BackendChoice } from '../../../shared/training';
+import { pathToFileURL } from 'node:url';
+import { moduleDir } from '../../common/module-dir';
+import { BACKENDS, type BackendChoice } from '../../../shared/training';
 import type { BackendInfo } from '../../../shared/api';
 import { registerWasmTrainingKernels } from './wasm/index';
 // tfjs-core's node bundle registers no gradients; tfjs-layers' bundle registers all of them.
@@ -22,8 +23,6 @@ export interface ActiveBackend {
   device: string;
   note?: string;
 }
-
-export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'native', 'wasm', 'cpu'];
 
 // A variable specifier keeps bundlers and tsc from insisting that optional modules exist.
 async function importOptional(specifier: string): Promise<any> {
@@ -48,13 +47,7 @@ function resolvable(specifier: string): boolean {
   }
 }
 
-function here(): string {
-  try {
-    return path.dirname(fileURLToPath(import.meta.url));
-  } catch {
-    return __dirname;
-  }
-}
+const here = () => moduleDir(import.meta.url);
 
 function nativeModulePath(): string | null {
   for (const name of ['native/index.ts', 'native/index.js', 'native/index.cjs', 'native/index.mjs']) {
@@ -157,14 +150,14 @@ const TRY: Record<Exclude<BackendChoice, 'auto'>, () => Promise<ActiveBackend | 
  */
 export async function initBackend(choice: BackendChoice): Promise<ActiveBackend> {
   quiet();
-  if (!BACKEND_CHOICES.includes(choice)) throw new Error(`unknown backend "${String(choice)}"; choose one of ${BACKEND_CHOICES.join(', ')}`);
+  if (!BACKENDS.includes(choice)) throw new Error(`unknown backend "${String(choice)}"; choose one of ${BACKENDS.join(', ')}`);
   if (choice !== 'auto') {
     const got = await TRY[choice]();
     if ('error' in got) throw new Error(`backend "${choice}" is not available: ${got.error}`);
     return got;
   }
   const skipped: string[] = [];
-  for (const name of ['tensorflow', 'native', 'wasm', 'cpu'] as const) {
+  for (const name of BACKENDS.filter((b): b is Exclude<BackendChoice, 'auto'> => b !== 'auto')) {
     const got = await TRY[name]();
     if (!('error' in got)) {
       const notes = [got.note, name === 'cpu' && skipped.length ? `faster backends unavailable: ${skipped.join('; ')}` : undefined].filter(Boolean);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nodeSpec } from '../../../shared/graph/catalogue';
-import { formatShape, parseParamText, paramText } from '../../../renderer/model/format';
+import { paramSummary, parseParamText, paramText } from '../../../renderer/model/format';
 
 const spec = (type: string, name: string) => nodeSpec(type)!.params.find((p) => p.name === name)!;
 
@@ -35,10 +35,19 @@ describe('parseParamText', () => {
   });
 });
 
-describe('formatShape', () => {
+describe('paramSummary (the node card line, abbreviations from the layer modules)', () => {
   it.each([
-    [[1, 6, 28, 28], '6×28×28'],
-    [[1, 400], '400'],
-    [null, '?'],
-  ])('%j → %s', (shape, text) => expect(formatShape(shape)).toBe(text));
+    ['Conv2d', { out_channels: 6, kernel_size: 5, padding: 2 }, '6 · k5 · p2'],
+    ['Conv2d', { out_channels: 16, kernel_size: [3, 5], stride: 2, dilation: 2, bias: false }, '16 · k3×5 · s2 · d2 · no bias'],
+    ['Conv2d', { out_channels: 8, kernel_size: 3, bias: true }, '8 · k3'],
+    ['Linear', { out_features: 10, bias: false }, '10 · no bias'],
+    ['MaxPool2d', { kernel_size: 3, stride: 2, padding: 1 }, 'k3 · s2 · p1'],
+    ['AdaptiveAvgPool2d', { output_size: [1, 1] }, 'out 1'],
+    ['Residual', { num_channels: 128, use_1x1conv: true, strides: 2 }, '128 · use_1x1conv · strides=2'],
+    ['Residual', { num_channels: 64, use_1x1conv: false }, '64'],
+    ['Dropout', { p: 0.3 }, 'p=0.3'],
+    ['ReLU', { bogus: 1 }, 'bogus=1'],
+  ] as const)('%s %j → %s', (type, params, text) => {
+    expect(paramSummary(type, params as never)).toBe(text);
+  });
 });

@@ -66,7 +66,7 @@ describe('padding "same" splits like PyTorch (smaller half top/left)', () => {
   });
 });
 
-describe('the seed: d2l 7.3 padding and stride on 8×8', () => {
+describe('d2l 7.3 padding and stride on 8×8', () => {
   const cases: [string, Record<string, number | [number, number]>, [number, number]][] = [
     ['kernel 3, padding 1', { kernel_size: 3, padding: 1 }, [8, 8]],
     ['kernel (5, 3), padding (2, 1)', { kernel_size: [5, 3], padding: [2, 1] }, [8, 8]],

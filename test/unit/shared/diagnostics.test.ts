@@ -50,7 +50,7 @@ function fixClears(doc: GraphDoc, d: Diagnostic): void {
 }
 
 describe('non-positive output size', () => {
-  it('says so with the arithmetic, in the words of the issue', () => {
+  it('says so with the arithmetic, the fix and a one-click padding', () => {
     const doc = chainOf([input(1, 3), ['c3', 'Conv2d', { out_channels: 4, kernel_size: 5 }]]);
     const d = only(doc, 'nonpositive-output');
     expect(d.message).toBe('Conv2d c3: kernel 5 is larger than the padded input 3 (3 + 2·0), so the output would be −1×−1. Reduce kernel_size or add padding ≥ 1.');

@@ -1,6 +1,7 @@
 /** docs/graph-format.md must describe what the code does: every node type, param, default and diagnostic code. */
 
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CATALOGUE } from '../../../shared/graph/catalogue';
@@ -35,7 +36,10 @@ describe('docs/graph-format.md', () => {
       'duplicate-id', 'dangling-edge', 'no-layers', 'bad-document', 'bad-node', 'bad-edge', 'bad-json', 'wrong-format', 'wrong-version', 'too-large', 'too-deep'];
     for (const code of codes) expect(doc).toContain(`\`${code}\``);
     // And the list above is complete: every code string in the engine appears in it.
-    const sources = ['../../../shared/shapes/analyze.ts', '../../../shared/graph/resolve.ts'].map((p) => readFileSync(fileURLToPath(new URL(p, import.meta.url)), 'utf8')).join('\n');
+    const layers = fileURLToPath(new URL('../../../shared/layers/', import.meta.url));
+    const files = ['../../../shared/shapes/analyze.ts', '../../../shared/graph/resolve.ts'].map((p) => fileURLToPath(new URL(p, import.meta.url)))
+      .concat(readdirSync(layers).filter((f) => f.endsWith('.ts')).map((f) => path.join(layers, f)));
+    const sources = files.map((f) => readFileSync(f, 'utf8')).join('\n');
     const used = new Set([...sources.matchAll(/code: '([a-z0-9-]+)'/g)].map((m) => m[1]));
     used.delete('internal-error');
     for (const code of used) expect(codes).toContain(code);

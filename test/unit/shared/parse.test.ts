@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { MAX_GRAPH_CHARS, parseGraph } from '../../../shared/graph/parse';
 import { analyzeGraph } from '../../../shared/shapes/index';
 
-const ISSUE_EXAMPLE = `{"format": "convstudio.graph", "version": 1, "name": "LeNet",
+/** The example in docs/graph-format.md. */
+const FORMAT_EXAMPLE = `{"format": "convstudio.graph", "version": 1, "name": "LeNet",
  "nodes": [{"id": "input", "type": "Input", "params": {"channels": 1, "height": 28, "width": 28}, "position": {"x": 0, "y": 0}},
            {"id": "c1", "type": "Conv2d", "params": {"out_channels": 6, "kernel_size": 5, "padding": 2}}],
  "edges": [{"source": "input", "target": "c1"}]}`;
@@ -18,8 +19,8 @@ function rejected(input: unknown, code: string): string {
 }
 
 describe('the format', () => {
-  it('reads the example from the issue, position optional', () => {
-    const r = parseGraph(ISSUE_EXAMPLE);
+  it('reads the example of docs/graph-format.md, position optional', () => {
+    const r = parseGraph(FORMAT_EXAMPLE);
     expect(r.diagnostics).toEqual([]);
     expect(r.doc?.nodes.map((n) => n.position ?? null)).toEqual([{ x: 0, y: 0 }, null]);
     const a = analyzeGraph(r.doc!);
@@ -27,7 +28,7 @@ describe('the format', () => {
   });
 
   it('takes an already-parsed value (an IPC payload) and returns a copy', () => {
-    const value = JSON.parse(ISSUE_EXAMPLE);
+    const value = JSON.parse(FORMAT_EXAMPLE);
     const r = parseGraph(value);
     expect(r.doc).toEqual({ ...value, nodes: [value.nodes[0], value.nodes[1]] });
     expect(r.doc).not.toBe(value);

@@ -1,10 +1,10 @@
 /** The d2l-style layer table that the CLI prints. */
 
 import { describe, expect, it } from 'vitest';
-import { formatD2lSummary, formatSummary, humanCount } from '../../../shared/graph/summary';
+import { formatD2lSummary, formatSummary } from '../../../shared/graph/summary';
 import { analyzeGraph } from '../../../shared/shapes/index';
 import { getTemplate } from '../../../shared/templates/index';
-import { chainOf, input } from './helpers';
+import { chainOf, graph, input, type NodeSpecLite } from './helpers';
 
 describe('formatSummary', () => {
   it('prints LeNet like d2l’s layer_summary, with params, MACs, receptive field and totals', () => {
@@ -42,15 +42,29 @@ describe('formatSummary', () => {
     expect(text.endsWith('Invalid: 1 error (rows marked !).')).toBe(true);
   });
 
-  it('scales large counts the way people compare networks', () => {
-    expect([humanCount(950), humanCount(61_706), humanCount(11_178_378), humanCount(7_547_232_256)]).toEqual(['950', '61.7 k', '11.18 M', '7.55 G']);
+  it('prints counts past 2^53 in scientific notation, not as invented digits', () => {
+    // 90 Concats, each of its input with itself, double the channels up to 2^90.
+    const nodes: NodeSpecLite[] = [input(1, 4)];
+    const edges: [string, string][] = [];
+    for (let i = 0; i < 90; i++) {
+      const from = nodes[nodes.length - 1][0];
+      nodes.push([`cat${i}`, 'Concat']);
+      edges.push([from, `cat${i}`], [from, `cat${i}`]);
+    }
+    nodes.push(['conv', 'Conv2d', { out_channels: 4, kernel_size: 1 }]);
+    edges.push(['cat89', 'conv']);
+    const doc = graph(nodes, edges);
+    const lines = formatSummary(doc, analyzeGraph(doc)).split('\n');
+    expect(lines.find((l) => l.startsWith('cat89'))).toMatch(/\[1, 1\.24e\+27, 4, 4\]/);
+    expect(lines).toContain('Total params: 4.95e+27');
+    expect(lines).toContain('Total MACs: 7.92e+28 per image');
   });
 });
 
 describe('formatD2lSummary', () => {
-  it('prints the seed’s LeNet layer_summary line for line', () => {
-    // From the seed notebook (d2l 7.6), `model.layer_summary((1, 1, 28, 28))`.
-    const seed = `Conv2d output shape:\t torch.Size([1, 6, 28, 28])
+  it('prints d2l 7.6’s LeNet layer_summary line for line', () => {
+    // As d2l 7.6 prints `model.layer_summary((1, 1, 28, 28))`.
+    const printed = `Conv2d output shape:\t torch.Size([1, 6, 28, 28])
 Sigmoid output shape:\t torch.Size([1, 6, 28, 28])
 AvgPool2d output shape:\t torch.Size([1, 6, 14, 14])
 Conv2d output shape:\t torch.Size([1, 16, 10, 10])
@@ -62,7 +76,7 @@ Sigmoid output shape:\t torch.Size([1, 120])
 Linear output shape:\t torch.Size([1, 84])
 Sigmoid output shape:\t torch.Size([1, 84])
 Linear output shape:\t torch.Size([1, 10])`;
-    expect(formatD2lSummary(analyzeGraph(getTemplate('lenet')!))).toBe(seed);
+    expect(formatD2lSummary(analyzeGraph(getTemplate('lenet')!))).toBe(printed);
   });
 
   it('stops where PyTorch would raise', () => {

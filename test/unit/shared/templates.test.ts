@@ -1,5 +1,6 @@
 /**
- * The seed's layer summaries and PyTorch's parameter counts for every template.
+ * d2l's layer summaries (the book's printed layer_summary tables) and PyTorch's parameter counts
+ * for every template.
  * test/fixtures/graphs/torch_reference.json was produced by running the d2l 1.0.3 model code with
  * Debian's PyTorch 1.13 (`/usr/bin/python3 test/fixtures/graphs/torch_reference.py`): for each
  * template, sum(p.numel() for p in net.parameters()) and the shape after every layer.
@@ -29,7 +30,7 @@ function rows(id: string): Rows {
   return a.order.filter((n) => n !== a.inputId).map((n) => [a.nodes[n].type, a.nodes[n].shape as number[]]);
 }
 
-describe('the seed’s layer summaries', () => {
+describe('d2l’s layer summaries', () => {
   it('LeNet at 1×28×28: every row of d2l 7.6', () => {
     expect(rows('lenet')).toEqual([
       ['Conv2d', [1, 6, 28, 28]], ['Sigmoid', [1, 6, 28, 28]], ['AvgPool2d', [1, 6, 14, 14]],
@@ -100,7 +101,7 @@ describe('template registry', () => {
     expect(analyzed('lenet').a.totals.params).toBe(61_706);
   });
 
-  it('uses the seed’s input sizes', () => {
+  it('uses d2l’s input sizes', () => {
     const size = (id: string) => analyzed(id).a.nodes.input.shape;
     expect([size('lenet'), size('bn-lenet'), size('vgg'), size('vgg-small'), size('resnet18')]).toEqual([
       [1, 1, 28, 28], [1, 1, 28, 28], [1, 1, 224, 224], [1, 1, 224, 224], [1, 1, 96, 96],

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { moduleDir } from '../../../common/module-dir';
 
 /** The addon's functions; every array argument is used in place, outputs included. */
 export interface NativeAddon {
@@ -63,21 +63,13 @@ export const USER_OMP_NUM_THREADS: string | undefined = process.env.OMP_NUM_THRE
 
 const FILE = 'convstudio_native.node';
 
-function moduleDir(): string | null {
-  try {
-    return path.dirname(fileURLToPath(import.meta.url));
-  } catch {
-    // Bundled to CommonJS (Electron main/utility process): import.meta is empty there.
-    return typeof __dirname === 'string' ? __dirname : null;
-  }
-}
 
 /** Where the addon may live, most specific first. */
 export function addonCandidates(): string[] {
   // An explicit path is the only candidate (CONVSTUDIO_NATIVE_ADDON=off disables the backend).
   if (process.env.CONVSTUDIO_NATIVE_ADDON) return [process.env.CONVSTUDIO_NATIVE_ADDON];
   const out: string[] = [];
-  const dir = moduleDir();
+  const dir = moduleDir(import.meta.url);
   if (dir) {
     // main/engine/backends/native/*.ts from sources; out/main/*.cjs (or deeper) when bundled.
     for (const up of ['../../../..', '../../..', '../..', '..']) out.push(path.resolve(dir, up, 'native/build/Release', FILE));

@@ -6,8 +6,8 @@
  * xpad[b, y·s + i·d, x·s + j·d, ci] · dy[b, y, x, co]. Swapping the roles of batch and channels
  * (input → [ci, H, W, b], dy → a [oh, ow, b, co] filter) turns it into an ordinary convolution
  * whose dilation is the forward stride and whose stride is the forward dilation; its top-left
- * kh×kw corner is the gradient. This is the correctness version; issue 4 may replace it with a
- * faster one registered from kernels/index.ts.
+ * kh×kw corner is the gradient. This is the correctness version; a faster one would be
+ * registered in its place from wasm/index.ts.
  */
 
 import * as tf from '@tensorflow/tfjs-core';

@@ -1,10 +1,10 @@
 /**
- * Registers the training kernels the stock wasm backend lacks. One place, so that issue 4 can
- * swap a kernel for a faster one without touching the backend selection.
+ * Registers the training kernels the stock wasm backend lacks. One place, so a kernel can be
+ * swapped for a faster one without touching the backend selection.
  *
  * Audit against the cpu backend (tfjs 4.22): of the kernels training our layers needs, wasm only
  * misses Conv2DBackpropFilter. MaxPoolGrad, AvgPoolGrad, Conv2DBackpropInput and the ops of
- * FusedBatchNorm's gradient are present; test/unit/main/engine/kernels.test.ts checks whole-model
+ * FusedBatchNorm's gradient are present; test/unit/main/engine/backends/wasm/kernels.test.ts checks whole-model
  * gradients against cpu so a future gap shows up there.
  */
 
@@ -13,7 +13,7 @@ import { conv2dBackpropFilterWasm } from './conv2d-backprop-filter';
 
 const WASM_KERNELS: KernelConfig[] = [conv2dBackpropFilterWasm];
 
-/** Idempotent; leaves alone kernels someone (a newer tfjs, issue 4) registered already. */
+/** Idempotent; leaves alone kernels someone else (a newer tfjs) registered already. */
 export function registerWasmTrainingKernels(): string[] {
   const added: string[] = [];
   for (const k of WASM_KERNELS) {

@@ -10,6 +10,8 @@ import { GraphError } from '../../../../main/engine/errors';
 import { fsIOHandler } from '../../../../main/engine/fs-io';
 import { TEMPLATES, getTemplate } from '../../../../shared/templates/index';
 import { chain } from './graph-helpers';
+import { expandResiduals } from '../../shared/helpers';
+import { analyzeGraph } from '../../../../shared/shapes/index';
 import type { GraphDoc } from '../../../../shared/graph/types';
 
 beforeAll(async () => { await initBackend('wasm'); });
@@ -149,6 +151,42 @@ describe('PyTorch semantics', () => {
     expect(err).toBeInstanceOf(GraphError);
     expect((err as GraphError).diagnostics.length).toBeGreaterThan(0);
     expect((err as GraphError).message).toMatch(/n1/);
+  });
+});
+
+describe('a block compiles exactly like its inside', () => {
+  beforeAll(async () => { await initBackend('wasm'); });
+  it.each([
+    ['identity shortcut', chain([3, 6, 6], ['Residual', { num_channels: 3 }])],
+    ['1×1 shortcut, stride 2', chain([3, 7, 5], ['Conv2d', { out_channels: 4, kernel_size: 1 }], ['Residual', { num_channels: 6, use_1x1conv: true, strides: 2 }], ['Flatten', {}], ['Linear', { out_features: 3 }])],
+  ] as const)('%s: the same layers by name, and the same outputs with the same weights', (_name, doc) => {
+    const block = compileGraph(doc, { seed: 2 });
+    const flat = compileGraph(expandResiduals(doc), { seed: 9 });
+    const weighted = (m: typeof block) => m.layers.filter((l) => l.getWeights().length > 0).map((l) => l.name).sort();
+    expect(weighted(flat)).toEqual(weighted(block));
+    for (const name of weighted(block)) flat.getLayer(name).setWeights(block.getLayer(name).getWeights());
+    const [, h, w, c] = block.inputs[0].shape as number[];
+    const x = tf.randomUniform([2, h, w, c], -1, 1, 'float32', 3);
+    for (const training of [false, true]) {
+      const a = tf.tidy(() => Array.from((block.apply(x, { training }) as tf.Tensor).dataSync()));
+      const b = tf.tidy(() => Array.from((flat.apply(x, { training }) as tf.Tensor).dataSync()));
+      expect(b).toEqual(a);
+    }
+    x.dispose(); block.dispose(); flat.dispose();
+  });
+});
+
+describe('a precomputed analysis', () => {
+  beforeAll(async () => { await initBackend('cpu'); });
+  it('is used as given, not computed again', () => {
+    const doc = chain([1, 8, 8], ['Conv2d', { out_channels: 2, kernel_size: 3 }]);
+    const analysis = analyzeGraph(doc);
+    const compiled = compileGraphDetailed(doc, { analysis, initialize: false });
+    expect(compiled.analysis).toBe(analysis);
+    compiled.model.dispose();
+    // An analysis with errors refuses the document even though the document itself is fine.
+    const refused = analyzeGraph(chain([1, 2, 2], ['Conv2d', { out_channels: 2, kernel_size: 3 }]));
+    expect(() => compileGraph(doc, { analysis: refused })).toThrow(GraphError);
   });
 });
 

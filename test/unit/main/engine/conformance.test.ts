@@ -1,5 +1,5 @@
 /**
- * The seed notebook's printed tensors (d2l 7.2–7.5), reproduced through the compiled engine on
+ * The tensors d2l 7.2–7.5 prints, reproduced through the compiled engine on
  * both CI backends. Fixed kernels are set explicitly, as the notebook does.
  */
 
@@ -14,7 +14,7 @@ const X4 = grid(4, 4, (i, j) => i * 4 + j);
 const EDGE_X = grid(6, 8, (_i, j) => (j >= 2 && j < 6 ? 0 : 1));
 const EDGE_Y = grid(6, 7, (_i, j) => (j === 1 ? 1 : j === 5 ? -1 : 0));
 
-describe.each(['cpu', 'wasm'] as const)('seed conformance on %s', (backend) => {
+describe.each(['cpu', 'wasm'] as const)('d2l conformance on %s', (backend) => {
   it('corr2d gives [[19,25],[37,43]]', async () => {
     await initBackend(backend);
     const m = compileGraph(chain([1, 3, 3], ['Conv2d', { out_channels: 1, kernel_size: 2, bias: false }]));

@@ -3,7 +3,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { createJobManager, JobError, type JobManager } from '../../../../main/engine/jobs';
-import { GraphError } from '../../../../main/engine/errors';
 import { SYSTEM_DATA_DIR } from '../../../../main/data/locate';
 import { listCheckpoints } from '../../../../main/runs/checkpoints';
 import { readFinal } from '../../../../main/runs/run-folder';
@@ -89,11 +88,13 @@ describe('job manager', () => {
   it('refuses bad requests before spawning anything', async () => {
     const m = (jobs = createJobManager({ runsRoot: tmpRoot() }));
     const bad = chain([1, 28, 28], ['Conv2d', { out_channels: 4, kernel_size: 40 }], ['Flatten', {}], ['Linear', { out_features: 10 }]);
-    await expect(m.start({ graph: bad, config })).rejects.toBeInstanceOf(GraphError);
-    await expect(m.start({ graph: { junk: true } as never, config })).rejects.toBeInstanceOf(GraphError);
-    const e = await m.start({ graph: reluLenet(), config: { ...config, epochs: -1 } }).catch((x: unknown) => x);
+    const refusal = (req: unknown) => m.start(req as never).then(() => null, (x: unknown) => x as JobError);
+    expect(await refusal({ graph: bad, config })).toMatchObject({ code: 'invalid-graph', details: { diagnostics: [{ nodeId: 'n1' }] } });
+    expect(await refusal({ graph: { junk: true }, config })).toMatchObject({ code: 'invalid-graph' });
+    const e = await refusal({ graph: reluLenet(), config: { ...config, epochs: -1 } });
     expect(e).toBeInstanceOf(JobError);
-    expect((e as JobError).message).toMatch(/epochs/);
+    expect(e).toMatchObject({ code: 'bad-request', details: { settings: { epochs: expect.stringMatching(/epochs/) } } });
+    await expect(m.resume('/nonexistent/run', { epochs: 0 })).rejects.toThrow(/not a run folder/);
     await expect(m.getRunEvents('../../etc')).rejects.toThrow(/run folder name/);
     await expect(m.resume('/nonexistent/run')).rejects.toThrow(/not a run folder/);
     expect(m.running()).toEqual([]);

@@ -10,6 +10,7 @@ import { SYSTEM_DATA_DIR } from '../../../../main/data/locate';
 import { listCheckpoints } from '../../../../main/runs/checkpoints';
 import { readEvents, readFinal } from '../../../../main/runs/run-folder';
 import type { TrainingEvent } from '../../../../shared/training';
+import { SETTINGS } from '../../../../shared/training/settings';
 import { chain } from './graph-helpers';
 import { bnResidualNet, newRun, ofType, reluLenet } from './train-helpers';
 
@@ -79,7 +80,10 @@ describe('training on Fashion-MNIST (wasm)', () => {
   });
 
   it('a NaN/Inf loss stops the run at once and suggests a lower learning rate', async () => {
-    const { runDir } = newRun(reluLenet(), { epochs: 2, batchSize: 32, lr: 1e6, limit: 640, valLimit: 32 });
+    // Four ReLU layers without normalisation at the largest learning rate allowed blow up in a few steps.
+    const hidden = Array.from({ length: 4 }, () => [['Linear', { out_features: 256 }], ['ReLU', {}]] as [string, Record<string, number>][]).flat();
+    const mlp = chain([1, 28, 28], ['Flatten', {}], ...hidden, ['Linear', { out_features: 10 }]);
+    const { runDir } = newRun(mlp, { epochs: 2, batchSize: 32, lr: SETTINGS.lr.max, limit: 640, valLimit: 32 });
     const { outcome, events } = await train(runDir);
     expect(outcome).toBe('failed');
     const [err] = ofType(events, 'error');
@@ -99,6 +103,14 @@ describe('training on Fashion-MNIST (wasm)', () => {
     const [err] = ofType(events, 'error');
     expect(err.code).toBe('invalid-graph');
     expect(err.message).toMatch(/n1/);
+  });
+
+  it('re-checks the run folder\'s settings: a config.json edited out of bounds is refused before anything loads', async () => {
+    const { runDir } = newRun(reluLenet(), { epochs: 1, lr: 1e6, dataDir: '/nonexistent/fashion' });
+    const { outcome, events } = await train(runDir);
+    expect(outcome).toBe('failed');
+    expect(events.map((e) => e.event)).toEqual(['error']);
+    expect(ofType(events, 'error')[0]).toMatchObject({ code: 'bad-request', message: expect.stringMatching(/lr must be a number above 0 and at most 10 \(got 1000000\)/) });
   });
 
   it('refuses a network whose output is not 10 classes, or whose Input does not fit the data', async () => {

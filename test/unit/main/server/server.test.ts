@@ -121,7 +121,7 @@ describe('browser-mode server: WebSocket', () => {
   it('rejects an invalid graph sent for training with its diagnostics', async () => {
     const ws = await openSocket(`?token=${server.token}`);
     const reply = nextReply(ws);
-    ws.send(JSON.stringify({ type: 'call', id: 1, call: 'startTraining', args: { graph: { format: 'something-else' }, config: {} } }));
+    ws.send(JSON.stringify({ type: 'call', id: 1, call: 'startTraining', args: [{ graph: { format: 'something-else' }, config: {} }] }));
     const r = await reply;
     expect(r.result.ok).toBe(false);
     expect(r.result.error.code).toBe('invalid-graph');

@@ -1,12 +1,12 @@
-// The IPC layer against the Api contract: main/ipc.ts registered on a recording stand-in for
-// Electron's ipcMain (the only fake), serving the real desktop Api — createNodeApi plus the
-// native-dialog file calls and the document tracker, composed by main/desktop-api.ts exactly as
-// the window gets it. Dialog functions are Electron's, so they are recording stand-ins too.
+// The IPC layer against the Api contract: main/shell/ipc.ts registered on a recording stand-in
+// for Electron's ipcMain (the only fake), serving the real desktop Api — createNodeApi plus the
+// native-dialog file calls and the document tracker, composed by main/shell/desktop-api.ts exactly
+// as the window gets it. Dialog functions are Electron's, so they are recording stand-ins too.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { API_CALLS, SHELL_CALLS, type Result } from '../../../../shared/api';
+import { API_CALLS, DESKTOP_CALLS } from '../../../../shared/api';
 import { getTemplate } from '../../../../shared/templates/index';
 import { createDesktopApi } from '../../../../main/shell/desktop-api';
 import { createFileDialogs } from '../../../../main/shell/dialogs';
@@ -16,29 +16,14 @@ import { TRAINING_EVENT_CHANNEL, callChannel } from '../../../../main/shell/ipc-
 import { createJobManager } from '../../../../main/engine/jobs';
 import { DEFAULT_TRAIN_CONFIG, type TrainingEvent } from '../../../../shared/training';
 import { existsSync } from 'node:fs';
-import { CALL_ARITY, registerIpc, type IpcHandler } from '../../../../main/shell/ipc';
+import { CALL_ARITY } from '../../../../main/api/dispatch';
+import { registerIpc } from '../../../../main/shell/ipc';
+import { RecordingIpcMain } from './recording-ipc';
 import { createSenderCheck, type SenderLike } from '../../../../main/shell/sender-check';
 import { APP_ENTRY_URL, APP_ORIGIN } from '../../../../main/shell/app-origin';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'convstudio-ipc-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-/** Records handle/removeHandler like Electron's ipcMain, and lets the test invoke a channel. */
-class RecordingIpcMain {
-  handlers = new Map<string, IpcHandler>();
-  handle(channel: string, handler: IpcHandler) {
-    if (this.handlers.has(channel)) throw new Error(`Attempted to register a second handler for '${channel}'`);
-    this.handlers.set(channel, handler);
-  }
-  removeHandler(channel: string) {
-    this.handlers.delete(channel);
-  }
-  invoke(event: SenderLike, call: string, ...args: unknown[]): Promise<Result<unknown>> {
-    const h = this.handlers.get(callChannel(call));
-    if (!h) throw new Error(`No handler registered for '${callChannel(call)}'`);
-    return h(event, ...args);
-  }
-}
 
 const mainFrame = { url: APP_ENTRY_URL, processId: 4, routingId: 1 };
 const trusted: SenderLike = { senderFrame: mainFrame };
@@ -74,7 +59,7 @@ circular.self = circular;
  * For every call, payloads that must be refused, and the error code expected. Codes other than
  * bad-request come from the real Api's validators (the graph parser, the config checks).
  */
-const MALFORMED: Record<(typeof API_CALLS)[number] | (typeof SHELL_CALLS)[number], [string, unknown[], string][]> = {
+const MALFORMED: Record<(typeof API_CALLS)[number] | (typeof DESKTOP_CALLS)[number], [string, unknown[], string][]> = {
   info: [['an unexpected argument', [{ x: 1 }], 'bad-request']],
   listBackends: [['an unexpected argument', ['cpu'], 'bad-request']],
   startTraining: [
@@ -121,14 +106,14 @@ describe('IPC handler table against the Api contract', () => {
   });
 
   it('registers exactly one handler per Api call and desktop call', () => {
-    const expected = [...API_CALLS, ...SHELL_CALLS].map(callChannel).sort();
+    const expected = [...API_CALLS, ...DESKTOP_CALLS].map(callChannel).sort();
     expect([...env.ipcMain.handlers.keys()].sort()).toEqual(expected);
     expect(env.registration.channels.sort()).toEqual(expected);
-    expect(Object.keys(CALL_ARITY).sort()).toEqual([...API_CALLS, ...SHELL_CALLS].sort());
+    expect(Object.keys(CALL_ARITY).sort()).toEqual([...API_CALLS, ...DESKTOP_CALLS].sort());
   });
 
   it('has malformed-payload cases for every call', () => {
-    expect(Object.keys(MALFORMED).sort()).toEqual([...API_CALLS, ...SHELL_CALLS].sort());
+    expect(Object.keys(MALFORMED).sort()).toEqual([...API_CALLS, ...DESKTOP_CALLS].sort());
   });
 
   for (const [call, cases] of Object.entries(MALFORMED)) {
@@ -172,7 +157,7 @@ describe('IPC handler table against the Api contract', () => {
   ];
   for (const [what, event] of forged) {
     it(`refuses a forged sender: ${what}`, async () => {
-      for (const call of [...API_CALLS, ...SHELL_CALLS]) {
+      for (const call of [...API_CALLS, ...DESKTOP_CALLS]) {
         const args = CALL_ARITY[call] === 0 ? [] : [{ graph: lenet, config: {} }];
         const r = await env.ipcMain.invoke(event, call, ...args);
         expect(r).toMatchObject({ ok: false, error: { code: 'forbidden' } });

@@ -1,5 +1,5 @@
-// The native menu template: the items the issue asks for, their shortcuts, and that clicking
-// them reaches the page as MenuCommands.
+// The native menu template: its File, Edit, View, Train and Help items, their shortcuts, and
+// that clicking them reaches the page as MenuCommands.
 import type { MenuItemConstructorOptions } from 'electron';
 import { describe, expect, it } from 'vitest';
 import type { MenuCommand } from '../../../../shared/api';
@@ -30,7 +30,7 @@ const click = (item: MenuItemConstructorOptions) => (item.click as unknown as ()
 describe('buildMenuTemplate', () => {
   const ctx = { platform: 'linux' as const, appName: 'ConvStudio', recent: ['/home/u/a.convstudio.json', '/home/u/nets/b.convstudio.json'], dev: false };
 
-  it('has File, Edit, View, Train and Help with the asked-for items', () => {
+  it('has File, Edit, View, Train and Help with their items', () => {
     const { actions } = record();
     const menu = buildMenuTemplate(ctx, actions);
     expect(menu.map((m) => strip(m.label))).toEqual(['File', 'Edit', 'View', 'Train', 'Help']);
