@@ -140,6 +140,13 @@ class Scratchpad {
 
 inline bool startsWith(const char* s, const char* prefix) { return std::strncmp(s, prefix, std::strlen(prefix)) == 0; }
 
+// oneDNN's reference kernels ("ref:any") are its correctness fallback: plain loops, orders of
+// magnitude slower than the jit ones.
+template <typename PD>
+bool isReference(const PD& pd) {
+  return startsWith(pd.impl_info_str(), "ref");
+}
+
 // oneDNN 2.6.3's jit_1x1 backward-weights kernel writes past the end of its scratchpad when the
 // convolution leaves input rows or columns unread (negative right padding: a 1x1 stride-2
 // convolution of an even-sized input) and the input has few channels (seen with 1-7, AVX2

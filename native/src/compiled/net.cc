@@ -656,12 +656,20 @@ struct Builder {
     const memory::desc dstMd = I.t[size_t(op.out)].md;
     // Weights' (and bias') gradient.
     {
-      auto d = op.bias ? nf::convolution_backward_weights::desc(algorithm::convolution_direct, fpd.src_desc(), anyDesc(c.wei), plainDesc(c.bias),
-                                                                dstMd, c.strides, c.dil, c.padL, c.padR)
-                       : nf::convolution_backward_weights::desc(algorithm::convolution_direct, fpd.src_desc(), anyDesc(c.wei), dstMd,
-                                                                c.strides, c.dil, c.padL, c.padR);
-      nf::convolution_backward_weights::primitive_desc pd(d, cs::withUserScratchpad(), cpuEngine(), fpd);
-      cs::avoidBrokenBackwardWeights(pd, c.src[1] / op.groups, c.padR[0], c.padR[1]);
+      auto make = [&](const memory::desc& srcMd, const memory::desc& diffDstMd) {
+        auto d = op.bias ? nf::convolution_backward_weights::desc(algorithm::convolution_direct, srcMd, anyDesc(c.wei), plainDesc(c.bias),
+                                                                  diffDstMd, c.strides, c.dil, c.padL, c.padR)
+                         : nf::convolution_backward_weights::desc(algorithm::convolution_direct, srcMd, anyDesc(c.wei), diffDstMd,
+                                                                  c.strides, c.dil, c.padL, c.padR);
+        nf::convolution_backward_weights::primitive_desc pd(d, cs::withUserScratchpad(), cpuEngine(), fpd);
+        cs::avoidBrokenBackwardWeights(pd, c.src[1] / op.groups, c.padR[0], c.padR[1]);
+        return pd;
+      };
+      // The forward's layouts spare two reorders, but for few channels the forward keeps a plain
+      // layout no optimised backward kernel takes; oneDNN's reference kernel is then ~1000x slower
+      // than a reorder (LeNet's conv2: 4 s a step), so a reference pick gets layouts of its own.
+      auto pd = make(fpd.src_desc(), dstMd);
+      if (cs::isReference(pd)) pd = make(anyDesc(c.src), anyDesc(c.dst));
       int dd = pd.diff_dst_desc() == dstMd ? dPre : newBuf(pd.diff_dst_desc());
       if (dd != dPre) reorder("conv diff_dst layout", dPre, dstMd, dd, pd.diff_dst_desc());
       int src = fwd[k].src;
@@ -686,8 +694,13 @@ struct Builder {
 
   void convBackwardData(size_t, const OpSpec& op, const ConvShape& c, const nf::convolution_forward::primitive_desc& fpd, int dPre,
                         const memory::desc& dstMd, Param& W) {
-    nf::convolution_backward_data::desc d(algorithm::convolution_direct, fpd.src_desc(), anyDesc(c.wei), dstMd, c.strides, c.dil, c.padL, c.padR);
-    nf::convolution_backward_data::primitive_desc pd(d, cs::withUserScratchpad(), cpuEngine(), fpd);
+    auto make = [&](const memory::desc& diffSrcMd, const memory::desc& diffDstMd) {
+      nf::convolution_backward_data::desc d(algorithm::convolution_direct, diffSrcMd, anyDesc(c.wei), diffDstMd, c.strides, c.dil, c.padL, c.padR);
+      return nf::convolution_backward_data::primitive_desc(d, cs::withUserScratchpad(), cpuEngine(), fpd);
+    };
+    // As for the weights' gradient: the forward's layouts unless they leave only the reference kernel.
+    auto pd = make(fpd.src_desc(), dstMd);
+    if (cs::isReference(pd)) pd = make(anyDesc(c.src), anyDesc(c.dst));
     int dd = pd.diff_dst_desc() == dstMd ? dPre : newBuf(pd.diff_dst_desc());
     if (dd != dPre) reorder("conv diff_dst layout", dPre, dstMd, dd, pd.diff_dst_desc());
     int w = weightIn(W, pd.weights_desc());

@@ -11,13 +11,14 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { getTemplate } from '../../../../../../shared/templates/index';
+import { getTemplate, TEMPLATES } from '../../../../../../shared/templates/index';
+import type { GraphDoc } from '../../../../../../shared/graph/types';
 import { compileGraph } from '../../../../../../main/engine/compile';
 import { loadAddon } from '../../../../../../main/engine/backends/native/addon';
 import { compiledThreads, createCompiledStep, type CompiledStep } from '../../../../../../main/engine/backends/native/compiled/step';
 import { weightsFromModel, weightsIntoModel } from '../../../../../../main/engine/backends/native/compiled/tfjs-weights';
 import { loadLatestCheckpoint, saveCheckpoint } from '../../../../../../main/runs/checkpoints';
-import { batches, initialWeights, runCompiled, runCpu, updateErrors, worst } from './compiled-helpers';
+import { batches, initialWeights, resized, runCompiled, runCpu, updateErrors, worst } from './compiled-helpers';
 import { randomGraph } from './random-graphs';
 
 const skip = loadAddon().addon?.CompiledNet ? '' : `compiled step tests skipped: ${loadAddon().reason === 'ok' ? 'the addon lacks CompiledNet (npm run build:native)' : loadAddon().reason}`;
@@ -191,6 +192,26 @@ describe.skipIf(!!skip)('compiled step: threads, device line and fallbacks', () 
       console.log('fallback' in s ? s.fallback : s.device);`;
     const r = spawnSync(process.execPath, [tsx, '-e', script], { cwd: root, encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
     expect(r.stdout.trim(), r.stderr).toMatch(/compiled step, 1 thread\)$/);
+  });
+
+  // oneDNN's reference kernels are plain loops: a convolution's backward on one cost LeNet 4 s a
+  // step (the forward had kept a plain layout only the reference backward takes).
+  it.each([
+    ...TEMPLATES.map((t) => [t.id, t.build()] as [string, GraphDoc]),
+    ...Array.from({ length: 20 }, (_, i) => [`random graph ${i}`, randomGraph(i, { dropout: true, dilation: true })] as [string, GraphDoc]),
+  ])('%s: no convolution, linear, batch-norm or pooling primitive falls to oneDNN\'s reference kernel', (_name, doc0) => {
+    const side = doc0.nodes.find((n) => n.type === 'Input')!.params.height as number;
+    const doc = side > 32 ? resized(doc0, 32) : doc0;
+    const s = make(doc, 1);
+    try {
+      const size = Math.min(side, 32);
+      s.step(new Float32Array(4 * size * size), new Int32Array(4), 0.01);
+      const actions = s.describe();
+      expect(actions.some((a) => a.includes('backward'))).toBe(true);
+      expect(actions.filter((a) => /^(conv|linear|batchnorm|maxpool|avgpool)\b/.test(a) && a.includes('[ref'))).toEqual([]);
+    } finally {
+      s.dispose();
+    }
   });
 
   it('falls back with a one-line reason: a graph that does not check, an addon that is not there', () => {
