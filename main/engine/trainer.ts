@@ -14,6 +14,7 @@ import { planTraining, type Planned, type TrainingPlan } from '../../shared/trai
 import { FASHION_MNIST } from '../../shared/training/fashion-mnist';
 import { initBackend, type ActiveBackend } from './backends/index';
 import { compileGraph } from './compile';
+import { chooseCompiledTrainer, type CompiledTrainer } from './backends/native/compiled/trainer-step';
 import { GraphError } from './errors';
 import { loadFashionMnist, makeBatch, subset, DataError, type FashionMnist, type Split } from '../data/fashion-mnist';
 import { epochOrder } from '../data/shuffle';
@@ -44,6 +45,10 @@ const tick = () => new Promise<void>((r) => setImmediate(r));
 
 function crossEntropy(logits: tf.Tensor, labels: tf.Tensor1D): tf.Scalar {
   return tf.losses.softmaxCrossEntropy(tf.oneHot(labels, NUM_CLASSES), logits) as tf.Scalar;
+}
+
+function* batchesOf(split: Split, indices: Uint32Array, size: number, batch: number) {
+  for (let s = 0; s < indices.length; s += batch) yield makeBatch(split, indices, s, Math.min(s + batch, indices.length), size);
 }
 
 function evaluate(model: LayersModel, split: Split, indices: Uint32Array, size: number, batch: number): { loss: number; acc: number } {
@@ -137,6 +142,7 @@ export async function runTraining(runDir: string, hooks: TrainerHooks, opts: Tra
   let plan: TrainingPlan | null = null;
   let model: LayersModel | null = null;
   let optimizer: tf.Optimizer | null = null;
+  let compiled: CompiledTrainer | null = null;
   markRunning(runDir);
   try {
     const planned = planRun(runDir, cfgFile.config);
@@ -175,6 +181,15 @@ export async function runTraining(runDir: string, hooks: TrainerHooks, opts: Tra
     optimizer = tf.train.sgd(config.lr);
     const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
     const evalBatch = imageSize <= FASHION_MNIST.side ? 1000 : bs;
+    // On the native backend the whole step runs in the addon where the graph allows it.
+    const choice = chooseCompiledTrainer(active.name, plan, model, { seed: config.seed });
+    compiled = choice.trainer;
+    if (choice.note) notes.push(choice.note);
+    if (compiled) active = { ...active, device: compiled.device };
+    const checkpointModel = () => {
+      compiled?.syncModel();
+      return model!;
+    };
 
     emit({
       event: 'start', runId, runDir, backend: active.name, device: active.device, ...(notes.length ? { note: notes.join(' ') } : {}),
@@ -196,7 +211,7 @@ export async function runTraining(runDir: string, hooks: TrainerHooks, opts: Tra
         const s = b * bs;
         const e = Math.min(s + bs, n);
         const batch = makeBatch(data.train, Array.from(order.subarray(s, e), (i) => trainIdx[i]), 0, e - s, imageSize);
-        const lossValue = tf.tidy(() => {
+        const lossValue = compiled ? compiled.step(batch, config.lr) : tf.tidy(() => {
           const x = tf.tensor4d(batch.x, [batch.n, batch.size, batch.size, 1]);
           const y = tf.tensor1d(batch.y, 'int32');
           const cost = optimizer!.minimize(() => crossEntropy(model!.apply(x, { training: true }) as tf.Tensor, y), true, vars);
@@ -216,19 +231,19 @@ export async function runTraining(runDir: string, hooks: TrainerHooks, opts: Tra
         await tick();
         if (hooks.shouldStop() && b + 1 < batchesPerEpoch) {
           const saved = { epochsDone: epoch, batchesDone: b + 1, partialLossSum: lossSum, partialLossCount: lossCount, last, seconds: priorSeconds + (Date.now() - t0) / 1000 };
-          const p = await saveCheckpoint(runDir, model, saved);
+          const p = await saveCheckpoint(runDir, checkpointModel(), saved);
           emit({ event: 'checkpoint', runId, epoch, path: p });
           return finish('stopped');
         }
       }
-      const val = evaluate(model, data.test, valIdx, imageSize, evalBatch);
+      const val = compiled ? compiled.evaluate(batchesOf(data.test, valIdx, imageSize, evalBatch)) : evaluate(model, data.test, valIdx, imageSize, evalBatch);
       const seconds = (Date.now() - tEpoch) / 1000;
       epochSecondsEstimate = seconds;
       last = { train_loss: lossSum / Math.max(lossCount, 1), val_loss: val.loss, val_acc: val.acc };
       epochsDone = epoch + 1;
       const rate = seen / Math.max(trainMs / 1000, 1e-6);
       emit({ event: 'epoch', runId, epoch: epoch + 1, ...last, samples_per_s: rate, eta_s: (config.epochs - epoch - 1) * seconds, seconds });
-      const p = await saveCheckpoint(runDir, model, { epochsDone, batchesDone: 0, partialLossSum: 0, partialLossCount: 0, last, seconds: priorSeconds + (Date.now() - t0) / 1000 });
+      const p = await saveCheckpoint(runDir, checkpointModel(), { epochsDone, batchesDone: 0, partialLossSum: 0, partialLossCount: 0, last, seconds: priorSeconds + (Date.now() - t0) / 1000 });
       emit({ event: 'checkpoint', runId, epoch: epochsDone, path: p });
       hooks.afterEpoch?.(epochsDone);
       if (hooks.shouldStop() && epochsDone < config.epochs) return finish('stopped');
@@ -243,6 +258,7 @@ export async function runTraining(runDir: string, hooks: TrainerHooks, opts: Tra
     // outcome is already recorded, and the process exits next.
     try {
       optimizer?.dispose();
+      compiled?.dispose();
       model?.dispose();
     } catch { /* see above */ }
     clearRunning(runDir);
