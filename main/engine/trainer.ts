@@ -26,6 +26,7 @@ import { initBackend, type ActiveBackend } from './backends/index';
 import { isOutOfMemory, outOfMemoryMessage } from './backends/out-of-memory';
 import { compileGraph } from './compile';
 import { divergenceWatch } from './divergence';
+import { chooseCompiledTrainer, type CompiledTrainer } from './backends/native/compiled/trainer-step';
 import { GraphError } from './errors';
 import { loadFashionMnist, makeBatch, subset, DataError, type FashionMnist, type Split } from '../data/fashion-mnist';
 import { epochOrder } from '../data/shuffle';
@@ -62,6 +63,10 @@ const tick = () => new Promise<void>((r) => setImmediate(r));
 
 function crossEntropy(logits: tf.Tensor, labels: tf.Tensor1D): tf.Scalar {
   return tf.losses.softmaxCrossEntropy(tf.oneHot(labels, NUM_CLASSES), logits) as tf.Scalar;
+}
+
+function* batchesOf(split: Split, indices: Uint32Array, size: number, batch: number) {
+  for (let s = 0; s < indices.length; s += batch) yield makeBatch(split, indices, s, Math.min(s + batch, indices.length), size);
 }
 
 async function evaluate(model: LayersModel, split: Split, indices: Uint32Array, size: number, batch: number): Promise<{ loss: number; acc: number }> {
@@ -168,6 +173,7 @@ async function trainLocked(store: RunStore, cfgFile: RunConfigFile, lock: RunLoc
   let plan: TrainingPlan | null = null;
   let model: LayersModel | null = null;
   let optimizer: tf.Optimizer | null = null;
+  let compiled: CompiledTrainer | null = null;
   try {
     const torn = await store.repairEvents();
     if (opts.epochs !== undefined && opts.epochs !== cfgFile.config.epochs) {
@@ -224,11 +230,17 @@ async function trainLocked(store: RunStore, cfgFile: RunConfigFile, lock: RunLoc
     optimizer = tf.train.sgd(config.lr);
     const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
     const evalBatch = imageSize <= FASHION_MNIST.side ? 1000 : bs;
+    // On the native backend the whole step runs in the addon where the graph allows it.
+    const choice = chooseCompiledTrainer(active.name, plan, model, { seed: config.seed });
+    compiled = choice.trainer;
+    if (choice.note) notes.push(choice.note);
+    if (compiled) active = { ...active, device: compiled.device };
     const watch = divergenceWatch({ classes: FASHION_MNIST.classes, lr: config.lr, reference: state.referenceLoss });
     const checkpoint = async (s: TrainState): Promise<string> => {
       // A run whose lock was taken from under it (running.json deleted, another trainer started)
       // must not overwrite the other trainer's checkpoints.
       if (!lock.held()) throw new RunFolderError('locked', path.join(store.location, 'running.json'), 'This run\'s lock was removed or taken by another process while it trained; it stops without saving, to leave the run to that process.', 'Train each run in one process at a time.');
+      compiled?.syncModel();
       return store.saveCheckpoint(model!, { ...s, referenceLoss: watch.reference });
     };
 
@@ -252,13 +264,13 @@ async function trainLocked(store: RunStore, cfgFile: RunConfigFile, lock: RunLoc
         const s = b * bs;
         const e = Math.min(s + bs, n);
         const batch = makeBatch(data.train, Array.from(order.subarray(s, e), (i) => trainIdx[i]), 0, e - s, imageSize);
-        const cost = tf.tidy(() => {
+        const cost = compiled ? null : tf.tidy(() => {
           const x = tf.tensor4d(batch.x, [batch.n, batch.size, batch.size, 1]);
           const y = tf.tensor1d(batch.y, 'int32');
           return optimizer!.minimize(() => crossEntropy(model!.apply(x, { training: true }) as tf.Tensor, y), true, vars)!;
         });
-        const lossValue = (await cost.data())[0];
-        cost.dispose();
+        const lossValue = cost ? (await cost.data())[0] : compiled!.step(batch, config.lr);
+        cost?.dispose();
         trainMs += Date.now() - tb;
         seen += batch.n;
         const diverged = watch.check(lossValue, { epoch: epoch + 1, batch: b + 1 });
@@ -276,7 +288,7 @@ async function trainLocked(store: RunStore, cfgFile: RunConfigFile, lock: RunLoc
           return await finish('stopped');
         }
       }
-      const val = await evaluate(model, data.test, valIdx, imageSize, evalBatch);
+      const val = compiled ? compiled.evaluate(batchesOf(data.test, valIdx, imageSize, evalBatch)) : await evaluate(model, data.test, valIdx, imageSize, evalBatch);
       const seconds = (Date.now() - tEpoch) / 1000;
       epochSecondsEstimate = seconds;
       last = { train_loss: lossSum / Math.max(lossCount, 1), val_loss: val.loss, val_acc: val.acc };
@@ -305,6 +317,7 @@ async function trainLocked(store: RunStore, cfgFile: RunConfigFile, lock: RunLoc
     // outcome is already recorded, and the process exits next.
     try {
       optimizer?.dispose();
+      compiled?.dispose();
       model?.dispose();
     } catch { /* see above */ }
   }
