@@ -13,7 +13,7 @@ import { guardTerminal } from './output';
 const COMMANDS: Record<string, { about: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {
   summary: { about: 'layer table, parameters and MACs of a template or graph file', load: () => import('./summary') },
   train: { about: 'train a template or graph file on Fashion-MNIST', load: () => import('./train') },
-  export: { about: 'write a template as a convstudio.graph file', load: () => import('./export') },
+  export: { about: 'a template, graph or run as a graph file, a PyTorch folder or ONNX', load: () => import('./export') },
   bench: { about: 'training-step throughput per backend, next to PyTorch', load: () => import('./bench') },
 };
 

@@ -2,7 +2,7 @@
  * The browser host (`npm run serve`): the Api over the server's WebSocket, and files the way a web
  * page can reach them — the File System Access API where the browser has it (Save writes back to
  * the file that was opened), otherwise an <input type=file> upload and a download. Leaving with
- * unsaved changes is guarded by beforeunload.
+ * unsaved changes is guarded by beforeunload. An export arrives as one zip download.
  */
 
 import { fail, ok, type OpenedFile, type Result } from '../../shared/api';
@@ -53,8 +53,8 @@ function uploadFile(): Promise<File | null> {
   });
 }
 
-function download(name: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+function download(name: string, data: BlobPart, type = 'application/json'): void {
+  const url = URL.createObjectURL(new Blob([data], { type }));
   const a = document.createElement('a');
   a.href = url;
   a.download = name;
@@ -77,8 +77,9 @@ export function browserHost(): Host {
     return k;
   };
 
+  const api = socketApi(takeToken());
   return {
-    api: socketApi(takeToken()),
+    api,
 
     async openGraphFile(): Promise<Result<OpenedFile | null>> {
       try {
@@ -113,6 +114,16 @@ export function browserHost(): Host {
       } catch (e) {
         return isAbort(e) ? ok(null) : fail('io-error', `Could not save: ${errorMessage(e)}`);
       }
+    },
+
+    // One zip, not a burst of downloads the browser would ask about one by one.
+    async exportModel(req) {
+      const r = await api.exportModel(req);
+      if (!r.ok) return r;
+      const { zip, ...summary } = r.value;
+      const where = `${summary.folder}.zip`;
+      download(where, Uint8Array.from(atob(zip), (c) => c.charCodeAt(0)), 'application/zip');
+      return ok({ ...summary, where });
     },
 
     confirm: (question) => window.confirm(question),
