@@ -23,7 +23,7 @@ import { fail, type Api, type Result } from '../../shared/api';
 import { hasControlCharacters, terminalSafe } from '../../shared/format';
 import { MAX_GRAPH_BYTES } from '../../shared/graph/parse';
 import { dispatch } from '../api/dispatch';
-import { createNodeApi, type NodeApiOptions } from '../api/node-api';
+import { MAX_PAGE_EXPORT_BYTES, createNodeApi, type NodeApiOptions } from '../api/node-api';
 import { mimeType } from '../common/mime';
 import { moduleDir } from '../common/module-dir';
 
@@ -31,10 +31,11 @@ const ROOT = path.resolve(moduleDir(import.meta.url), '../..');
 /** A request carries at most one graph (MAX_GRAPH_BYTES, the one limit) and a small envelope. */
 export const MAX_MESSAGE_BYTES = MAX_GRAPH_BYTES + 1024 * 1024;
 /**
- * The largest reply: a run's whole event history is the biggest thing the Api returns; past
+ * The largest reply: the biggest thing the Api returns is an export for the page (a zip of up to
+ * MAX_PAGE_EXPORT_BYTES, as base64: 4/3 of it, plus the zip's headers and the envelope); past
  * this a reply becomes an error value instead of a string V8 may not be able to build.
  */
-export const MAX_REPLY_BYTES = 64 * 1024 * 1024;
+export const MAX_REPLY_BYTES = 2 * MAX_PAGE_EXPORT_BYTES;
 /** The page's files: the largest built asset is a few MB. */
 const MAX_STATIC_BYTES = 64 * 1024 * 1024;
 /**
