@@ -5,7 +5,7 @@
  * is returned as a value naming what is wrong, never thrown across the boundary.
  */
 
-import { fail, ok, type Api, type BackendInfo, type HostInfo, type Result } from '../../shared/api';
+import { fail, ok, type Api, type BackendInfo, type DoctorReport, type HostInfo, type Result } from '../../shared/api';
 import type { RunSummary, TrainingEvent } from '../../shared/training';
 import { planTraining, type PlanError, type TrainingPlan } from '../../shared/training/plan';
 import { trainingMemoryLimit } from '../common/memory-limit';
@@ -29,6 +29,8 @@ export interface NodeApiOptions {
   version?: string;
   /** Backends as main/engine/backends/index.ts lists them; absent until the engine is wired in. */
   listBackends?: () => Promise<BackendInfo[]>;
+  /** The GPU doctor (main/engine/backends/doctor/); absent until the engine is wired in. */
+  doctor?: () => Promise<DoctorReport>;
 }
 
 /** Run ids become folder names: keep them to one safe path segment. */
@@ -50,9 +52,6 @@ function validateRunId(args: unknown): Result<string> {
 
 const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
-/** Larger exports (VGG's weights) are written by the CLI or the desktop app, not sent through the page. */
-export const MAX_PAGE_EXPORT_BYTES = 64 * 1024 * 1024;
-
 /** The exporter loads tfjs; the server should not pay for that before the first export. */
 const exporter = () => import('../export/request');
 
@@ -71,6 +70,15 @@ export function createNodeApi(opts: NodeApiOptions): Api {
         return ok(await opts.listBackends());
       } catch (e) {
         return fail('backend-error', `Could not list backends: ${errorMessage(e)}`);
+      }
+    },
+
+    async doctor() {
+      if (!opts.doctor) return fail('unavailable', 'The GPU check is not available in this host (the training engine is not loaded).');
+      try {
+        return ok(await opts.doctor());
+      } catch (e) {
+        return fail('backend-error', `The GPU check failed: ${errorMessage(e)}`);
       }
     },
 
@@ -118,20 +126,10 @@ export function createNodeApi(opts: NodeApiOptions): Api {
     },
 
     async exportModel(req) {
-      const { exportFromRequest, summaryOf } = await exporter();
-      const { fileBytes } = await import('../export/export');
-      const { zip } = await import('../export/zip');
+      const { exportFromRequest, zipForPage } = await exporter();
       try {
-        const built = await exportFromRequest(req, opts.runsRoot, opts.version ?? '0.1.0');
-        if (!built.ok) return built;
-        const summary = summaryOf(built.value);
-        const bytes = summary.files.reduce((n, f) => n + f.bytes, 0);
-        if (bytes > MAX_PAGE_EXPORT_BYTES) {
-          const which = 'runId' in (req as object) ? `runs/${(req as { runId: string }).runId}` : 'your-graph.convstudio.json';
-          return fail('too-large', `The export is ${(bytes / 1048576).toFixed(0)} MB, too large to download through the page (at most ${MAX_PAGE_EXPORT_BYTES / 1048576} MB). Export it with the CLI: convstudio export ${which} --to ${summary.files.some((f) => f.name === 'model.onnx') ? 'onnx' : 'pytorch'} --out DIR.`);
-        }
-        const archive = zip(built.value.files.map((f) => ({ name: `${built.value.folder}/${f.name}`, data: fileBytes(f) })));
-        return ok({ ...summary, zip: archive.toString('base64') });
+        const built = await exportFromRequest(req, opts.runsRoot, opts.version ?? '0.1.0', true);
+        return built.ok ? zipForPage(built.value, req, opts.runsRoot) : built;
       } catch (e) {
         return fail('export-failed', `The export failed: ${errorMessage(e)}`);
       }

@@ -23,7 +23,7 @@ import { fail, type Api, type Result } from '../../shared/api';
 import { hasControlCharacters, terminalSafe } from '../../shared/format';
 import { MAX_GRAPH_BYTES } from '../../shared/graph/parse';
 import { dispatch } from '../api/dispatch';
-import { MAX_PAGE_EXPORT_BYTES, createNodeApi, type NodeApiOptions } from '../api/node-api';
+import { createNodeApi, type NodeApiOptions } from '../api/node-api';
 import { mimeType } from '../common/mime';
 import { moduleDir } from '../common/module-dir';
 
@@ -32,10 +32,10 @@ const ROOT = path.resolve(moduleDir(import.meta.url), '../..');
 export const MAX_MESSAGE_BYTES = MAX_GRAPH_BYTES + 1024 * 1024;
 /**
  * The largest reply: the biggest thing the Api returns is an export for the page (a zip of up to
- * MAX_PAGE_EXPORT_BYTES, as base64: 4/3 of it, plus the zip's headers and the envelope); past
- * this a reply becomes an error value instead of a string V8 may not be able to build.
+ * MAX_PAGE_EXPORT_BYTES in main/export/request.ts, sized so its base64 and the envelope fit);
+ * past this a reply becomes an error value instead of a string V8 may not be able to build.
  */
-export const MAX_REPLY_BYTES = 2 * MAX_PAGE_EXPORT_BYTES;
+export const MAX_REPLY_BYTES = 64 * 1024 * 1024;
 /** The page's files: the largest built asset is a few MB. */
 const MAX_STATIC_BYTES = 64 * 1024 * 1024;
 /**
@@ -101,6 +101,7 @@ export interface ServerOptions {
   api?: Api;
   jobs?: NodeApiOptions['jobs'];
   listBackends?: NodeApiOptions['listBackends'];
+  doctor?: NodeApiOptions['doctor'];
   log?: (line: string) => void;
   /** Slow-client and connection limits (tests shorten them). */
   limits?: Partial<ServerLimits>;
@@ -157,7 +158,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const rendererDir = path.resolve(opts.rendererDir ?? path.join(ROOT, 'out/renderer'));
   const runsRoot = path.resolve(opts.runsRoot ?? path.join(process.cwd(), 'runs'));
   const log = opts.log ?? ((line: string) => console.log(line));
-  const api = opts.api ?? createNodeApi({ runsRoot, jobs: opts.jobs, listBackends: opts.listBackends, host: 'browser' });
+  const api = opts.api ?? createNodeApi({ runsRoot, jobs: opts.jobs, listBackends: opts.listBackends, doctor: opts.doctor, host: 'browser' });
   let port = 0;
 
   const hostAllowed = (host: string | undefined) => host === `127.0.0.1:${port}` || host === `localhost:${port}`;
@@ -404,8 +405,8 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const runsRoot = path.resolve(argValue(argv, '--runs') ?? process.env.CONVSTUDIO_RUNS ?? path.join(process.cwd(), 'runs'));
-  const { jobs, listBackends } = await loadEngine(runsRoot);
-  const server = await startServer({ port, runsRoot, rendererDir: argValue(argv, '--renderer'), jobs, listBackends });
+  const { jobs, listBackends, doctor } = await loadEngine(runsRoot);
+  const server = await startServer({ port, runsRoot, rendererDir: argValue(argv, '--renderer'), jobs, listBackends, doctor });
   const shutdown = () => {
     jobs?.dispose?.();
     void server.close().then(() => process.exit(0));
@@ -418,7 +419,7 @@ async function main(argv: string[]): Promise<void> {
  * The training engine is loaded lazily (tfjs is heavy) and is optional: if it fails to load, the
  * page still edits and validates graphs and says training is unavailable.
  */
-async function loadEngine(runsRoot: string): Promise<{ jobs?: NodeApiOptions['jobs'] & { dispose?(): void }; listBackends?: NodeApiOptions['listBackends'] }> {
+async function loadEngine(runsRoot: string): Promise<{ jobs?: NodeApiOptions['jobs'] & { dispose?(): void }; listBackends?: NodeApiOptions['listBackends']; doctor?: NodeApiOptions['doctor'] }> {
   const out: Awaited<ReturnType<typeof loadEngine>> = {};
   try {
     const { createJobManager } = await import('../engine/jobs');
@@ -427,6 +428,7 @@ async function loadEngine(runsRoot: string): Promise<{ jobs?: NodeApiOptions['jo
     console.warn(`convstudio serve: training unavailable (${e instanceof Error ? e.message : String(e)}).`);
   }
   out.listBackends = async () => (await import('../engine/backends/index')).listBackends();
+  out.doctor = async () => (await import('../engine/backends/doctor/index')).runDoctor();
   return out;
 }
 

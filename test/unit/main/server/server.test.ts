@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { MAX_REPLY_BYTES, replyText, startServer, type RunningServer } from '../../../../main/server/server';
-import { MAX_PAGE_EXPORT_BYTES } from '../../../../main/api/node-api';
+import { MAX_PAGE_EXPORT_BYTES } from '../../../../main/export/request';
 
 let server: RunningServer;
 let rendererDir: string;
