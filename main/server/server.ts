@@ -31,8 +31,9 @@ const ROOT = path.resolve(moduleDir(import.meta.url), '../..');
 /** A request carries at most one graph (MAX_GRAPH_BYTES, the one limit) and a small envelope. */
 export const MAX_MESSAGE_BYTES = MAX_GRAPH_BYTES + 1024 * 1024;
 /**
- * The largest reply: a run's whole event history is the biggest thing the Api returns; past
- * this a reply becomes an error value instead of a string V8 may not be able to build.
+ * The largest reply: the biggest thing the Api returns is an export for the page (a zip of up to
+ * MAX_PAGE_EXPORT_BYTES in main/export/request.ts, sized so its base64 and the envelope fit);
+ * past this a reply becomes an error value instead of a string V8 may not be able to build.
  */
 export const MAX_REPLY_BYTES = 64 * 1024 * 1024;
 /** The page's files: the largest built asset is a few MB. */

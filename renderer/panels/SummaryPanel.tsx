@@ -1,20 +1,34 @@
 /**
  * The d2l-style layer table (`layer_summary`: each layer's output shape, as torch.Size with
- * batch 1) with params, MACs and receptive field per layer, and the totals.
+ * batch 1) with params, MACs and receptive field per layer, and the totals; and the memory
+ * training needs at the Training panel's batch size, per layer and in all, with the problems the
+ * Start check would refuse (a tensor past tfjs's index range; past 4 GB on wasm), so they are
+ * seen while designing. The machine's own memory is checked at Start, where it is known.
  */
 
+import { useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { nodeSpec } from '../../shared/graph/catalogue';
 import { formatSummary } from '../../shared/graph/summary';
-import { formatCount, formatScaled, formatTorchShape } from '../../shared/format';
+import { formatBytes, formatCount, formatScaled, formatTorchShape } from '../../shared/format';
+import { WASM_MEMORY_BYTES, estimateMemory, memoryDiagnostics } from '../../shared/shapes/memory';
+import { DEFAULT_TRAIN_CONFIG } from '../../shared/training/settings';
 import { useStore, type Store } from '../store/index';
 
-const selectSummary = (s: Store) => ({ analysis: s.analysis, nodes: s.nodes });
+const selectSummary = (s: Store) => ({ analysis: s.analysis, nodes: s.nodes, batch: s.config.batchSize, backend: s.config.backend });
+
+const WASM_LIMIT = { bytes: WASM_MEMORY_BYTES, what: "the wasm backend's memory (WebAssembly's limit)" };
 
 export function SummaryPanel() {
-  const { analysis, nodes } = useStore(useShallow(selectSummary));
+  const { analysis, nodes, batch: configured, backend } = useStore(useShallow(selectSummary));
+  // A half-typed field can leave any number here; the estimate is for a batch training accepts.
+  const batch = Number.isInteger(configured) && configured >= 1 ? configured : DEFAULT_TRAIN_CONFIG.batchSize;
   const typeOf = new Map(nodes.map((n) => [n.id, n.data.type]));
   const rows = analysis.order.filter((id) => typeOf.has(id));
+  const memory = useMemo(() => estimateMemory(analysis, { batch }), [analysis, batch]);
+  const memoryProblems = useMemo(() => memoryDiagnostics(memory, { limit: backend === 'wasm' ? WASM_LIMIT : null }), [memory, backend]);
+  const nodeMemory = new Map(memory.nodes.map((m) => [m.id, m.forwardBytes + m.backwardBytes]));
+  const t = memory.totals;
   return (
     <div className="summary" data-testid="summary">
       <div className="totals" data-testid="totals">
@@ -25,6 +39,12 @@ export function SummaryPanel() {
           <strong>{formatScaled(analysis.totals.macs)}</strong> MACs / sample
         </div>
         <div className={analysis.ok ? 'ok-text' : 'error-text'}>{analysis.ok ? 'valid' : `${analysis.counts.errors} error(s)`}</div>
+        <div
+          data-testid="memory"
+          title={`At least: activations ${formatBytes(t.activations)}, their gradients ${formatBytes(t.gradients)}, parameters ${formatBytes(t.params)} with gradients ${formatBytes(t.paramGradients)} and optimizer state ${formatBytes(t.optimizerState)}`}
+        >
+          ≥ <strong>{formatBytes(t.total)}</strong> to train at batch {formatCount(batch)}
+        </div>
         <button
           className="copy-summary"
           title="The same table as `convstudio summary`, as text"
@@ -39,6 +59,15 @@ export function SummaryPanel() {
           Copy as text
         </button>
       </div>
+      {memoryProblems.length > 0 && (
+        <ul className="diag-list memory-problems">
+          {memoryProblems.map((d) => (
+            <li key={d.code} className={`diag-item diag-${d.severity}`} data-testid={`memory-${d.severity}`}>
+              {d.message}
+            </li>
+          ))}
+        </ul>
+      )}
       <table>
         <thead>
           <tr>
@@ -54,7 +83,14 @@ export function SummaryPanel() {
             const info = analysis.nodes[id];
             const type = typeOf.get(id) ?? '';
             return (
-              <tr key={id} className={info?.diagnostics.some((d) => d.severity === 'error') ? 'row-error' : undefined} onClick={() => useStore.getState().selectOnly(id)}>
+              <tr
+                key={id}
+                className={info?.diagnostics.some((d) => d.severity === 'error') ? 'row-error' : undefined}
+                data-testid={`summary-row-${id}`}
+                // The panel has no room for a seventh column; a row's memory is one hover away.
+                title={nodeMemory.has(id) ? `${formatBytes(nodeMemory.get(id)!)} to train at batch ${formatCount(batch)} (its output and that output's gradient)` : undefined}
+                onClick={() => useStore.getState().selectOnly(id)}
+              >
                 <td title={id}>{nodeSpec(type)?.torch ?? type}</td>
                 <td className="mono" data-testid={`summary-shape-${id}`}>
                   {formatTorchShape(info?.shape)}
