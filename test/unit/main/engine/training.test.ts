@@ -12,6 +12,7 @@ import { readEvents, readFinal } from '../../../../main/runs/run-folder';
 import type { TrainingEvent } from '../../../../shared/training';
 import { SETTINGS } from '../../../../shared/training/settings';
 import { DIVERGENCE_FACTOR } from '../../../../main/engine/divergence';
+import { getTemplate } from '../../../../shared/templates/index';
 import { chain } from './graph-helpers';
 import { bnResidualNet, newRun, ofType, reluLenet } from './train-helpers';
 
@@ -105,6 +106,24 @@ describe('training on Fashion-MNIST (wasm)', () => {
     expect(ofType(events, 'epoch')).toEqual([]);
     expect(readFinal(runDir)?.status).toBe('failed');
   });
+
+  // The other side of the rule: d2l's own settings must never trip it. LeNet's sigmoid net at
+  // lr 0.9 overshoots at once and then hovers around ln(10), above its first loss, for hundreds of
+  // batches (a rule like "above the first loss" stops it); BN-LeNet at lr 1.0 takes the largest
+  // steps of the book's CNNs.
+  it.each([
+    ['d2l 7.6: LeNet (sigmoid), lr 0.9, batch 256', 'lenet', 0.9, true],
+    ['d2l 8.5: BN-LeNet, lr 1.0, batch 256', 'bn-lenet', 1.0, false],
+  ] as const)('%s is never stopped as diverging', async (_what, id, lr, rises) => {
+    const { runDir } = newRun(getTemplate(id)!, { epochs: 1, batchSize: 256, lr, limit: 256 * 30, valLimit: 100 });
+    const { outcome, events } = await train(runDir);
+    expect(ofType(events, 'error')).toEqual([]);
+    expect(outcome).toBe('done');
+    const losses = ofType(events, 'batch').map((b) => b.loss);
+    expect(losses).toHaveLength(30);
+    // Healthy does not mean falling: LeNet's loss went above where it started.
+    if (rises) expect(Math.max(...losses.slice(1))).toBeGreaterThan(losses[0]);
+  }, 600_000);
 
   it('refuses a graph with errors before training, with its diagnostics', async () => {
     const { runDir } = newRun(chain([1, 28, 28], ['Conv2d', { out_channels: 4, kernel_size: 40 }], ['Flatten', {}], ['Linear', { out_features: 10 }]), { epochs: 1 });
