@@ -2,7 +2,7 @@
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { appendFileSync, existsSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { runTraining } from '../../../../main/engine/trainer';
 import { loadFashionMnist, type FashionMnist } from '../../../../main/data/fashion-mnist';
@@ -19,18 +19,19 @@ import { bnResidualNet, newRun, ofType, reluLenet } from './train-helpers';
 let data: FashionMnist;
 beforeAll(async () => { data = await loadFashionMnist({ dir: SYSTEM_DATA_DIR }); });
 
-async function train(runDir: string, opts: { resume?: boolean; stopAfterBatches?: number; afterEpoch?: (e: number) => void } = {}) {
+async function train(runDir: string, opts: { resume?: boolean; stopAfterBatches?: number; afterEpoch?: (e: number) => void; onEvent?: (e: TrainingEvent) => void } = {}) {
   const events: TrainingEvent[] = [];
   let batches = 0;
   const outcome = await runTraining(runDir, {
-    emit: (e) => { events.push(e); if (e.event === 'batch') batches++; },
+    emit: (e) => { events.push(e); if (e.event === 'batch') batches++; opts.onEvent?.(e); },
     shouldStop: () => opts.stopAfterBatches !== undefined && batches >= opts.stopAfterBatches,
     afterEpoch: opts.afterEpoch,
   }, { resume: opts.resume, data });
   return { outcome, events };
 }
 
-describe('training on Fashion-MNIST (wasm)', () => {
+// Real training on 2 shared, busy cores: a generous time limit per test (never asserted).
+describe('training on Fashion-MNIST (wasm)', { timeout: 600_000 }, () => {
   it('LeNet (ReLU) on 2,000 samples for one epoch: the loss falls and val_acc beats chance', async () => {
     const { runDir } = newRun(reluLenet(), { epochs: 1, batchSize: 32, lr: 0.1, limit: 2000, valLimit: 1000 });
     const { outcome, events } = await train(runDir);
@@ -212,6 +213,17 @@ describe('training on Fashion-MNIST (wasm)', () => {
     const [resume] = ofType(stored, 'resume');
     expect(resume).toMatchObject({ previous: 'stopped', epoch: 0, batch: 2, checkpoint: 'e0000-b00002', superseded: 0 });
     expect(resume.message).toContain(`metrics.jsonl ended in half a line (${torn.length} bytes of an event whose write was cut short); it was removed.`);
+  });
+
+  it('the run folder deleted while it trains: the run fails with one message and nothing of the folder is made again', async () => {
+    const { runDir } = newRun(reluLenet(), { epochs: 2, batchSize: 32, limit: 640, valLimit: 50 });
+    const { outcome, events } = await train(runDir, { onEvent: (e) => { if (e.event === 'batch' && e.batch === 3) rmSync(runDir, { recursive: true, force: true }); } });
+    expect(outcome).toBe('failed');
+    const [err] = ofType(events, 'error');
+    expect(err.code).toBe('run-folder');
+    expect(err.message).toMatch(new RegExp(`^Could not write metrics\\.jsonl: ${path.join(runDir, 'metrics.jsonl').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} does not exist\\. Check the path; the run folder may have been moved or deleted\\.$`));
+    expect(ofType(events, 'batch').map((e) => e.batch)).toEqual([1, 2, 3]);
+    expect(existsSync(runDir)).toBe(false);
   });
 
   it('a corrupt checkpoint is reported and set aside, and the older one is used', async () => {
