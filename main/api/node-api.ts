@@ -5,9 +5,10 @@
  * is returned as a value naming what is wrong, never thrown across the boundary.
  */
 
-import { fail, ok, type Api, type BackendInfo, type HostInfo, type Result } from '../../shared/api';
+import { fail, ok, type Api, type BackendInfo, type DoctorReport, type HostInfo, type Result } from '../../shared/api';
 import type { RunSummary, TrainingEvent } from '../../shared/training';
 import { planTraining, type PlanError, type TrainingPlan } from '../../shared/training/plan';
+import { trainingMemoryLimit } from '../common/memory-limit';
 
 /**
  * The slice of main/engine/jobs.ts's job manager this file uses. Declared structurally so the
@@ -28,6 +29,8 @@ export interface NodeApiOptions {
   version?: string;
   /** Backends as main/engine/backends/index.ts lists them; absent until the engine is wired in. */
   listBackends?: () => Promise<BackendInfo[]>;
+  /** The GPU doctor (main/engine/backends/doctor/); absent until the engine is wired in. */
+  doctor?: () => Promise<DoctorReport>;
 }
 
 /** Run ids become folder names: keep them to one safe path segment. */
@@ -49,6 +52,9 @@ function validateRunId(args: unknown): Result<string> {
 
 const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
+/** The exporter loads tfjs; the server should not pay for that before the first export. */
+const exporter = () => import('../export/request');
+
 export function createNodeApi(opts: NodeApiOptions): Api {
   const { jobs } = opts;
   const noJobs = () => fail('unavailable', 'Training is not available in this host (the training engine is not loaded).');
@@ -67,9 +73,18 @@ export function createNodeApi(opts: NodeApiOptions): Api {
       }
     },
 
+    async doctor() {
+      if (!opts.doctor) return fail('unavailable', 'The GPU check is not available in this host (the training engine is not loaded).');
+      try {
+        return ok(await opts.doctor());
+      } catch (e) {
+        return fail('backend-error', `The GPU check failed: ${errorMessage(e)}`);
+      }
+    },
+
     async startTraining(req) {
       if (!isObject(req)) return fail('bad-request', 'Expected { graph, config }.');
-      const planned = planTraining(req.graph, req.config);
+      const planned = planTraining(req.graph, req.config, { memoryLimit: trainingMemoryLimit });
       if (!planned.ok) return planFailure(planned.error);
       if (!jobs) return noJobs();
       try {
@@ -108,6 +123,21 @@ export function createNodeApi(opts: NodeApiOptions): Api {
       } catch (e) {
         return fail('not-found', `Run "${runId.value}" could not be read: ${errorMessage(e)}`);
       }
+    },
+
+    async exportModel(req) {
+      const { exportFromRequest, zipForPage } = await exporter();
+      try {
+        const built = await exportFromRequest(req, opts.runsRoot, opts.version ?? '0.1.0', true);
+        return built.ok ? zipForPage(built.value, req, opts.runsRoot) : built;
+      } catch (e) {
+        return fail('export-failed', `The export failed: ${errorMessage(e)}`);
+      }
+    },
+
+    async exportEpochs(args) {
+      const { epochsOf } = await exporter();
+      return epochsOf(opts.runsRoot, isObject(args) ? args.runId : undefined);
     },
 
     onTrainingEvent(listener) {
