@@ -308,7 +308,8 @@ async function trainLocked(store: RunStore, cfgFile: RunConfigFile, lock: RunLoc
         hooks.emit({ event: 'error', runId, message: err.message, code: 'run-locked' });
         return 'failed';
       }
-      return fail(`${err.message}${await resumeHint(store)}`, 'run-folder');
+      // A run folder that is gone cannot be resumed at all: no advice about its checkpoints.
+      return fail(`${err.message}${err.problem === 'missing' ? '' : await resumeHint(store)}`, 'run-folder');
     }
     if (plan && isOutOfMemory(err, active?.name)) return fail(outOfMemoryMessage(err, active?.name ?? plan.config.backend, plan.config.batchSize), 'out-of-memory');
     return fail(`Training failed: ${(err as Error).message ?? String(err)}`, 'internal');
