@@ -10,6 +10,7 @@
  */
 
 import { CATALOGUE, nodeSpec } from '../graph/catalogue';
+import { initProblem } from '../graph/init';
 import { tryResolveParams, type ResolvedParams } from '../graph/resolve';
 import type { Diagnostic, GraphDoc, GraphNode } from '../graph/types';
 import { shapeOf } from '../layers/index';
@@ -312,6 +313,8 @@ function step(ctx: Ctx, id: string, batch: number, reachable: boolean): void {
   if (spec.inputs !== 0 && shapes.length === 0) return;
   const out = shapeOf(new NodeView(ctx, id, node.type, batch, shapes, ins, rfs), params);
   if (!out) return;
+  const badInit = initProblem(node, params, shapes[0]);
+  if (badInit) return report(ctx, badInit);
   info.shape = out.shape;
   info.params = out.params ?? 0;
   info.macs = out.macs ?? 0;
