@@ -49,8 +49,10 @@ export interface Conv1x1Result {
   conv: Grid[];
   /** K (C_out×C) · X reshaped to C×(H·W), as the engine's matMul computes it: [C_out][H·W]. */
   matmul: Grid;
-  /** Σ |conv − matmul|, the notebook's assert (< 1e-6). */
+  /** Σ |conv − matmul|, the notebook's assert (< 1e-6 in PyTorch, where both take the same sums). */
   absDiffSum: number;
+  /** The largest single |conv − matmul|: float32 rounding when the two sum in different orders. */
+  maxAbsDiff: number;
   backend: string;
 }
 

@@ -15,7 +15,10 @@ import { mt19937, torchConvInit } from '../../../shared/lab/torch-init';
 import { windowCells } from '../../../shared/lab/windows';
 import { analyzeGraph } from '../../../shared/shapes/index';
 
-const fixture = JSON.parse(readFileSync(fileURLToPath(new URL('../../fixtures/lab/torch_lab.json', import.meta.url)), 'utf8'));
+const fixture = JSON.parse(readFileSync(fileURLToPath(new URL('../../fixtures/lab/torch_lab.json', import.meta.url)), 'utf8')) as {
+  init: { seed: number; kernel: [number, number]; weight: number[][] }[];
+  learn: { y: number[][] }[];
+};
 const X2 = [[[0, 1], [2, 3]]];
 const X3 = [[[0, 1, 2], [3, 4, 5], [6, 7, 8]]];
 const ones = (h: number, w: number) => Array.from({ length: h }, () => new Array(w).fill(1));
@@ -187,7 +190,7 @@ describe("PyTorch's starting kernel", () => {
     expect([next(), next(), next()]).toEqual([3499211612, 581869302, 3890346734]);
   });
 
-  it.each(fixture.init.map((c: { seed: number; kernel: [number, number]; weight: number[][] }) => [c.seed, c.kernel.join('×'), c] as const))('seed %i, kernel %s is what nn.LazyConv2d draws', (_s, _k, c) => {
+  it.each(fixture.init.map((c) => [c.seed, c.kernel.join('×'), c] as const))('seed %i, kernel %s is what nn.LazyConv2d draws', (_s, _k, c) => {
     const got = torchConvInit(c.seed, c.kernel[0], c.kernel[1]);
     got.flat().forEach((v, i) => expect(v).toBeCloseTo(c.weight.flat()[i], 6));
   });

@@ -63,7 +63,7 @@ describe('the shape engine checks that init fits', () => {
     ['bias values with bias off', [1, 3, 3], { out_channels: 1, kernel_size: 2, bias: false }, { weight: [0, 1, 2, 3], bias: [1] }, 'but bias is off'],
     ['a bias for the wrong channel count', [1, 3, 3], { out_channels: 1, kernel_size: 2 }, { weight: [0, 1, 2, 3], bias: [1, 2] }, 'Set out_channels to 2'],
   ] as const)('%s', (_what, input, params, init, message) => {
-    const a = analyzeGraph(oneConv(input as unknown as [number, number, number], params, init));
+    const a = analyzeGraph(oneConv(input as unknown as [number, number, number], params, structuredClone(init) as unknown as GraphNode['init']));
     const errors = a.diagnostics.filter((d) => d.code === 'init-mismatch');
     if (message === null) {
       expect(a.diagnostics).toEqual([]);
