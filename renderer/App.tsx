@@ -9,13 +9,14 @@ import { Canvas } from './canvas/Canvas';
 import { FIT_PADDING } from './canvas/layout';
 import { SHORTCUTS, shortcutFor, type ShortcutAction } from './canvas/shortcuts';
 import { guardUnsavedChanges, newGraph, openGraph, openHandedFile, saveGraph } from './files/graph-files';
+import { LabView } from './lab/LabView';
 import { Inspector } from './panels/Inspector';
 import { Palette } from './panels/Palette';
 import { SummaryPanel } from './panels/SummaryPanel';
 import { TrainingPanel } from './panels/TrainingPanel';
 import { useStore } from './store/index';
-import { selectCanRedo, selectCanUndo, selectHelpOpen, selectOpenProblem, selectTab, selectTitle, selectToasts } from './store/selectors';
-import type { SidebarTab } from './store/ui-slice';
+import { selectCanRedo, selectCanUndo, selectHelpOpen, selectOpenProblem, selectTab, selectTitle, selectToasts, selectView } from './store/selectors';
+import type { SidebarTab, View } from './store/ui-slice';
 import { startTraining, stopTraining, subscribeTraining } from './training/controller';
 
 function isTyping(target: EventTarget | null): boolean {
@@ -57,6 +58,24 @@ function useCommands() {
   }, [flow]);
 }
 
+const VIEWS: { id: View; label: string; about: string }[] = [
+  { id: 'canvas', label: 'Network', about: 'Design and train a network on the canvas' },
+  { id: 'lab', label: 'Kernel lab', about: 'd2l 7.2–7.5: cross-correlation, channels, pooling and learning a kernel, computed by the engine' },
+];
+
+function ViewSwitch() {
+  const view = useStore(selectView);
+  return (
+    <div className="view-switch" role="tablist" aria-label="View">
+      {VIEWS.map((v) => (
+        <button key={v.id} role="tab" aria-selected={view === v.id} className={view === v.id ? 'active' : ''} title={v.about} onClick={() => useStore.getState().setView(v.id)} data-testid={`view-${v.id}`}>
+          {v.label}
+        </button>
+      ))}
+    </div>
+  );
+}
+
 function Toolbar({ run }: { run: ReturnType<typeof useCommands> }) {
   const title = useStore(useShallow(selectTitle));
   const canUndo = useStore(selectCanUndo);
@@ -64,6 +83,7 @@ function Toolbar({ run }: { run: ReturnType<typeof useCommands> }) {
   return (
     <header className="toolbar">
       <span className="brand">ConvStudio</span>
+      <ViewSwitch />
       <span className="doc-title" data-testid="doc-title">
         {title.name}
         {title.dirty ? ' •' : ''}
@@ -180,6 +200,8 @@ function Shell() {
       if (!action) return;
       // Keys typed into fields are text, except the file and undo commands users expect anywhere.
       if (isTyping(e.target) && !['save', 'saveAs', 'open', 'escape'].includes(action)) return;
+      // The Kernel lab hides the canvas: its editing keys must not change a graph nobody sees.
+      if (useStore.getState().view === 'lab' && !['save', 'saveAs', 'open', 'escape', 'help'].includes(action)) return;
       e.preventDefault();
       run(action);
     };
@@ -203,14 +225,19 @@ function Shell() {
     [run],
   );
 
+  const view = useStore(selectView);
   return (
     <div className="app">
       <Toolbar run={run} />
-      <main className="workspace">
-        <Palette />
-        <Canvas />
-        <Sidebar />
-      </main>
+      {view === 'lab' ? (
+        <LabView />
+      ) : (
+        <main className="workspace">
+          <Palette />
+          <Canvas />
+          <Sidebar />
+        </main>
+      )}
       <HelpOverlay />
       <OpenProblem />
       <Toasts />

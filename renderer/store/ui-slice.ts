@@ -5,6 +5,8 @@ import type { Diagnostic } from '../../shared/graph/types';
 import type { Store } from './index';
 
 export type SidebarTab = 'inspect' | 'summary' | 'train';
+/** The window's two views: the network canvas, and the Kernel lab beside it. */
+export type View = 'canvas' | 'lab';
 
 export interface Toast {
   id: number;
@@ -13,6 +15,7 @@ export interface Toast {
 }
 
 export interface UiSlice {
+  view: View;
   tab: SidebarTab;
   helpOpen: boolean;
   toasts: Toast[];
@@ -21,6 +24,7 @@ export interface UiSlice {
   /** Bumped to ask the canvas to fit the graph in view (after Open, templates, layout). */
   fitRequest: number;
   requestFit(): void;
+  setView(view: View): void;
   setTab(tab: SidebarTab): void;
   setHelpOpen(open: boolean): void;
   toast(kind: Toast['kind'], text: string): void;
@@ -31,12 +35,14 @@ export interface UiSlice {
 let nextToast = 1;
 
 export const createUiSlice: StateCreator<Store, [], [], UiSlice> = (set, get) => ({
+  view: 'canvas',
   tab: 'inspect',
   helpOpen: false,
   toasts: [],
   openProblem: null,
   fitRequest: 0,
   requestFit: () => set({ fitRequest: get().fitRequest + 1 }),
+  setView: (view) => set({ view }),
   setTab: (tab) => set({ tab }),
   setHelpOpen: (helpOpen) => set({ helpOpen }),
   toast(kind, text) {
