@@ -146,7 +146,7 @@ function MultiChannel({ inputs }: { inputs: ChannelInputs }) {
 function Matrix({ label, values, testId }: { label: string; values: NumGrid; testId: string }) {
   return (
     <Labeled label={label}>
-      <Grid testId={testId} values={values} maxWidth={330} maxCell={38} />
+      <Grid testId={testId} values={values} maxWidth={values[0].length > 3 ? 430 : 150} maxCell={48} compact />
     </Labeled>
   );
 }

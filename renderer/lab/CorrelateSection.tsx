@@ -129,7 +129,8 @@ export function CorrelateSection() {
           pad={conv?.padding}
           padLabel="0"
           highlight={lit}
-          maxWidth={400}
+          maxWidth={340}
+          customLabel={inputs.scene ? 'the scene\'s values' : 'your own values'}
         />
         <div className="lab-op" aria-hidden>⋆</div>
         <GridEditor
@@ -141,6 +142,7 @@ export function CorrelateSection() {
           preset={inputs.kSource === 'scene' ? presetMatching(KERNEL_PRESETS.map((p) => ({ id: p.id, grid: p.k })), inputs.k) : inputs.kSource}
           onPreset={(id) => setCorrelate({ k: toText(kernelPreset(id)!.k), kSource: id })}
           maxSide={16}
+          customLabel={inputs.scene ? 'the scene\'s values' : 'your own values'}
           highlight={hoverValid ? new Set(cells.map((c) => cellKey(c.ki, c.kj))) : undefined}
           maxWidth={220}
           footer={<UseKernel kernel={kNums} conv={{ stride: parsed.settings.stride ?? 1, padding: parsed.settings.padding ?? 0, dilation: parsed.settings.dilation ?? 1 }} />}
@@ -156,7 +158,7 @@ export function CorrelateSection() {
           ) : answer.result && !answer.result.ok ? (
             <Problems message={answer.result.error.message} diagnostics={[]} />
           ) : y ? (
-            <Grid testId="lab-y" values={y} active={hoverValid ? cellKey(hoverValid[0], hoverValid[1]) : null} onHover={setHover} stale={answer.stale} maxWidth={400} />
+            <Grid testId="lab-y" values={y} active={hoverValid ? cellKey(hoverValid[0], hoverValid[1]) : null} onHover={setHover} stale={answer.stale} maxWidth={340} />
           ) : null}
           <EngineLine answer={answer} />
         </section>

@@ -32,6 +32,8 @@ export interface GridProps {
   maxWidth?: number;
   /** Hide the row and column numbers (small kernels read better without). */
   bare?: boolean;
+  /** Two decimals at most, for dense matrices (the tooltip keeps the full value). */
+  compact?: boolean;
   stale?: boolean;
 }
 
@@ -50,7 +52,12 @@ function tint(v: number, scale: number): { background: string; color: string } {
 
 const keyOf = (i: number, j: number) => `${i},${j}`;
 
-export function Grid({ testId, values, onChange, paint, pad = [0, 0, 0, 0], padLabel = '0', highlight, active, onHover, maxCell = 40, maxWidth = 380, bare, stale }: GridProps) {
+/** Monospace digits are about 0.6 em wide: the largest font (≤ 14 px) that fits the text in the cell. */
+const fontFor = (size: number, text: string) => Math.max(8, Math.min(14, size * 0.42, (size - 4) / (0.62 * Math.max(1, text.length))));
+
+const compactText = (v: number) => (Number.isInteger(v) ? fmt(v) : fmt(Number(v.toFixed(2))));
+
+export function Grid({ testId, values, onChange, paint, pad = [0, 0, 0, 0], padLabel = '0', highlight, active, onHover, maxCell = 40, maxWidth = 380, bare, compact, stale }: GridProps) {
   const rows = values.length;
   const cols = values[0]?.length ?? 0;
   const [pt, pb, pl, pr] = pad;
@@ -82,7 +89,7 @@ export function Grid({ testId, values, onChange, paint, pad = [0, 0, 0, 0], padL
     const key = keyOf(i, j);
     const lit = highlight?.has(key);
     const classes = ['lab-cell', inside ? '' : 'pad', lit ? 'lit' : '', active === key ? 'active' : ''].filter(Boolean).join(' ');
-    const style: CSSProperties = { width: size, height: size, fontSize: Math.max(9, Math.min(14, size * 0.36)) };
+    const style: CSSProperties = { width: size, height: size, fontSize: fontFor(size, padLabel) };
     if (!inside) {
       return (
         <div key={key} className={classes} style={style} data-pad="" title={`padding: ${padLabel}`}>
@@ -93,7 +100,9 @@ export function Grid({ testId, values, onChange, paint, pad = [0, 0, 0, 0], padL
     const raw = values[i][j];
     const n = nums[i][j];
     const bad = typeof n !== 'number';
-    const text = typeof raw === 'number' ? fmt(raw) : raw;
+    const full = typeof raw === 'number' ? fmt(raw) : raw;
+    const text = typeof raw === 'number' && compact ? compactText(raw) : full;
+    style.fontSize = fontFor(size, text);
     Object.assign(style, bad ? { background: 'var(--error-bg)', color: 'var(--error)' } : tint(n, scale));
     const hover = onHover ? { onMouseEnter: () => onHover([i, j]), onMouseLeave: () => onHover(null) } : {};
     const paintHandlers = paintOn
@@ -124,7 +133,7 @@ export function Grid({ testId, values, onChange, paint, pad = [0, 0, 0, 0], padL
       );
     }
     return (
-      <div key={key} className={`${classes}${bad ? ' bad' : ''}${paintOn ? ' paintable' : ''}`} style={style} data-cell={key} title={`[${i}, ${j}] = ${text}`} {...hover} {...paintHandlers}>
+      <div key={key} className={`${classes}${bad ? ' bad' : ''}${paintOn ? ' paintable' : ''}`} style={style} data-cell={key} data-value={full} title={`[${i}, ${j}] = ${full}`} {...hover} {...paintHandlers}>
         {size >= DIGITS_MIN ? text : ''}
       </div>
     );

@@ -27,9 +27,11 @@ export interface GridEditorProps extends Omit<GridProps, 'values' | 'onChange' |
   /** Extra controls under the preset (the Fashion-MNIST image picker). */
   extra?: ReactNode;
   footer?: ReactNode;
+  /** What the preset list says when the grid is none of them. */
+  customLabel?: string;
 }
 
-export function GridEditor({ title, grid, onChange, presets, preset, onPreset, maxSide = LAB_LIMITS.side, extra, footer, testId, ...gridProps }: GridEditorProps) {
+export function GridEditor({ title, grid, onChange, presets, preset, onPreset, maxSide = LAB_LIMITS.side, extra, footer, testId, customLabel = 'your own values', ...gridProps }: GridEditorProps) {
   const [paintOn, setPaintOn] = useState(false);
   const [brush, setBrush] = useState('1');
   const rows = grid.length;
@@ -45,7 +47,7 @@ export function GridEditor({ title, grid, onChange, presets, preset, onPreset, m
       </header>
       {presets && onPreset && (
         <select className="lab-preset" value={preset ?? ''} onChange={(e) => onPreset(e.target.value)} data-testid={`${testId}-preset`} title="Start from a preset">
-          <option value="" disabled>your own values</option>
+          <option value="" disabled>{customLabel}</option>
           {presets.map((p) => (
             <option key={p.id} value={p.id} title={p.about}>{p.label}</option>
           ))}

@@ -46,23 +46,28 @@ const show = (v: unknown): string => {
 
 const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-/** A rectangular grid of finite numbers no larger than the lab's limits. */
-export function readGrid(v: unknown, name: string, maxSide: number = LAB_LIMITS.side): Checked<Grid> {
-  if (!Array.isArray(v) || v.length === 0) return bad(`${name} must be a grid of numbers (a list of rows); it is ${Array.isArray(v) ? 'empty' : show(v)}.`);
-  if (v.length > maxSide) return bad(`${name} has ${v.length} rows; the lab takes at most ${maxSide}.`);
+/**
+ * A rectangular grid of finite numbers no larger than the lab's limits. Cells are named as
+ * PyTorch indexes them, from 0: X[1, 2], or X[0, 1, 2] for a channel of a stack (`at`).
+ */
+export function readGrid(v: unknown, name: string, maxSide: number = LAB_LIMITS.side, at: number[] = []): Checked<Grid> {
+  const cell = (i: number, j: number) => `${name}[${[...at, i, j].join(', ')}]`;
+  const whole = at.length ? `${name}[${at.join(', ')}]` : name;
+  if (!Array.isArray(v) || v.length === 0) return bad(`${whole} must be a grid of numbers (a list of rows); it is ${Array.isArray(v) ? 'empty' : show(v)}.`);
+  if (v.length > maxSide) return bad(`${whole} has ${v.length} rows; the lab takes at most ${maxSide}.`);
   const width = Array.isArray(v[0]) ? v[0].length : -1;
-  if (width < 1) return bad(`${name} row 1 must be a list of numbers; it is ${Array.isArray(v[0]) ? 'empty' : show(v[0])}.`);
-  if (width > maxSide) return bad(`${name} has ${width} columns; the lab takes at most ${maxSide}.`);
+  if (width < 1) return bad(`${whole}'s first row must be a list of numbers; it is ${Array.isArray(v[0]) ? 'empty' : show(v[0])}.`);
+  if (width > maxSide) return bad(`${whole} has ${width} columns; the lab takes at most ${maxSide}.`);
   const rows: Grid = [];
   for (let i = 0; i < v.length; i++) {
     const row = v[i];
-    if (!Array.isArray(row)) return bad(`${name} row ${i + 1} must be a list of numbers; it is ${show(row)}.`);
-    if (row.length !== width) return bad(`${name} must be rectangular: row ${i + 1} has ${count(row.length, 'value')}, row 1 has ${width}.`);
+    if (!Array.isArray(row)) return bad(`${whole}'s row ${i} must be a list of numbers; it is ${show(row)}.`);
+    if (row.length !== width) return bad(`${whole} must be rectangular: row ${i} has ${count(row.length, 'value')}, row 0 has ${width}.`);
     const out: number[] = new Array(width);
     for (let j = 0; j < width; j++) {
       const x = row[j];
-      if (typeof x !== 'number' || !Number.isFinite(x)) return bad(`${name} row ${i + 1}, column ${j + 1} is ${show(x)}, not a number. Type a number such as 0.5 or −1.`);
-      if (Math.abs(x) > LAB_LIMITS.magnitude) return bad(`${name} row ${i + 1}, column ${j + 1} is ${x}; the lab takes values between −1,000,000 and 1,000,000.`);
+      if (typeof x !== 'number' || !Number.isFinite(x)) return bad(`${cell(i, j)} is ${show(x)}, not a number. Type a number such as 0.5 or −1.`);
+      if (Math.abs(x) > LAB_LIMITS.magnitude) return bad(`${cell(i, j)} is ${x}; the lab takes values between −1,000,000 and 1,000,000.`);
       out[j] = x;
     }
     rows.push(out);
@@ -71,15 +76,15 @@ export function readGrid(v: unknown, name: string, maxSide: number = LAB_LIMITS.
 }
 
 /** A stack of grids of one size: [C][H][W]. */
-function readStack(v: unknown, name: string, what: string, maxCount: number, maxSide: number = LAB_LIMITS.side): Checked<Grid[]> {
+function readStack(v: unknown, name: string, what: string, maxCount: number, maxSide: number = LAB_LIMITS.side, at: number[] = []): Checked<Grid[]> {
   if (!Array.isArray(v) || v.length === 0) return bad(`${name} must be a list of ${what}s (grids); it is ${Array.isArray(v) ? 'empty' : show(v)}.`);
   if (v.length > maxCount) return bad(`${name} has ${count(v.length, what)}; the lab takes at most ${maxCount}.`);
   const out: Grid[] = [];
   for (let c = 0; c < v.length; c++) {
-    const g = readGrid(v[c], v.length > 1 ? `${name} ${what} ${c + 1}` : name, maxSide);
+    const g = readGrid(v[c], name, maxSide, [...at, c]);
     if (!g.ok) return g;
     if (c > 0 && (g.value.length !== out[0].length || g.value[0].length !== out[0][0].length)) {
-      return bad(`${name}: every ${what} must have the same size; ${what} ${c + 1} is ${g.value.length}×${g.value[0].length}, ${what} 1 is ${out[0].length}×${out[0][0].length}.`);
+      return bad(`${name}: every ${what} must have the same size; ${name}[${[...at, c].join(', ')}] is ${g.value.length}×${g.value[0].length}, ${name}[${[...at, 0].join(', ')}] is ${out[0].length}×${out[0][0].length}.`);
     }
     out.push(g.value);
   }
@@ -119,14 +124,14 @@ export function checkCorrelate(req: unknown): Checked<CheckedCorrelate> {
   const cin = x.value.length;
   const k: Grid[][] = [];
   for (let o = 0; o < req.k.length; o++) {
-    const name = req.k.length > 1 ? `K output ${o + 1}` : 'K';
-    const ko = readStack(req.k[o], name, 'channel', LAB_LIMITS.channels);
+    const name = `K[${o}]`;
+    const ko = readStack(req.k[o], 'K', 'channel', LAB_LIMITS.channels, LAB_LIMITS.side, [o]);
     if (!ko.ok) return ko;
     if (ko.value.length !== cin) {
-      return bad(`${name} has ${count(ko.value.length, 'input channel')} but X has ${cin}: a kernel holds one 2-D slice per input channel, and their cross-correlations are summed (d2l 7.4.1).`);
+      return bad(`${req.k.length > 1 ? name : 'K'} has ${count(ko.value.length, 'input channel')} but X has ${cin}: a kernel holds one 2-D slice per input channel, and their cross-correlations are summed (d2l 7.4.1).`);
     }
     if (o > 0 && (ko.value[0].length !== k[0][0].length || ko.value[0][0].length !== k[0][0][0].length)) {
-      return bad(`Every output channel's kernel must have the same size; ${name} is ${ko.value[0].length}×${ko.value[0][0].length}, K output 1 is ${k[0][0].length}×${k[0][0][0].length}.`);
+      return bad(`Every output channel's kernel must have the same size; ${name} is ${ko.value[0].length}×${ko.value[0][0].length}, K[0] is ${k[0][0].length}×${k[0][0][0].length}.`);
     }
     k.push(ko.value);
   }
@@ -150,7 +155,7 @@ export function checkConv1x1(req: unknown): Checked<Conv1x1Request & { out: [num
   if (!isObject(req)) return bad('Expected { x, k }.');
   const x = readStack(req.x, 'X', 'channel', LAB_LIMITS.channels);
   if (!x.ok) return x;
-  const k = readGrid(req.k, 'K (output channels × input channels)', LAB_LIMITS.channels);
+  const k = readGrid(req.k, 'K', LAB_LIMITS.channels);
   if (!k.ok) return k;
   if (k.value[0].length !== x.value.length) {
     return bad(`K has ${count(k.value[0].length, 'column')} but X has ${count(x.value.length, 'channel')}: a 1×1 kernel holds one weight per input channel for each output channel.`);
@@ -243,7 +248,7 @@ export function checkLearn(req: unknown): Checked<CheckedLearn> {
   if (!isObject(req)) return bad('Expected { x, y, kernel, lr, steps, seed }.');
   const x = readGrid(req.x, 'X');
   if (!x.ok) return x;
-  const y = readGrid(req.y, 'Y (the target)');
+  const y = readGrid(req.y, 'Y');
   if (!y.ok) return y;
   const kernel = given(req.kernel, [1, 2]);
   const input: [number, number, number] = [1, x.value.length, x.value[0].length];

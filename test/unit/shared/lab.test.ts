@@ -67,11 +67,11 @@ describe('bad input gets the canvas\'s diagnostics', () => {
   });
 
   it.each([
-    ['a cell that is text', { x: [[[0, 'one'], [2, 3]]], k: [[[[1]]]] }, 'X row 1, column 2 is "one", not a number'],
-    ['an empty cell', { x: [[[0, null], [2, 3]]], k: [[[[1]]]] }, 'X row 1, column 2 is empty, not a number'],
-    ['rows of different lengths', { x: [[[0, 1], [2]]], k: [[[[1]]]] }, 'X must be rectangular: row 2 has 1 value, row 1 has 2'],
+    ['a cell that is text', { x: [[[0, 'one'], [2, 3]]], k: [[[[1]]]] }, 'X[0, 0, 1] is "one", not a number'],
+    ['an empty cell', { x: [[[0, null], [2, 3]]], k: [[[[1]]]] }, 'X[0, 0, 1] is empty, not a number'],
+    ['rows of different lengths', { x: [[[0, 1], [2]]], k: [[[[1]]]] }, 'X[0] must be rectangular: row 1 has 1 value, row 0 has 2'],
     ['a huge value', { x: [[[1e9]]], k: [[[[1]]]] }, 'between −1,000,000 and 1,000,000'],
-    ['too many rows', { x: [ones(65, 1)], k: [[[[1]]]] }, 'X has 65 rows; the lab takes at most 64'],
+    ['too many rows', { x: [ones(65, 1)], k: [[[[1]]]] }, 'X[0] has 65 rows; the lab takes at most 64'],
     ['K for one channel on a two-channel X', { x: [...X2, ...X2], k: [[ones(1, 1)]] }, 'K has 1 input channel but X has 2'],
     ['output kernels of two sizes', { x: X3, k: [[ones(1, 1)], [ones(2, 2)]] }, 'must have the same size'],
     ['no kernel', { x: X3, k: [] }, 'K must be a list of kernels'],
