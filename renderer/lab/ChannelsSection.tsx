@@ -204,7 +204,7 @@ function OneByOne({ inputs }: { inputs: ChannelInputs }) {
               <div className="lab-stack">
                 {res.conv.map((g, o) => (
                   <Labeled key={o} label={`Y[${o}]`}>
-                    <Grid testId={`lab-1x1-conv-${o}`} values={g} maxWidth={180} maxCell={54} bare />
+                    <Grid testId={`lab-1x1-conv-${o}`} values={g} maxWidth={180} maxCell={54} bare compact />
                   </Labeled>
                 ))}
               </div>

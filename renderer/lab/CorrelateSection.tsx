@@ -7,7 +7,10 @@
 
 import { useMemo, useState } from 'react';
 import type { Fix, ParamValue } from '../../shared/graph/types';
+import { tryResolveParams } from '../../shared/graph/resolve';
+import type { Conv2dParams } from '../../shared/layers/conv2d';
 import { checkCorrelate, type CheckedCorrelate } from '../../shared/lab/check';
+import { correlateGraph } from '../../shared/lab/graphs';
 import { CORRELATE_SCENES, INPUT_PRESETS, KERNEL_PRESETS, inputPreset, kernelPreset } from '../../shared/lab/presets';
 import type { CorrelateRequest, LabProblem } from '../../shared/lab/types';
 import { windowCells } from '../../shared/lab/windows';
@@ -34,6 +37,13 @@ interface Parsed {
   settings: Record<(typeof FIELDS)[number], ParamValue | null>;
   checked: CheckedCorrelate | null;
   problem: LabProblem | null;
+}
+
+/** The Conv2d's params as the canvas resolves them, when each one is valid even if the whole is not. */
+function resolvedConv(x: number[][], k: number[][], settings: Parsed['settings']): Conv2dParams | null {
+  if (FIELDS.some((f) => settings[f] === null)) return null;
+  const doc = correlateGraph([1, x.length, x[0].length], [[k]], { stride: settings.stride!, padding: settings.padding!, dilation: settings.dilation! });
+  return tryResolveParams(doc.nodes[1]).params as Conv2dParams | null;
 }
 
 /** The inputs on screen as the request the engine gets, checked here first (the Node side checks again). */
@@ -82,9 +92,11 @@ export function CorrelateSection() {
     setCorrelate({ x: toText(r.value.pixels), xSource: 'fashion', fashionIndex: String(r.value.index), fashionLabel: `${r.value.className} (label ${r.value.label})` });
   };
 
-  const formula = conv && xNums ? [
-    sizeFormula('height', xNums.length, conv.kernel[0], conv.stride[0], conv.padding[0], conv.padding[1], conv.dilation[0]),
-    sizeFormula('width', xNums[0].length, conv.kernel[1], conv.stride[1], conv.padding[2], conv.padding[3], conv.dilation[1]),
+  // A refused request still has readable numbers: showing them reach 0 or below explains the refusal.
+  const sized = conv ?? (xNums && kNums ? resolvedConv(xNums, kNums, parsed.settings) : null);
+  const formula = sized && xNums ? [
+    sizeFormula('height', xNums.length, sized.kernel[0], sized.stride[0], sized.padding[0], sized.padding[1], sized.dilation[0]),
+    sizeFormula('width', xNums[0].length, sized.kernel[1], sized.stride[1], sized.padding[2], sized.padding[3], sized.dilation[1]),
   ] : null;
 
   let explanation = null;

@@ -168,6 +168,8 @@ test.describe('bad input is explained as on the canvas', () => {
     await page.getByTestId('lab-x-cols').fill('2');
     await page.getByTestId('lab-k-preset').selectOption('laplacian');
     await expect(page.getByTestId('lab-problem')).toContainText('Conv2d K: kernel 3 is larger than the padded input 2 (2 + 2·0), so the output would be 0×0. Reduce kernel_size or add padding ≥ 1.');
+    // The size formula still shows the student's numbers, reaching 0.
+    await expect(page.getByTestId('lab-formula')).toContainText('height ⌊(2 − 3 + 0 + 1) / 1⌋ = 0');
     await screenshot(page, 'kernel-lab-bad-input');
     await page.getByTestId('lab-problem-fix').click();
     await expect(page.getByTestId('lab-padding')).toHaveValue('1');
