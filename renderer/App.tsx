@@ -24,12 +24,16 @@ function isTyping(target: EventTarget | null): boolean {
   return !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable);
 }
 
+/** Commands that edit or move the canvas: in the Kernel lab they would change a graph nobody sees. */
+const CANVAS_ONLY = new Set<ShortcutAction | MenuCommand['command']>(['undo', 'redo', 'copy', 'cut', 'paste', 'delete', 'selectAll', 'select-all', 'layout', 'fit', 'fit-view']);
+
 /** Runs one user command; shortcuts, toolbar buttons and the desktop menu all land here. */
 function useCommands() {
   const flow = useReactFlow();
   // One function for the life of the canvas, so the listeners below are not re-added every render.
   return useCallback((action: ShortcutAction | MenuCommand['command']) => {
     const s = useStore.getState();
+    if (s.view === 'lab' && CANVAS_ONLY.has(action)) return undefined;
     switch (action) {
       case 'undo': return s.undo();
       case 'redo': return s.redo();
@@ -80,6 +84,7 @@ function Toolbar({ run }: { run: ReturnType<typeof useCommands> }) {
   const title = useStore(useShallow(selectTitle));
   const canUndo = useStore(selectCanUndo);
   const canRedo = useStore(selectCanRedo);
+  const onCanvas = useStore(selectView) === 'canvas';
   return (
     <header className="toolbar">
       <span className="brand">ConvStudio</span>
@@ -93,12 +98,16 @@ function Toolbar({ run }: { run: ReturnType<typeof useCommands> }) {
         <button onClick={() => run('open')} data-testid="open" title="Open (Ctrl+O)">Open…</button>
         <button onClick={() => run('save')} data-testid="save" title="Save (Ctrl+S)">Save</button>
         <button onClick={() => run('saveAs')} title="Save as (Ctrl+Shift+S)">Save As…</button>
-        <span className="sep" />
-        <button onClick={() => run('undo')} disabled={!canUndo} data-testid="undo" title="Undo (Ctrl+Z)">Undo</button>
-        <button onClick={() => run('redo')} disabled={!canRedo} data-testid="redo" title="Redo (Ctrl+Shift+Z)">Redo</button>
-        <span className="sep" />
-        <button onClick={() => run('layout')} data-testid="layout" title="Auto-layout (L)">Auto-layout</button>
-        <button onClick={() => run('fit')} title="Fit view (F)">Fit</button>
+        {onCanvas && (
+          <>
+            <span className="sep" />
+            <button onClick={() => run('undo')} disabled={!canUndo} data-testid="undo" title="Undo (Ctrl+Z)">Undo</button>
+            <button onClick={() => run('redo')} disabled={!canRedo} data-testid="redo" title="Redo (Ctrl+Shift+Z)">Redo</button>
+            <span className="sep" />
+            <button onClick={() => run('layout')} data-testid="layout" title="Auto-layout (L)">Auto-layout</button>
+            <button onClick={() => run('fit')} title="Fit view (F)">Fit</button>
+          </>
+        )}
         <button onClick={() => run('help')} data-testid="help" title="Keyboard shortcuts (?)">?</button>
       </nav>
     </header>

@@ -247,6 +247,8 @@ test.describe('learning a kernel (d2l 7.2.4)', () => {
     await page.getByTestId('lab-learn-scene-edge').click();
     await expect(page.getByTestId('lab-learned')).toContainText('after 10 steps', { timeout: 60_000 });
     const [learned] = await grid(page, 'lab-learned-k');
+    // The canvas's editing buttons would change a graph nobody sees from here.
+    await expect(page.getByTestId('undo')).toHaveCount(0);
     await page.getByTestId('lab-use-learned').click();
     await expect(page.getByTestId('canvas')).toBeVisible();
     await expect(page.getByTestId('node-kernel_1')).toContainText('frozen');
@@ -259,6 +261,9 @@ test.describe('learning a kernel (d2l 7.2.4)', () => {
     expect(node.params).toMatchObject({ out_channels: 1, kernel_size: [1, 2], bias: false, frozen: true });
     expect(node.init.weight.map((v: number) => Number(v.toFixed(3)))).toEqual(learned.map((v) => Number(v.toFixed(3))));
     expect(saved.edges).toContainEqual({ source: 'input', target: 'kernel_1' });
+    // One step of undo takes the kernel out again.
+    await page.getByTestId('undo').click();
+    await expect(page.getByTestId('node-kernel_1')).toHaveCount(0);
     expect(errors).toEqual([]);
   });
 });
