@@ -35,7 +35,10 @@ function SizeFields({ label, rows, cols, onSize, testId, max = LAB_LIMITS.side }
   );
 }
 
-function Labeled({ label, children }: { label: string; children: React.ReactNode }) {
+/** Monospace fonts draw ⋆ at the size of a dot, which reads as a product; cross-correlation needs its star. */
+const Star = () => <span className="lab-star">⋆</span>;
+
+function Labeled({ label, children }: { label: React.ReactNode; children: React.ReactNode }) {
   return (
     <div className="lab-labeled">
       <div className="lab-caption mono">{label}</div>
@@ -117,7 +120,7 @@ function MultiChannel({ inputs }: { inputs: ChannelInputs }) {
               {res.terms![o].map((t, c) => (
                 <div key={c} className="lab-stack">
                   {c > 0 && <div className="lab-op small">+</div>}
-                  <Labeled label={`X[${c}] ⋆ K[${o}, ${c}]`}>
+                  <Labeled label={<>X[{c}] <Star /> K[{o}, {c}]</>}>
                     <Grid testId={`lab-term-${o}-${c}`} values={t} highlight={at && h?.o === o ? at : undefined} stale={answer.stale} maxWidth={130} maxCell={34} bare />
                   </Labeled>
                 </div>
@@ -131,7 +134,7 @@ function MultiChannel({ inputs }: { inputs: ChannelInputs }) {
           <Explain empty="Point at a cell of Y: its window lights up in every input channel, and the terms that add up to it are written out.">
             {h ? (
               <div className="mono" data-testid="lab-explain-sum">
-                Y[{h.o}, {h.i}, {h.j}] = {res.terms![h.o].map((t, c) => `(X[${c}] ⋆ K[${h.o}, ${c}])[${h.i}, ${h.j}]`).join(' + ')} = {res.terms![h.o].map((t) => fmt(t[h.i][h.j])).join(' + ')} = <b>{fmt(res.y[h.o][h.i][h.j])}</b>
+                Y[{h.o}, {h.i}, {h.j}] = {res.terms![h.o].map((t, c) => <span key={c}>{c > 0 && ' + '}(X[{c}] <Star /> K[{h.o}, {c}])[{h.i}, {h.j}]</span>)} = {res.terms![h.o].map((t) => fmt(t[h.i][h.j])).join(' + ')} = <b>{fmt(res.y[h.o][h.i][h.j])}</b>
               </div>
             ) : undefined}
           </Explain>

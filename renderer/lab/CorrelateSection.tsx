@@ -92,12 +92,13 @@ export function CorrelateSection() {
     setCorrelate({ x: toText(r.value.pixels), xSource: 'fashion', fashionIndex: String(r.value.index), fashionLabel: `${r.value.className} (label ${r.value.label})` });
   };
 
-  // A refused request still has readable numbers: showing them reach 0 or below explains the refusal.
   const sized = conv ?? (xNums && kNums ? resolvedConv(xNums, kNums, parsed.settings) : null);
-  const formula = sized && xNums ? [
+  const lines = sized && xNums ? [
     sizeFormula('height', xNums.length, sized.kernel[0], sized.stride[0], sized.padding[0], sized.padding[1], sized.dilation[0]),
     sizeFormula('width', xNums[0].length, sized.kernel[1], sized.stride[1], sized.padding[2], sized.padding[3], sized.dilation[1]),
   ] : null;
+  // For a refused request the numbers are shown only where they are the reason: a size reaching 0 or below.
+  const formula = lines && (conv || lines.some((l) => l.out < 1)) ? lines : null;
 
   let explanation = null;
   if (hoverValid && y && xNums && kNums && cells.length) {
