@@ -8,10 +8,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import path from 'node:path';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { TrainingEvent } from '../../shared/training';
 import { planTraining, type Planned, type TrainingPlan } from '../../shared/training/plan';
 import { FASHION_MNIST } from '../../shared/training/fashion-mnist';
+import { MAX_GRAPH_BYTES } from '../../shared/graph/parse';
+import { readTextFileSync } from '../common/read-file';
 import { initBackend, type ActiveBackend } from './backends/index';
 import { compileGraph } from './compile';
 import { GraphError } from './errors';
@@ -92,13 +94,9 @@ function suggestLr(lr: number): string {
  * been edited, half-written or written by another version since the run was created.
  */
 export function planRun(runDir: string, config: unknown): Planned {
-  let text: string;
-  try {
-    text = readFileSync(path.join(runDir, GRAPH_JSON), 'utf8');
-  } catch (err) {
-    return { ok: false, error: { code: 'invalid-graph', message: `The run's ${GRAPH_JSON} could not be read: ${(err as Error).message}` } };
-  }
-  return planTraining(text, config, { source: `The run's ${GRAPH_JSON}` });
+  const read = readTextFileSync(path.join(runDir, GRAPH_JSON), { maxBytes: MAX_GRAPH_BYTES, what: `the run's ${GRAPH_JSON}` });
+  if (!read.ok) return { ok: false, error: { code: 'invalid-graph', message: `The run's ${GRAPH_JSON} could not be read: ${read.message}` } };
+  return planTraining(read.text, config, { source: `The run's ${GRAPH_JSON}` });
 }
 
 /**

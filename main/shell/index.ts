@@ -14,6 +14,7 @@ import { contentSecurityPolicy } from './csp';
 import { createDesktopApi } from './desktop-api';
 import { createFileDialogs, readGraphFile } from './dialogs';
 import { createDocumentTracker } from './document-state';
+import { createExportToFolder } from './export-folder';
 import { createJobManager } from '../engine/jobs';
 import { createEngineService } from '../engine/service/client';
 import { createNodeApi } from '../api/node-api';
@@ -126,7 +127,13 @@ async function start(): Promise<void> {
     listBackends: async () => (await import('../engine/backends/index')).listBackends(),
     engine,
   });
-  const api = createDesktopApi({ base, dialogs, document: docTracker });
+  const exportToFolder = createExportToFolder({
+    runsRoot,
+    version: app.getVersion(),
+    defaultDir: app.getPath('documents'),
+    showOpenDialog: (o) => (win ? dialog.showOpenDialog(win, o as Electron.OpenDialogOptions) : dialog.showOpenDialog(o as Electron.OpenDialogOptions)),
+  });
+  const api = createDesktopApi({ base, dialogs, document: docTracker, exportToFolder });
 
   openFromOs = async (file: string) => {
     const opened = await readGraphFile(file);

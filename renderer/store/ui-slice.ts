@@ -8,6 +8,9 @@ export type SidebarTab = 'inspect' | 'summary' | 'train';
 /** The window's two views: the network canvas, and the Kernel lab beside it. */
 export type View = 'canvas' | 'lab';
 
+/** What the export dialog starts on: the canvas's graph, or one run's weights. */
+export type ExportTarget = { kind: 'canvas' } | { kind: 'run'; runId: string };
+
 export interface Toast {
   id: number;
   kind: 'info' | 'error';
@@ -23,6 +26,8 @@ export interface UiSlice {
   openProblem: { name: string; diagnostics: Diagnostic[] } | null;
   /** Bumped to ask the canvas to fit the graph in view (after Open, templates, layout). */
   fitRequest: number;
+  /** The export dialog, open on this target; null when closed. */
+  exportTarget: ExportTarget | null;
   requestFit(): void;
   setView(view: View): void;
   setTab(tab: SidebarTab): void;
@@ -30,6 +35,7 @@ export interface UiSlice {
   toast(kind: Toast['kind'], text: string): void;
   dismissToast(id: number): void;
   setOpenProblem(p: UiSlice['openProblem']): void;
+  setExportTarget(t: ExportTarget | null): void;
 }
 
 let nextToast = 1;
@@ -41,6 +47,7 @@ export const createUiSlice: StateCreator<Store, [], [], UiSlice> = (set, get) =>
   toasts: [],
   openProblem: null,
   fitRequest: 0,
+  exportTarget: null,
   requestFit: () => set({ fitRequest: get().fitRequest + 1 }),
   setView: (view) => set({ view }),
   setTab: (tab) => set({ tab }),
@@ -52,4 +59,5 @@ export const createUiSlice: StateCreator<Store, [], [], UiSlice> = (set, get) =>
   },
   dismissToast: (id) => set({ toasts: get().toasts.filter((t) => t.id !== id) }),
   setOpenProblem: (openProblem) => set({ openProblem }),
+  setExportTarget: (exportTarget) => set({ exportTarget }),
 });

@@ -10,6 +10,7 @@ import { parseGraph } from '../graph/parse';
 import { resolveParams, type Conv2dParams } from '../graph/resolve';
 import type { Diagnostic, GraphDoc } from '../graph/types';
 import { analyzeGraph, type Analysis } from '../shapes/index';
+import { estimateMemory, memoryDiagnostics, type MemoryEstimate, type MemoryLimit } from '../shapes/memory';
 import { FASHION_MNIST } from './fashion-mnist';
 import { SETTINGS, checkTrainConfig, type SettingKey, type TrainConfig } from './settings';
 
@@ -19,6 +20,8 @@ export interface TrainingPlan {
   config: TrainConfig;
   /** The side of the square images fed to the network: the Input's height and width. */
   imageSize: number;
+  /** What training needs at the configured batch size (shared/shapes/memory.ts). */
+  memory: MemoryEstimate;
 }
 
 /**
@@ -40,6 +43,12 @@ export type Planned = { ok: true; value: TrainingPlan } | { ok: false; error: Pl
 export interface PlanOptions {
   /** Where the graph came from ("graph.json", a file name), for the message when it is not a graph. */
   source?: string;
+  /**
+   * The memory training may use with this config (the machine's, or wasm's 4 GB), known only on
+   * the Node side: a graph whose estimate needs more is refused before Start. Absent: only what
+   * no machine can do (a tensor past tfjs's index range) is refused.
+   */
+  memoryLimit?: (config: TrainConfig) => MemoryLimit | null;
 }
 
 /** A message lists this many problems, then counts the rest: a broken graph must not flood a toast or a terminal. */
@@ -132,7 +141,12 @@ export function planTraining(graph: unknown, config: unknown, opts: PlanOptions 
   const blockers = trainingReadiness(doc, analysis, checked.value);
   if (blockers.length) return graphFailure('The graph cannot be trained on Fashion-MNIST', blockers, 'not-trainable');
 
+  const settings = checked.value;
+  const memory = estimateMemory(analysis, { batch: settings.batchSize });
+  const tooBig = memoryDiagnostics(memory, { limit: opts.memoryLimit?.(settings) ?? null, overLimit: 'error' });
+  if (tooBig.length) return graphFailure(`The graph cannot be trained at batch size ${settings.batchSize}`, tooBig, 'not-trainable');
+
   // trainingReadiness has just checked that the Input is [1, 1, s, s].
   const imageSize = analysis.nodes[analysis.inputId!].shape![2];
-  return { ok: true, value: { doc, analysis, config: checked.value, imageSize } };
+  return { ok: true, value: { doc, analysis, config: settings, imageSize, memory } };
 }

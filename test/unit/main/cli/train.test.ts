@@ -2,7 +2,7 @@
 
 import { describe, expect, it, vi } from 'vitest';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -105,15 +105,17 @@ describe('convstudio train', () => {
     expect(err.message).toMatch(/apt-get install dataset-fashion-mnist/);
   });
 
-  it('a batch too big for the wasm heap fails with a plain out-of-memory message, not a WebAssembly trap and stack', async () => {
+  it('a batch too big for the wasm heap is refused before Start with a batch size that fits, not a WebAssembly trap and stack', async () => {
     // 128 × 256 × 224 × 224 floats is 6.6 GB for one activation: more than WebAssembly's 4 GB.
     const file = path.join(tmp(), 'too-big.json');
     writeFileSync(file, JSON.stringify(chain([1, 224, 224], ['Conv2d', { out_channels: 256, kernel_size: 3, padding: 1 }],
       ['AdaptiveAvgPool2d', { output_size: 1 }], ['Flatten', {}], ['Linear', { out_features: 10 }])));
-    const r = await cli([file, '--backend', 'wasm', '--data', SYSTEM_DATA_DIR, '--batch-size', '128', '--limit', '256', '--val-limit', '64', '--epochs', '1', '--out', tmp()]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/wasm backend ran out of memory/);
-    expect(r.stderr).toMatch(/try 32/);
+    const out = tmp();
+    const r = await cli([file, '--backend', 'wasm', '--data', SYSTEM_DATA_DIR, '--batch-size', '128', '--limit', '256', '--val-limit', '64', '--epochs', '1', '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/needs at least 1\d\.\d GB .*; the wasm backend's memory .* is 4\.0 GB\. Lower the batch size \(32 would fit\)/);
     expect(r.stderr).not.toMatch(/RuntimeError|wasm-function|\n\s+at /);
+    // Refused before a run folder was made.
+    expect(readdirSync(out)).toEqual([]);
   });
 });
