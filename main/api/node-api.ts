@@ -5,7 +5,7 @@
  * is returned as a value naming what is wrong, never thrown across the boundary.
  */
 
-import { fail, ok, type Api, type BackendInfo, type HostInfo, type Result } from '../../shared/api';
+import { fail, ok, type Api, type BackendInfo, type DoctorReport, type HostInfo, type Result } from '../../shared/api';
 import type { RunSummary, TrainingEvent } from '../../shared/training';
 import { planTraining, type PlanError, type TrainingPlan } from '../../shared/training/plan';
 import { checkConv1x1, checkCorrelate, checkFashionImage, checkLearn, checkPool, type Checked } from '../../shared/lab/check';
@@ -42,6 +42,8 @@ export interface NodeApiOptions {
   listBackends?: () => Promise<BackendInfo[]>;
   /** The engine service the Kernel lab computes in; absent, the lab's calls say it is unavailable. */
   engine?: EngineServiceLike;
+  /** The GPU doctor (main/engine/backends/doctor/); absent until the engine is wired in. */
+  doctor?: () => Promise<DoctorReport>;
 }
 
 /** SGD steps run about a millisecond each on a lab-sized image; give a long run room before the service is restarted. */
@@ -99,6 +101,15 @@ export function createNodeApi(opts: NodeApiOptions): Api {
         return ok(await opts.listBackends());
       } catch (e) {
         return fail('backend-error', `Could not list backends: ${errorMessage(e)}`);
+      }
+    },
+
+    async doctor() {
+      if (!opts.doctor) return fail('unavailable', 'The GPU check is not available in this host (the training engine is not loaded).');
+      try {
+        return ok(await opts.doctor());
+      } catch (e) {
+        return fail('backend-error', `The GPU check failed: ${errorMessage(e)}`);
       }
     },
 

@@ -1,7 +1,8 @@
 /**
  * `convstudio train <template|file.json> [options]`: trains in a separate process through the
  * same job manager the app uses, and prints d2l-style progress (or JSON lines with --json).
- * Exit codes: 0 done, 1 failed (NaN, data, crash), 2 usage or bad graph, 130 stopped.
+ * Exit codes: 0 done, 1 failed (divergence, data, a run folder that cannot be written, a run
+ * already being trained, crash), 2 usage or bad graph, 130 stopped.
  */
 
 import path from 'node:path';
@@ -43,7 +44,7 @@ options:
 ${SETTING_KEYS.map((k) => settingHelpLine(SETTINGS[k])).join('\n')}
   --out DIR          where run folders go (default ./runs)
   --resume RUN_DIR   continue a run from its last checkpoint (--epochs N sets a new total)
-  --json             one JSON object per line: start, epoch, done, error
+  --json             one JSON object per line: resume, start, epoch, done, error
 Without --data the usual places are searched, and the files downloaded if they are not there.
 Exit codes: 0 done, 1 failed, 2 usage or bad graph, 130 stopped (Ctrl-C stops gracefully; twice kills).`;
 
@@ -137,10 +138,13 @@ class Printer {
 
   event(e: TrainingEvent): void {
     if (this.json) {
-      if (e.event === 'start' || e.event === 'epoch' || e.event === 'done' || e.event === 'error') process.stdout.write(`${JSON.stringify(e)}\n`);
+      if (e.event === 'start' || e.event === 'epoch' || e.event === 'done' || e.event === 'error' || e.event === 'resume') process.stdout.write(`${JSON.stringify(e)}\n`);
       return;
     }
     switch (e.event) {
+      case 'resume':
+        console.log(`resuming: ${e.message}`);
+        break;
       case 'start':
         this.epochs = e.epochs;
         console.log(`training on ${e.backend} — ${e.device}; ${e.trainSamples} training / ${e.valSamples} validation samples, ${e.batchesPerEpoch} batches per epoch`);
@@ -259,9 +263,11 @@ export async function run(argv: string[]): Promise<number> {
       console.error(`convstudio train: ${err.message}`);
       return 2;
     }
-    if (err instanceof JobError && REFUSALS.has(err.code)) {
+    if (err instanceof JobError) {
+      // A refusal is the request's fault (2); a run folder that cannot be written or a run already
+      // being trained elsewhere is a failure to run it (1). Either way one line, no stack.
       p.message(err.message, true);
-      return 2;
+      return REFUSALS.has(err.code) ? 2 : 1;
     }
     if (err instanceof DataMissing) {
       p.message(err.message, true);

@@ -101,6 +101,7 @@ export interface ServerOptions {
   jobs?: NodeApiOptions['jobs'];
   listBackends?: NodeApiOptions['listBackends'];
   engine?: NodeApiOptions['engine'];
+  doctor?: NodeApiOptions['doctor'];
   log?: (line: string) => void;
   /** Slow-client and connection limits (tests shorten them). */
   limits?: Partial<ServerLimits>;
@@ -157,7 +158,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const rendererDir = path.resolve(opts.rendererDir ?? path.join(ROOT, 'out/renderer'));
   const runsRoot = path.resolve(opts.runsRoot ?? path.join(process.cwd(), 'runs'));
   const log = opts.log ?? ((line: string) => console.log(line));
-  const api = opts.api ?? createNodeApi({ runsRoot, jobs: opts.jobs, listBackends: opts.listBackends, engine: opts.engine, host: 'browser' });
+  const api = opts.api ?? createNodeApi({ runsRoot, jobs: opts.jobs, listBackends: opts.listBackends, doctor: opts.doctor, engine: opts.engine, host: 'browser' });
   let port = 0;
 
   const hostAllowed = (host: string | undefined) => host === `127.0.0.1:${port}` || host === `localhost:${port}`;
@@ -404,8 +405,8 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const runsRoot = path.resolve(argValue(argv, '--runs') ?? process.env.CONVSTUDIO_RUNS ?? path.join(process.cwd(), 'runs'));
-  const { jobs, listBackends, engine } = await loadEngine(runsRoot);
-  const server = await startServer({ port, runsRoot, rendererDir: argValue(argv, '--renderer'), jobs, listBackends, engine });
+  const { jobs, listBackends, doctor, engine } = await loadEngine(runsRoot);
+  const server = await startServer({ port, runsRoot, rendererDir: argValue(argv, '--renderer'), jobs, listBackends, doctor, engine });
   const shutdown = () => {
     jobs?.dispose?.();
     engine?.dispose?.();
@@ -422,6 +423,7 @@ async function main(argv: string[]): Promise<void> {
 async function loadEngine(runsRoot: string): Promise<{
   jobs?: NodeApiOptions['jobs'] & { dispose?(): void };
   listBackends?: NodeApiOptions['listBackends'];
+  doctor?: NodeApiOptions['doctor'];
   engine?: NodeApiOptions['engine'] & { dispose?(): void };
 }> {
   const out: Awaited<ReturnType<typeof loadEngine>> = {};
@@ -439,6 +441,7 @@ async function loadEngine(runsRoot: string): Promise<{
     console.warn(`convstudio serve: the Kernel lab is unavailable (${e instanceof Error ? e.message : String(e)}).`);
   }
   out.listBackends = async () => (await import('../engine/backends/index')).listBackends();
+  out.doctor = async () => (await import('../engine/backends/doctor/index')).runDoctor();
   return out;
 }
 

@@ -7,7 +7,6 @@
  */
 
 import { parseGraph } from '../graph/parse';
-import { resolveParams, type Conv2dParams } from '../graph/resolve';
 import type { Diagnostic, GraphDoc } from '../graph/types';
 import { analyzeGraph, type Analysis } from '../shapes/index';
 import { estimateMemory, memoryDiagnostics, type MemoryEstimate, type MemoryLimit } from '../shapes/memory';
@@ -72,22 +71,12 @@ function graphFailure(intro: string, diagnostics: Diagnostic[], code: PlanErrorC
 const problem = (code: string, message: string, nodeId: string | null): Diagnostic =>
   ({ severity: 'error', code, message, ...(nodeId ? { nodeId } : {}) });
 
-function isDilated(node: GraphDoc['nodes'][number]): boolean {
-  if (node.type !== 'Conv2d') return false;
-  try {
-    const p = resolveParams(node) as Conv2dParams;
-    return p.dilation[0] !== 1 || p.dilation[1] !== 1;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * What stops a graph without errors from training on Fashion-MNIST with `config`, as errors on
  * the nodes concerned: the data is 1×28×28 in 10 classes, resized to squares within the resize
  * setting's bounds, and the Input's size is the one trained at.
  */
-export function trainingReadiness(doc: GraphDoc, analysis: Analysis, config: Pick<TrainConfig, 'resize'>): Diagnostic[] {
+export function trainingReadiness(analysis: Analysis, config: Pick<TrainConfig, 'resize'>): Diagnostic[] {
   const found: Diagnostic[] = [];
   const out = analysis.outputId ? analysis.nodes[analysis.outputId]?.shape : null;
   if (!out || out.length !== 2 || out[1] !== FASHION_MNIST.classes) {
@@ -114,11 +103,6 @@ export function trainingReadiness(doc: GraphDoc, analysis: Analysis, config: Pic
     }
   }
 
-  // tfjs 4.22 has no gradient for dilated convolutions ("dilation rates greater than 1 are not yet
-  // supported in gradients"), so such a graph can be drawn and summarised but not trained here.
-  for (const node of doc.nodes.filter(isDilated)) {
-    found.push(problem('dilation-untrainable', `TensorFlow.js cannot train dilated convolutions (no gradient for dilation > 1): set dilation to 1 on Conv2d ${node.id}.`, node.id));
-  }
   return found;
 }
 
@@ -138,7 +122,7 @@ export function planTraining(graph: unknown, config: unknown, opts: PlanOptions 
   const checked = checkTrainConfig(config);
   if (!checked.ok) return { ok: false, error: { code: 'bad-request', message: checked.message, settings: checked.settings } };
 
-  const blockers = trainingReadiness(doc, analysis, checked.value);
+  const blockers = trainingReadiness(analysis, checked.value);
   if (blockers.length) return graphFailure('The graph cannot be trained on Fashion-MNIST', blockers, 'not-trainable');
 
   const settings = checked.value;

@@ -8,19 +8,23 @@ import * as tfc from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-layers';
 import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
 import type { Conv2dParams } from '../../../shared/layers/conv2d';
+import { DilatedConv2d } from './dilated-conv2d';
 import { engineLayer, zeroPad } from './layer';
 
 export const conv2d = engineLayer<Conv2dParams>((b, p) => {
   const padded = zeroPad(b, b.inputs[0], p.padding);
   // The Xavier draw happens even when fixed weights replace it, so every other layer's initial
-  // weights stay the same whether or not one conv came from the lab.
-  const layer = tf.layers.conv2d({
-    filters: p.out_channels, kernelSize: p.kernel, strides: p.stride, padding: 'valid', dilationRate: p.dilation,
-    useBias: p.bias, kernelInitializer: b.xavier(), biasInitializer: 'zeros', name: b.name(),
-    // tfjs keeps a non-trainable layer's weights in model.nonTrainableWeights, so the trainer's
-    // variable list (model.trainableWeights) leaves them out and checkpoints still save them.
-    trainable: !p.frozen,
-  });
+  // weights stay the same whether or not one conv came from the lab. tf.layers.conv2d can neither
+  // train a dilation above 1 nor run one with a stride above 1.
+  const layer = p.dilation[0] > 1 || p.dilation[1] > 1
+    ? new DilatedConv2d({ filters: p.out_channels, kernelSize: p.kernel, strides: p.stride, dilation: p.dilation, useBias: p.bias, kernelInitializer: b.xavier(), name: b.name() })
+    : tf.layers.conv2d({
+      filters: p.out_channels, kernelSize: p.kernel, strides: p.stride, padding: 'valid', dilationRate: p.dilation,
+      useBias: p.bias, kernelInitializer: b.xavier(), biasInitializer: 'zeros', name: b.name(),
+    });
+  // tfjs keeps a non-trainable layer's weights in model.nonTrainableWeights, so the trainer's
+  // variable list (model.trainableWeights) leaves them out and checkpoints still save them.
+  layer.trainable = !p.frozen;
   const out = layer.apply(padded) as SymbolicTensor;
   if (b.init) {
     const [kh, kw] = p.kernel;
