@@ -130,7 +130,7 @@ export function createEngineService(opts: EngineServiceOptions = {}): EngineServ
       const proc = current && !current.exited ? current : (current = start());
       if (proc.pending.size >= limits.pending) return fail('busy', `The engine service already has ${proc.pending.size} requests waiting; try again when they are answered.`);
       const id = nextId++;
-      const timeoutMs = callOpts.timeoutMs ?? limits.timeoutMs;
+      const timeoutMs = (callOpts.timeoutMs ?? limits.timeoutMs) + (proc.backend ? 0 : limits.startupMs);
       return new Promise<Result<unknown>>((resolve) => {
         const timer = setTimeout(() => {
           settle(proc, id, fail('timeout', `${op} took longer than ${Math.round(timeoutMs / 1000)} s, so the engine service was restarted. Try a smaller input or fewer steps.`));

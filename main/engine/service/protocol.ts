@@ -38,6 +38,11 @@ export const SERVICE_LIMITS = {
   replyBytes: 4 * 1024 * 1024,
   /** Requests waiting at once; more means the page is flooding the service. */
   pending: 32,
-  /** Per request, from the moment it is sent (the first one also waits for tfjs to load). */
+  /** Per request, from the moment it is sent. */
   timeoutMs: 30_000,
+  /**
+   * Added for a request sent while the process is still loading tfjs: on a busy machine that
+   * alone can take most of timeoutMs, and the first answer should not be a restart.
+   */
+  startupMs: 90_000,
 } as const;

@@ -107,8 +107,13 @@ describe.each(['cpu', 'wasm'] as const)('the compiler on %s', (backend) => {
     expect(Array.from(b.getLayer('n2').getWeights()[0].dataSync())).toEqual(Array.from(a.getLayer('n2').getWeights()[0].dataSync()));
   });
 
-  it.each([true, false])('frozen = %s decides whether the optimizer sees the weights', (frozen) => {
-    const m = compileGraph(chain([1, 6, 6], ['Conv2d', { out_channels: 1, kernel_size: 2, frozen }], ['Conv2d', { out_channels: 2, kernel_size: 3 }]));
+  it('puts fixed weights on a dilated kernel too: taps 2 apart on 0 … 8 give 0·0 + 2·1 + 6·2 + 8·3 = [[38]]', () => {
+    const m = compileGraph(oneConv([1, 3, 3], { out_channels: 1, kernel_size: 2, dilation: 2, bias: false }, { weight: [0, 1, 2, 3] }));
+    expect(predictNCHW(m, [X3])).toEqual([[[38]]]);
+  });
+
+  it.each([[true, 1], [false, 1], [true, 2], [false, 2]])('frozen = %s (dilation %i) decides whether the optimizer sees the weights', (frozen, dilation) => {
+    const m = compileGraph(chain([1, 6, 6], ['Conv2d', { out_channels: 1, kernel_size: 2, dilation, frozen }], ['Conv2d', { out_channels: 2, kernel_size: 3 }]));
     const names = m.trainableWeights.map((w) => w.originalName);
     expect(names.some((n) => n.startsWith('n1/'))).toBe(!frozen);
     expect(names.some((n) => n.startsWith('n2/'))).toBe(true);

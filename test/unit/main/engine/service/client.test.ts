@@ -95,6 +95,13 @@ describe('the engine service', () => {
     expect(children).toHaveLength(3);
   });
 
+  it('gives a request sent while tfjs loads that time too, and later requests only their own', async () => {
+    const { svc } = service({ limits: { timeoutMs: 1, startupMs: 110_000 } });
+    expect(await svc.call('lab.correlate', corr2d)).toMatchObject({ ok: true, value: { y: [[[19, 25], [37, 43]]] } });
+    expect(await svc.call('lab.learn', slowLearn)).toMatchObject({ ok: false, error: { code: 'timeout' } });
+    expect(svc.starts()).toBe(1);
+  });
+
   it('explains a backend that cannot start', async () => {
     const { svc } = service({ backend: 'tensorflow' });
     const r = await svc.call('lab.correlate', corr2d);
