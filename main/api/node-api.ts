@@ -73,9 +73,6 @@ function labFailure(error: LabProblem): Result<never> {
   return fail('invalid-lab-input', error.message, { diagnostics: error.diagnostics });
 }
 
-/** Larger exports (VGG's weights) are written by the CLI or the desktop app, not sent through the page. */
-export const MAX_PAGE_EXPORT_BYTES = 64 * 1024 * 1024;
-
 /** The exporter loads tfjs; the server should not pay for that before the first export. */
 const exporter = () => import('../export/request');
 
@@ -157,20 +154,10 @@ export function createNodeApi(opts: NodeApiOptions): Api {
     },
 
     async exportModel(req) {
-      const { exportFromRequest, summaryOf } = await exporter();
-      const { fileBytes } = await import('../export/export');
-      const { zip } = await import('../export/zip');
+      const { exportFromRequest, zipForPage } = await exporter();
       try {
-        const built = await exportFromRequest(req, opts.runsRoot, opts.version ?? '0.1.0');
-        if (!built.ok) return built;
-        const summary = summaryOf(built.value);
-        const bytes = summary.files.reduce((n, f) => n + f.bytes, 0);
-        if (bytes > MAX_PAGE_EXPORT_BYTES) {
-          const which = 'runId' in (req as object) ? `runs/${(req as { runId: string }).runId}` : 'your-graph.convstudio.json';
-          return fail('too-large', `The export is ${(bytes / 1048576).toFixed(0)} MB, too large to download through the page (at most ${MAX_PAGE_EXPORT_BYTES / 1048576} MB). Export it with the CLI: convstudio export ${which} --to ${summary.files.some((f) => f.name === 'model.onnx') ? 'onnx' : 'pytorch'} --out DIR.`);
-        }
-        const archive = zip(built.value.files.map((f) => ({ name: `${built.value.folder}/${f.name}`, data: fileBytes(f) })));
-        return ok({ ...summary, zip: archive.toString('base64') });
+        const built = await exportFromRequest(req, opts.runsRoot, opts.version ?? '0.1.0', true);
+        return built.ok ? zipForPage(built.value, req, opts.runsRoot) : built;
       } catch (e) {
         return fail('export-failed', `The export failed: ${errorMessage(e)}`);
       }
