@@ -6,6 +6,9 @@
  */
 
 import type { GraphDoc } from './graph/types';
+import type {
+  Conv1x1Request, Conv1x1Result, CorrelateRequest, CorrelateResult, FashionImageRequest, FashionImageResult, LearnRequest, LearnResult, PoolRequest, PoolResult,
+} from './lab/types';
 import type { RunSummary, TrainingEvent, TrainRequest } from './training';
 
 export interface ApiError {
@@ -101,6 +104,13 @@ export interface Api {
   /** The epochs a run can be exported at: 0 (its initial weights) and those with a checkpoint. */
   exportEpochs(args: { runId: string }): Promise<Result<number[]>>;
   onTrainingEvent(listener: (e: TrainingEvent) => void): () => void;
+  // The Kernel lab (shared/lab/): computed by the engine service, never in the page. A request
+  // the shape engine refuses answers "invalid-lab-input" with its diagnostics as details.
+  labCorrelate(req: CorrelateRequest): Promise<Result<CorrelateResult>>;
+  labConv1x1(req: Conv1x1Request): Promise<Result<Conv1x1Result>>;
+  labPool(req: PoolRequest): Promise<Result<PoolResult>>;
+  labLearn(req: LearnRequest): Promise<Result<LearnResult>>;
+  labFashionImage(req: FashionImageRequest): Promise<Result<FashionImageResult>>;
 }
 
 /**
@@ -138,7 +148,10 @@ export type MenuCommand =
   | { command: 'open-file'; file: OpenedFile };
 
 /** Names of the request/response calls, for the dispatcher, the IPC table and the socket protocol. */
-export const API_CALLS = ['info', 'listBackends', 'doctor', 'startTraining', 'stopTraining', 'listRuns', 'getRun', 'exportModel', 'exportEpochs'] as const;
+export const API_CALLS = [
+  'info', 'listBackends', 'doctor', 'startTraining', 'stopTraining', 'listRuns', 'getRun', 'exportModel', 'exportEpochs',
+  'labCorrelate', 'labConv1x1', 'labPool', 'labLearn', 'labFashionImage',
+] as const;
 export type ApiCall = (typeof API_CALLS)[number];
 export const API_EVENTS = ['onTrainingEvent'] as const;
 /** The desktop members, provided by the Electron shell on top of API_CALLS. */

@@ -8,6 +8,9 @@
 import { fail, ok, type Api, type BackendInfo, type DoctorReport, type HostInfo, type Result } from '../../shared/api';
 import type { RunSummary, TrainingEvent } from '../../shared/training';
 import { planTraining, type PlanError, type TrainingPlan } from '../../shared/training/plan';
+import { checkConv1x1, checkCorrelate, checkFashionImage, checkLearn, checkPool, type Checked } from '../../shared/lab/check';
+import type { LabProblem } from '../../shared/lab/types';
+import { FASHION_MNIST } from '../../shared/training/fashion-mnist';
 import { trainingMemoryLimit } from '../common/memory-limit';
 
 /**
@@ -22,6 +25,14 @@ export interface JobManagerLike {
   getRunEvents(runId: string): Promise<TrainingEvent[]>;
 }
 
+/**
+ * The slice of main/engine/service/client.ts's engine service this file uses: named operations
+ * computed in the warm engine process, answered as values.
+ */
+export interface EngineServiceLike {
+  call(op: string, args: unknown, opts?: { timeoutMs?: number }): Promise<Result<unknown>>;
+}
+
 export interface NodeApiOptions {
   runsRoot: string;
   jobs?: JobManagerLike;
@@ -29,9 +40,14 @@ export interface NodeApiOptions {
   version?: string;
   /** Backends as main/engine/backends/index.ts lists them; absent until the engine is wired in. */
   listBackends?: () => Promise<BackendInfo[]>;
+  /** The engine service the Kernel lab computes in; absent, the lab's calls say it is unavailable. */
+  engine?: EngineServiceLike;
   /** The GPU doctor (main/engine/backends/doctor/); absent until the engine is wired in. */
   doctor?: () => Promise<DoctorReport>;
 }
+
+/** SGD steps run about a millisecond each on a lab-sized image; give a long run room before the service is restarted. */
+const LEARN_TIMEOUT_MS = 120_000;
 
 /** Run ids become folder names: keep them to one safe path segment. */
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -52,12 +68,24 @@ function validateRunId(args: unknown): Result<string> {
 
 const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
+/** A lab request the checks refused: the shape engine's diagnostics travel as details, as for graphs. */
+function labFailure(error: LabProblem): Result<never> {
+  return fail('invalid-lab-input', error.message, { diagnostics: error.diagnostics });
+}
+
 /** The exporter loads tfjs; the server should not pay for that before the first export. */
 const exporter = () => import('../export/request');
 
 export function createNodeApi(opts: NodeApiOptions): Api {
   const { jobs } = opts;
   const noJobs = () => fail('unavailable', 'Training is not available in this host (the training engine is not loaded).');
+
+  /** Checks a lab request here, then has the engine service compute exactly the checked request. */
+  async function lab<T>(checked: Checked<T>, op: string, request: (v: T) => unknown, timeoutMs?: number): Promise<Result<any>> {
+    if (!checked.ok) return labFailure(checked.error);
+    if (!opts.engine) return fail('unavailable', 'The Kernel lab is not available in this host (the engine service is not running).');
+    return opts.engine.call(op, request(checked.value), timeoutMs ? { timeoutMs } : undefined);
+  }
 
   return {
     async info() {
@@ -143,5 +171,11 @@ export function createNodeApi(opts: NodeApiOptions): Api {
     onTrainingEvent(listener) {
       return jobs ? jobs.onEvent(listener) : () => {};
     },
+
+    labCorrelate: (req) => lab(checkCorrelate(req), 'lab.correlate', (v) => v.request),
+    labConv1x1: (req) => lab(checkConv1x1(req), 'lab.conv1x1', ({ x, k }) => ({ x, k })),
+    labPool: (req) => lab(checkPool(req), 'lab.pool', (v) => v.request),
+    labLearn: (req) => lab(checkLearn(req), 'lab.learn', (v) => v.request, LEARN_TIMEOUT_MS),
+    labFashionImage: (req) => lab(checkFashionImage(req, FASHION_MNIST.testSamples), 'lab.fashionImage', (v) => v),
   };
 }

@@ -15,7 +15,7 @@
 
 import * as tf from '@tensorflow/tfjs-layers';
 import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
-import type { GraphDoc } from '../../shared/graph/types';
+import type { GraphDoc, NodeInit } from '../../shared/graph/types';
 import { resolveParams, type ResolvedParams } from '../../shared/graph/resolve';
 import { insideOf, type PrimitiveType } from '../../shared/layers/index';
 import { BLOCK_INPUT, type BlockGraph } from '../../shared/layers/layer';
@@ -73,12 +73,12 @@ class Builder {
   }
 
   /** One node through its type's engine module; a block is built from its inside. */
-  layer(p: ResolvedParams, inputs: SymbolicTensor[], name: Namer, path: string[]): SymbolicTensor {
+  layer(p: ResolvedParams, inputs: SymbolicTensor[], name: Namer, path: string[], init?: NodeInit): SymbolicTensor {
     const inside = insideOf(p);
     if (inside) return this.block(inside, inputs, name, path);
     // insideOf is null exactly for the table's types; the table is typed per type, the call is not.
     const engine = ENGINE_LAYERS[p.type as PrimitiveType] as EngineLayer<ResolvedParams>;
-    const b: Build = { inputs, name, xavier: () => this.xavier() };
+    const b: Build = { inputs, name, xavier: () => this.xavier(), ...(init ? { init } : {}) };
     const out = engine.build(b, p);
     this.onLayer?.(path, out);
     return out;
@@ -114,7 +114,7 @@ export function compileGraphDetailed(doc: GraphDoc, opts: CompileOptions = {}): 
     const node = byId.get(id);
     if (!node) continue;
     const inputs = (analysis.inputsOf[id] ?? []).map((src) => tensors[src]);
-    tensors[id] = b.layer(resolveParams(node), inputs, (suffix) => b.name(id, suffix), [id]);
+    tensors[id] = b.layer(resolveParams(node), inputs, (suffix) => b.name(id, suffix), [id], node.init);
   }
   const model = tf.model({ inputs: tensors[analysis.inputId], outputs: tensors[analysis.outputId], name: b.name(doc.name || 'graph', 'model') });
   return { model, analysis, tensors };

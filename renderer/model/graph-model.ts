@@ -6,11 +6,13 @@
 
 import type { Edge, Node } from '@xyflow/react';
 import { nodeSpec } from '../../shared/graph/catalogue';
-import { GRAPH_FORMAT, GRAPH_VERSION, type Fix, type GraphDoc, type GraphEdge, type ParamValue } from '../../shared/graph/types';
+import { GRAPH_FORMAT, GRAPH_VERSION, type Fix, type GraphDoc, type GraphEdge, type NodeInit, type ParamValue } from '../../shared/graph/types';
 
 export interface LayerData extends Record<string, unknown> {
   type: string;
   params: Record<string, ParamValue>;
+  /** Fixed initial weights (a kernel from the Kernel lab); carried through untouched. */
+  init?: NodeInit;
 }
 export type LayerNode = Node<LayerData, 'layer'>;
 export type ShapeEdge = Edge<Record<string, unknown>, 'shape'>;
@@ -23,7 +25,10 @@ export function toDoc(nodes: readonly LayerNode[], edges: readonly ShapeEdge[], 
     format: GRAPH_FORMAT,
     version: GRAPH_VERSION,
     name,
-    nodes: nodes.map((n) => ({ id: n.id, type: n.data.type, params: n.data.params, position: { x: Math.round(n.position.x), y: Math.round(n.position.y) } })),
+    nodes: nodes.map((n) => ({
+      id: n.id, type: n.data.type, params: n.data.params, position: { x: Math.round(n.position.x), y: Math.round(n.position.y) },
+      ...(n.data.init ? { init: n.data.init } : {}),
+    })),
     edges: edges.map((e) => {
       const out: GraphEdge = { source: e.source, target: e.target };
       if (e.targetHandle) out.targetHandle = e.targetHandle;
@@ -38,7 +43,7 @@ export function flowEdge(e: GraphEdge): ShapeEdge {
 
 export function fromDoc(doc: GraphDoc): { nodes: LayerNode[]; edges: ShapeEdge[] } {
   return {
-    nodes: doc.nodes.map((n) => ({ id: n.id, type: 'layer', position: n.position ?? { x: 0, y: 0 }, data: { type: n.type, params: { ...n.params } } })),
+    nodes: doc.nodes.map((n) => ({ id: n.id, type: 'layer', position: n.position ?? { x: 0, y: 0 }, data: { type: n.type, params: { ...n.params }, ...(n.init ? { init: n.init } : {}) } })),
     edges: doc.edges.map(flowEdge),
   };
 }
@@ -60,14 +65,17 @@ export function freshId(type: string, taken: Set<string>): string {
  * nodes, pasted selections).
  */
 export function cloneWithFreshIds(
-  nodes: readonly { id: string; type: string; params: Record<string, ParamValue>; position?: { x: number; y: number } }[],
+  nodes: readonly { id: string; type: string; params: Record<string, ParamValue>; position?: { x: number; y: number }; init?: NodeInit }[],
   edges: readonly GraphEdge[],
   taken: Set<string>,
 ): { nodes: LayerNode[]; edges: ShapeEdge[] } {
   const map = new Map<string, string>();
   for (const n of nodes) map.set(n.id, taken.has(n.id) ? freshId(n.type, taken) : (taken.add(n.id), n.id));
   return {
-    nodes: nodes.map((n) => ({ id: map.get(n.id)!, type: 'layer', position: n.position ?? { x: 0, y: 0 }, data: { type: n.type, params: structuredClone(n.params) } })),
+    nodes: nodes.map((n) => ({
+      id: map.get(n.id)!, type: 'layer', position: n.position ?? { x: 0, y: 0 },
+      data: { type: n.type, params: structuredClone(n.params), ...(n.init ? { init: structuredClone(n.init) } : {}) },
+    })),
     edges: edges
       .filter((e) => map.has(e.source) && map.has(e.target))
       .map((e) => flowEdge({ ...e, source: map.get(e.source)!, target: map.get(e.target)! })),

@@ -6,12 +6,13 @@
 
 import { applyEdgeChanges, applyNodeChanges, type EdgeChange, type NodeChange, type XYPosition } from '@xyflow/react';
 import type { StateCreator } from 'zustand';
-import type { Fix, GraphDoc, ParamValue } from '../../shared/graph/types';
+import type { Fix, GraphDoc, NodeInit, ParamValue } from '../../shared/graph/types';
 import { initialParams } from '../../shared/layers/index';
 import { getTemplate } from '../../shared/templates/index';
 import { applyFixTo, cloneWithFreshIds, pushDownOverlaps, connectionRefusal, flowEdge, freshId, fromDoc, toDoc, type LayerNode, type ShapeEdge } from '../model/graph-model';
 import { analyze, type AnalysisViews } from '../model/views';
 import { layoutGraph } from '../canvas/layout';
+import { insertAfterInput } from '../lab/into-network';
 import type { Store } from './index';
 
 interface Snapshot {
@@ -41,6 +42,8 @@ export interface GraphSlice extends AnalysisViews {
   connect(source: string, target: string, targetHandle?: string | null): string | null;
   addNode(type: string, position: XYPosition): string;
   addTemplate(id: string, position: XYPosition | null): boolean;
+  /** A layer made elsewhere (the Kernel lab's kernel) put right after the Input; returns its id. */
+  insertAfterInput(layer: { type: string; params: Record<string, ParamValue>; init?: NodeInit }): string;
   setParam(nodeId: string, param: string, value: ParamValue): void;
   resetParam(nodeId: string, param: string): void;
   applyFix(fix: Fix): void;
@@ -170,6 +173,13 @@ export const createGraphSlice: StateCreator<Store, [], [], GraphSlice> = (set, g
       commit([...deselected, ...cloned.nodes], [...edges, ...cloned.edges]);
       if (blank || get().name === 'untitled') set({ name: doc.name });
       return true;
+    },
+
+    insertAfterInput(layer) {
+      const { nodes, edges } = get();
+      const next = insertAfterInput(nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), edges, layer);
+      commit(next.nodes, next.edges);
+      return next.id;
     },
 
     setParam(nodeId, param, value) {

@@ -5,12 +5,13 @@
 
 import { create } from 'zustand';
 import { subscribeWithSelector } from 'zustand/middleware';
+import { createLabSlice, type LabSlice } from '../lab/lab-slice';
 import { createFileSlice, type FileSlice } from './file-slice';
 import { createGraphSlice, type GraphSlice } from './graph-slice';
 import { createTrainingSlice, type TrainingSlice } from './training-slice';
 import { createUiSlice, type UiSlice } from './ui-slice';
 
-export type Store = GraphSlice & FileSlice & UiSlice & TrainingSlice;
+export type Store = GraphSlice & FileSlice & UiSlice & TrainingSlice & LabSlice;
 
 export const useStore = create<Store>()(
   subscribeWithSelector((...a) => ({
@@ -18,5 +19,6 @@ export const useStore = create<Store>()(
     ...createFileSlice(...a),
     ...createUiSlice(...a),
     ...createTrainingSlice(...a),
+    ...createLabSlice(...a),
   })),
 );

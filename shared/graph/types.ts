@@ -18,11 +18,22 @@ export interface XY {
   y: number;
 }
 
+/**
+ * Fixed starting values for a layer's weights instead of its random initialisation (the Kernel
+ * lab's "use this kernel"): PyTorch's tensors flattened in their own order, e.g. a Conv2d's
+ * weight [out_channels, in_channels, kh, kw]. A missing bias starts at zeros.
+ */
+export interface NodeInit {
+  weight: number[];
+  bias?: number[];
+}
+
 export interface GraphNode {
   id: string;
   type: string;
   params: Record<string, ParamValue>;
   position?: XY;
+  init?: NodeInit;
 }
 
 export interface GraphEdge {

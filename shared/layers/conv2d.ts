@@ -10,6 +10,8 @@ import { describeTooSmall, hw, needImage, pad4, pair, pairValue, windowRF, type 
 
 export interface Conv2dParams {
   type: 'Conv2d'; out_channels: number; kernel: Pair; stride: Pair; padding: Pad4; dilation: Pair; bias: boolean;
+  /** Weights held fixed in training: left out of the optimizer's variables. */
+  frozen: boolean;
   /** How padding was written: PyTorch refuses "same" with a stride other than 1. */
   paddingMode: 'explicit' | 'same' | 'valid';
 }
@@ -24,6 +26,7 @@ export const conv2d = defineLayer({
     { name: 'padding', type: 'padding', default: 0, min: 0, doc: 'Zeros added on each side; "same" keeps H×W (stride 1 only).', short: 'p' },
     { name: 'dilation', type: 'intPair', default: 1, min: 1, doc: 'Spacing between kernel taps.', short: 'd' },
     { name: 'bias', type: 'bool', default: true, doc: 'Learn an additive bias.', short: 'no bias' },
+    { name: 'frozen', type: 'bool', default: false, doc: 'Keep the weights fixed in training (a kernel from the Kernel lab stays as it is).', short: 'frozen' },
   ],
   initial: { out_channels: 16, kernel_size: 3 },
 
@@ -41,7 +44,7 @@ export const conv2d = defineLayer({
     } else {
       padding = pad4(v.padding);
     }
-    return { type: 'Conv2d', out_channels: v.out_channels as number, kernel, stride: pair(v.stride), padding, dilation, bias: v.bias as boolean, paddingMode: mode };
+    return { type: 'Conv2d', out_channels: v.out_channels as number, kernel, stride: pair(v.stride), padding, dilation, bias: v.bias as boolean, frozen: v.frozen as boolean, paddingMode: mode };
   },
 
   shape(x, p: Conv2dParams) {

@@ -10,6 +10,7 @@
  */
 
 import { CATALOGUE, nodeSpec } from '../graph/catalogue';
+import { initProblem } from '../graph/init';
 import { formatCount, formatTorchShape } from '../format';
 import { tryResolveParams, type ResolvedParams } from '../graph/resolve';
 import type { Diagnostic, GraphDoc, GraphNode } from '../graph/types';
@@ -407,6 +408,8 @@ function step(ctx: Ctx, id: string, batch: number, reachable: boolean): void {
   const view = new NodeView(ctx, id, node.type, batch, shapes, ins, rfs);
   const out = shapeOf(view, params);
   if (!out) return;
+  const badInit = initProblem(node, params, shapes[0]);
+  if (badInit) return report(ctx, badInit);
   const oversize = sizeProblem(where, out);
   if (oversize) {
     // Left without a shape, so nothing downstream computes with an inexact size.
