@@ -6,13 +6,21 @@
 
 import { applyEdgeChanges, applyNodeChanges, type EdgeChange, type NodeChange, type XYPosition } from '@xyflow/react';
 import type { StateCreator } from 'zustand';
+import { nameRefusal } from '../../shared/graph/ids';
 import type { Fix, GraphDoc, ParamValue } from '../../shared/graph/types';
 import { initialParams } from '../../shared/layers/index';
 import { getTemplate } from '../../shared/templates/index';
-import { applyFixTo, cloneWithFreshIds, pushDownOverlaps, connectionRefusal, flowEdge, freshId, fromDoc, toDoc, type LayerNode, type ShapeEdge } from '../model/graph-model';
+import { cloneWithFreshIds, connectionRefusal, flowEdge, freshId, fromDoc, toDoc, type LayerNode, type ShapeEdge } from '../model/graph-model';
+import { appendAfter, applyFixTo, deleteWithBridges, dropHandle, pasteOffset, pushDownOverlaps, renameNode } from '../model/edits';
 import { analyze, type AnalysisViews } from '../model/views';
 import { layoutGraph } from '../canvas/layout';
 import type { Store } from './index';
+
+/** A template dropped on a canvas that already holds a network, waiting for "replace or add". */
+export interface TemplateQuestion {
+  id: string;
+  position: XYPosition | null;
+}
 
 interface Snapshot {
   nodes: LayerNode[];
@@ -34,13 +42,28 @@ export interface GraphSlice extends AnalysisViews {
   /** Position before a drag began, to record the whole drag as one undo step. */
   dragStart: Snapshot | null;
   clipboard: { nodes: GraphDoc['nodes']; edges: GraphDoc['edges'] } | null;
+  templateQuestion: TemplateQuestion | null;
+  /** Bumped with the id of a layer that grew (a diagnostic appeared), so the canvas can bring it into view. */
+  reveal: { id: string; n: number } | null;
 
   onNodesChange(changes: NodeChange<LayerNode>[]): void;
   onEdgesChange(changes: EdgeChange<ShapeEdge>[]): void;
-  /** Returns why the connection was refused, or null when it was made. */
+  /**
+   * Returns why the connection was refused, or null when it was made. Without a handle (a wire
+   * dropped on a layer's body) it goes to the layer's free input.
+   */
   connect(source: string, target: string, targetHandle?: string | null): string | null;
   addNode(type: string, position: XYPosition): string;
-  addTemplate(id: string, position: XYPosition | null): boolean;
+  /** A new layer after the selected one, wired to it; null (nothing added) unless exactly one is selected. */
+  appendToSelected(type: string): string | null;
+  /**
+   * Adds a template. On a canvas that already holds a network, 'ask' only records the question
+   * (templateQuestion) for the canvas to put to the user; 'replace' and 'add' answer it.
+   */
+  addTemplate(id: string, position: XYPosition | null, mode?: 'ask' | 'replace' | 'add'): boolean;
+  answerTemplate(answer: 'replace' | 'add' | 'cancel'): void;
+  /** Renames a layer; returns why the name is refused, or null when it was renamed. */
+  renameNode(from: string, to: string): string | null;
   setParam(nodeId: string, param: string, value: ParamValue): void;
   resetParam(nodeId: string, param: string): void;
   applyFix(fix: Fix): void;
@@ -88,6 +111,9 @@ export const createGraphSlice: StateCreator<Store, [], [], GraphSlice> = (set, g
   }
 
   const selectedIds = () => new Set(get().nodes.filter((n) => n.selected).map((n) => n.id));
+  const selectOnlyIn = (nodes: LayerNode[], id: string) => nodes.map((n) => (n.selected === (n.id === id) ? n : { ...n, selected: n.id === id }));
+  /** Nothing but unconnected Inputs (the new-graph state): a template replaces it without asking. */
+  const isBlank = () => get().edges.length === 0 && get().nodes.every((n) => n.data.type === 'Input');
   const center = (): XYPosition => {
     const ns = get().nodes;
     if (!ns.length) return { x: 0, y: 0 };
@@ -104,6 +130,8 @@ export const createGraphSlice: StateCreator<Store, [], [], GraphSlice> = (set, g
     coalesce: null,
     dragStart: null,
     clipboard: null,
+    templateQuestion: null,
+    reveal: null,
     ...analyze(emptyDoc(), null),
 
     onNodesChange(changes) {
@@ -112,14 +140,22 @@ export const createGraphSlice: StateCreator<Store, [], [], GraphSlice> = (set, g
       const kept = changes.filter((c) => c.type !== 'remove' && c.type !== 'add' && c.type !== 'replace');
       if (!kept.length) return;
       const before = get().dragStart ?? (kept.some((c) => c.type === 'position' && c.dragging) ? snapshot() : null);
-      let nodes = applyNodeChanges(kept, get().nodes);
-      // A layer that grew (a diagnostic appeared) must not cover the one below it.
-      const grew = kept.some((c) => {
+      const current = get().nodes;
+      let nodes = applyNodeChanges(kept, current);
+      // A layer that grew (a diagnostic appeared) must not cover the one below it, and should be
+      // in view. The first measurement of a new layer is not growth.
+      const byId = new Map(current.map((n) => [n.id, n]));
+      const grown = kept.filter((c) => {
         if (c.type !== 'dimensions' || !c.dimensions) return false;
-        const old = get().nodes.find((n) => n.id === c.id)?.measured?.height ?? 0;
-        return c.dimensions.height > old + 1;
+        const old = byId.get(c.id)?.measured?.height;
+        return old !== undefined && c.dimensions.height > old + 1;
       });
-      if (grew && !get().dragStart) nodes = pushDownOverlaps(nodes);
+      if (grown.length && !get().dragStart) {
+        nodes = pushDownOverlaps(nodes);
+        const views = get().nodeViews;
+        const shown = grown.find((c) => c.type === 'dimensions' && views[c.id]?.diagnostics.length);
+        if (shown && shown.type === 'dimensions') set({ reveal: { id: shown.id, n: (get().reveal?.n ?? 0) + 1 } });
+      }
       const dragEnded = kept.some((c) => c.type === 'position' && c.dragging === false);
       if (dragEnded && before) {
         set({ nodes, dragStart: null, past: [...get().past, before].slice(-HISTORY_LIMIT), future: [], dirty: true, coalesce: null });
@@ -135,9 +171,10 @@ export const createGraphSlice: StateCreator<Store, [], [], GraphSlice> = (set, g
 
     connect(source, target, targetHandle) {
       const { nodes, edges } = get();
-      const reason = connectionRefusal(nodes, edges, source, target);
+      const handle = targetHandle ?? dropHandle(nodes, edges, target);
+      const reason = connectionRefusal(nodes, edges, source, target, handle);
       if (reason) return reason;
-      commit(nodes, [...edges, flowEdge({ source, target, targetHandle: targetHandle ?? undefined })]);
+      commit(nodes, [...edges, flowEdge({ source, target, targetHandle: handle ?? undefined })]);
       return null;
     },
 
@@ -150,17 +187,30 @@ export const createGraphSlice: StateCreator<Store, [], [], GraphSlice> = (set, g
       return id;
     },
 
-    addTemplate(id, position) {
+    appendToSelected(type) {
+      const ids = selectedIds();
+      if (ids.size !== 1) return null;
+      const { nodes, edges } = get();
+      const next = appendAfter(nodes, edges, [...ids][0], type, initialParams(type));
+      if (!next) return null;
+      commit(next.nodes, next.edges.map((e) => (e.selected ? { ...e, selected: false } : e)));
+      return next.select ?? null;
+    },
+
+    addTemplate(id, position, mode = 'ask') {
       const doc = getTemplate(id);
       if (!doc) return false;
+      const blank = isBlank();
+      if (!blank && mode === 'ask') {
+        set({ templateQuestion: { id, position } });
+        return true;
+      }
+      const replace = blank || mode === 'replace';
       const current = get();
-      // A canvas holding nothing but unconnected Inputs (the new-graph state) is replaced, so
-      // the template does not arrive with a second, dangling Input beside it.
-      const blank = current.edges.length === 0 && current.nodes.every((n) => n.data.type === 'Input');
-      const nodes = blank ? [] : current.nodes;
-      const edges = blank ? [] : current.edges;
+      const nodes = replace ? [] : current.nodes;
+      const edges = replace ? [] : current.edges;
       const laid = layoutGraph(fromDoc(doc).nodes, fromDoc(doc).edges);
-      const at = position ?? (nodes.length ? center() : { x: 0, y: 0 });
+      const at = replace ? { x: 0, y: 0 } : position ?? center();
       const cloned = cloneWithFreshIds(
         laid.map((n) => ({ id: n.id, type: n.data.type, params: n.data.params, position: { x: n.position.x + at.x, y: n.position.y + at.y } })),
         doc.edges,
@@ -168,8 +218,30 @@ export const createGraphSlice: StateCreator<Store, [], [], GraphSlice> = (set, g
       );
       const deselected = nodes.map((n) => (n.selected ? { ...n, selected: false } : n));
       commit([...deselected, ...cloned.nodes], [...edges, ...cloned.edges]);
-      if (blank || get().name === 'untitled') set({ name: doc.name });
+      if (replace || get().name === 'untitled') set({ name: doc.name });
+      set({ templateQuestion: null });
       return true;
+    },
+
+    answerTemplate(answer) {
+      const q = get().templateQuestion;
+      set({ templateQuestion: null });
+      if (!q || answer === 'cancel') return;
+      get().addTemplate(q.id, q.position, answer);
+      get().requestFit();
+    },
+
+    renameNode(from, to) {
+      const { nodes, edges } = get();
+      const name = to.trim();
+      if (name === from) return null;
+      const reason = nameRefusal(name, from, new Set(nodes.map((n) => n.id)));
+      if (reason) return reason;
+      const next = renameNode(nodes, edges, from, name);
+      commit(next.nodes, next.edges, { coalesceKey: `rename.${name}` });
+      const lastValid = get().lastValid;
+      if (lastValid[from]) set({ lastValid: { ...lastValid, [name]: lastValid[from] } });
+      return null;
     },
 
     setParam(nodeId, param, value) {
@@ -198,16 +270,13 @@ export const createGraphSlice: StateCreator<Store, [], [], GraphSlice> = (set, g
       const { nodes, edges } = get();
       const next = applyFixTo(nodes, edges, fix);
       if (!next) return;
-      const nodesSel = next.select ? next.nodes.map((n) => ({ ...n, selected: n.id === next.select })) : next.nodes;
-      commit(nodesSel, next.edges);
+      commit(next.select ? selectOnlyIn(next.nodes, next.select) : next.nodes, next.edges);
     },
 
     deleteSelected() {
       const { nodes, edges } = get();
-      const ids = selectedIds();
-      const keptEdges = edges.filter((e) => !e.selected && !ids.has(e.source) && !ids.has(e.target));
-      if (!ids.size && keptEdges.length === edges.length) return;
-      commit(nodes.filter((n) => !ids.has(n.id)), keptEdges);
+      const next = deleteWithBridges(nodes, edges, selectedIds(), new Set(edges.filter((e) => e.selected).map((e) => e.id)));
+      if (next) commit(next.nodes, next.edges);
     },
 
     selectAll() {
@@ -236,14 +305,11 @@ export const createGraphSlice: StateCreator<Store, [], [], GraphSlice> = (set, g
       const clip = get().clipboard;
       if (!clip?.nodes.length) return 0;
       const { nodes, edges } = get();
-      const cloned = cloneWithFreshIds(
-        clip.nodes.map((n) => ({ ...n, position: { x: (n.position?.x ?? 0) + 40, y: (n.position?.y ?? 0) + 40 } })),
-        clip.edges,
-        new Set(nodes.map((n) => n.id)),
-      );
+      // Beside the copied layers (further along while that spot is taken), never on top of them.
+      const d = pasteOffset(nodes, clip.nodes);
+      const placed = clip.nodes.map((n) => ({ ...n, position: { x: (n.position?.x ?? 0) + d.x, y: (n.position?.y ?? 0) + d.y } }));
+      const cloned = cloneWithFreshIds(placed, clip.edges, new Set(nodes.map((n) => n.id)));
       commit([...nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), ...cloned.nodes.map((n) => ({ ...n, selected: true }))], [...edges, ...cloned.edges]);
-      // The next paste lands further along, not on top of this one.
-      set({ clipboard: { nodes: clip.nodes.map((n) => ({ ...n, position: { x: (n.position?.x ?? 0) + 40, y: (n.position?.y ?? 0) + 40 } })), edges: clip.edges } });
       return cloned.nodes.length;
     },
 
@@ -272,7 +338,7 @@ export const createGraphSlice: StateCreator<Store, [], [], GraphSlice> = (set, g
       let nodes = flow.nodes;
       // Files written by hand or by the CLI may carry no positions: lay them out.
       if (doc.nodes.some((n) => !n.position)) nodes = layoutGraph(nodes, edges);
-      set({ name: doc.name, nodes, edges, past: [], future: [], coalesce: null, dragStart: null, ...analyze(doc, null) });
+      set({ name: doc.name, nodes, edges, past: [], future: [], coalesce: null, dragStart: null, templateQuestion: null, ...analyze(toDoc(nodes, edges, doc.name), null) });
     },
 
     renameGraph(name) {
