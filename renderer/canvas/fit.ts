@@ -44,10 +44,13 @@ export function fitGraph(flow: ReactFlowInstance<LayerNode, ShapeEdge>, containe
   const nodes = flow.getNodes();
   if (!nodes.length || !container) return 'empty';
   // Layers not measured yet (just added, or never mounted in a huge graph) count at the default size.
-  const x0 = Math.min(...nodes.map((n) => n.position.x));
-  const y0 = Math.min(...nodes.map((n) => n.position.y));
-  const x1 = Math.max(...nodes.map((n) => n.position.x + (n.measured?.width ?? NODE_WIDTH)));
-  const y1 = Math.max(...nodes.map((n) => n.position.y + (n.measured?.height ?? NODE_HEIGHT)));
+  let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
+  for (const n of nodes) {
+    x0 = Math.min(x0, n.position.x);
+    y0 = Math.min(y0, n.position.y);
+    x1 = Math.max(x1, n.position.x + (n.measured?.width ?? NODE_WIDTH));
+    y1 = Math.max(y1, n.position.y + (n.measured?.height ?? NODE_HEIGHT));
+  }
   const bounds = { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
   const { controls, minimap, box } = overlays(container);
   const W = box.width;

@@ -176,10 +176,15 @@ export function pasteOffset(existing: readonly LayerNode[], copies: readonly { p
   const left = Math.min(...boxes.map((b) => b.x));
   const right = Math.max(...boxes.map((b) => b.x + b.w));
   const step = right - left + 60;
+  const top = Math.min(...boxes.map((b) => b.y));
+  const bottom = Math.max(...boxes.map((b) => b.y + b.h));
   const others = existing.map(boxOf);
   for (let k = 1; k < 200; k++) {
     const dx = step * k;
-    if (!boxes.some((b) => others.some((o) => hits({ ...b, x: b.x + dx }, o, 16)))) return { x: dx, y: 0 };
+    // Only layers within the shifted group's bounds can be covered (pasting everything stays linear).
+    const group = { x: left + dx, y: top, w: right - left, h: bottom - top };
+    const near = others.filter((o) => hits(group, o, 16));
+    if (!near.length || !boxes.some((b) => near.some((o) => hits({ ...b, x: b.x + dx }, o, 16)))) return { x: dx, y: 0 };
   }
   return { x: step * 200, y: 0 };
 }

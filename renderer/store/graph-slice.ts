@@ -14,6 +14,7 @@ import { cloneWithFreshIds, connectionRefusal, flowEdge, freshId, fromDoc, toDoc
 import { appendAfter, applyFixTo, deleteWithBridges, dropHandle, pasteOffset, pushDownOverlaps, renameNode } from '../model/edits';
 import { analyze, type AnalysisViews } from '../model/views';
 import { layoutGraph } from '../canvas/layout';
+import { routeEdges } from '../canvas/routing';
 import type { Store } from './index';
 
 /** A template dropped on a canvas that already holds a network, waiting for "replace or add". */
@@ -93,6 +94,16 @@ export const emptyDoc = (): GraphDoc => ({
 export const createGraphSlice: StateCreator<Store, [], [], GraphSlice> = (set, get) => {
   const snapshot = (): Snapshot => ({ nodes: get().nodes, edges: get().edges });
 
+  /** Edges routed around the layers at their current positions (canvas/routing.ts). */
+  const route = (nodes: readonly LayerNode[], edges: readonly ShapeEdge[], views: Pick<AnalysisViews, 'edgeViews'> = get()) =>
+    routeEdges({ nodes, edges, label: (e) => views.edgeViews[e.id]?.label });
+
+  /** The graph as it now stands: its analysis, and edges routed for its labels. */
+  const settled = (nodes: LayerNode[], edges: ShapeEdge[], name: string, prev: AnalysisViews | null) => {
+    const views = analyze(toDoc(nodes, edges, name), prev);
+    return { nodes, edges: route(nodes, edges, views), ...views };
+  };
+
   /** The one way the graph changes: history, analysis and the dirty flag move together. */
   function commit(nodes: LayerNode[], edges: ShapeEdge[], opts: { coalesceKey?: string; record?: Snapshot } = {}) {
     const s = get();
@@ -100,13 +111,11 @@ export const createGraphSlice: StateCreator<Store, [], [], GraphSlice> = (set, g
     const merge = opts.coalesceKey !== undefined && s.coalesce?.key === opts.coalesceKey && now - s.coalesce.at < COALESCE_MS;
     const past = merge ? s.past : [...s.past, opts.record ?? snapshot()].slice(-HISTORY_LIMIT);
     set({
-      nodes,
-      edges,
       past,
       future: [],
       coalesce: opts.coalesceKey !== undefined ? { key: opts.coalesceKey, at: now } : null,
       dirty: true,
-      ...analyze(toDoc(nodes, edges, s.name), s),
+      ...settled(nodes, edges, s.name, s),
     });
   }
 
@@ -157,10 +166,13 @@ export const createGraphSlice: StateCreator<Store, [], [], GraphSlice> = (set, g
         if (shown && shown.type === 'dimensions') set({ reveal: { id: shown.id, n: (get().reveal?.n ?? 0) + 1 } });
       }
       const dragEnded = kept.some((c) => c.type === 'position' && c.dragging === false);
+      // Edges follow the layers: re-routed once they are measured, have grown, or have been dropped.
+      const moved = dragEnded || grown.length > 0 || kept.some((c) => c.type === 'dimensions' || (c.type === 'position' && !c.dragging));
+      const edges = moved ? route(nodes, get().edges) : get().edges;
       if (dragEnded && before) {
-        set({ nodes, dragStart: null, past: [...get().past, before].slice(-HISTORY_LIMIT), future: [], dirty: true, coalesce: null });
+        set({ nodes, edges, dragStart: null, past: [...get().past, before].slice(-HISTORY_LIMIT), future: [], dirty: true, coalesce: null });
       } else {
-        set({ nodes, dragStart: before });
+        set({ nodes, edges, dragStart: before });
       }
     },
 
@@ -322,14 +334,14 @@ export const createGraphSlice: StateCreator<Store, [], [], GraphSlice> = (set, g
       const { past, future } = get();
       const prev = past[past.length - 1];
       if (!prev) return;
-      set({ past: past.slice(0, -1), future: [snapshot(), ...future], nodes: prev.nodes, edges: prev.edges, coalesce: null, dirty: true, ...analyze(toDoc(prev.nodes, prev.edges, get().name), get()) });
+      set({ past: past.slice(0, -1), future: [snapshot(), ...future], coalesce: null, dirty: true, ...settled(prev.nodes, prev.edges, get().name, get()) });
     },
 
     redo() {
       const { past, future } = get();
       const next = future[0];
       if (!next) return;
-      set({ past: [...past, snapshot()], future: future.slice(1), nodes: next.nodes, edges: next.edges, coalesce: null, dirty: true, ...analyze(toDoc(next.nodes, next.edges, get().name), get()) });
+      set({ past: [...past, snapshot()], future: future.slice(1), coalesce: null, dirty: true, ...settled(next.nodes, next.edges, get().name, get()) });
     },
 
     loadDoc(doc) {
@@ -338,7 +350,7 @@ export const createGraphSlice: StateCreator<Store, [], [], GraphSlice> = (set, g
       let nodes = flow.nodes;
       // Files written by hand or by the CLI may carry no positions: lay them out.
       if (doc.nodes.some((n) => !n.position)) nodes = layoutGraph(nodes, edges);
-      set({ name: doc.name, nodes, edges, past: [], future: [], coalesce: null, dragStart: null, templateQuestion: null, ...analyze(toDoc(nodes, edges, doc.name), null) });
+      set({ name: doc.name, past: [], future: [], coalesce: null, dragStart: null, templateQuestion: null, ...settled(nodes, edges, doc.name, null) });
     },
 
     renameGraph(name) {
