@@ -34,7 +34,15 @@ function ShapeEdgeImpl({ id, sourceX, sourceY, targetX, targetY, sourcePosition,
     <>
       <BaseEdge id={id} path={path} markerEnd={markerEnd} className={view?.severity === 'error' ? 'edge-path-error' : undefined} />
       <EdgeLabelRenderer>
-        <div className={cls} data-testid={`edge-label-${id}`} style={{ transform: `translate(-50%, -50%) translate(${x}px, ${y}px)` }}>
+        <div
+          className={cls}
+          data-testid={`edge-label-${id}`}
+          style={{ transform: `translate(-50%, -50%) translate(${x}px, ${y}px)` }}
+          onClick={(e) => {
+            e.stopPropagation();
+            useStore.getState().selectEdge(id);
+          }}
+        >
           <span title={unknown ? 'unknown: an earlier layer has an error' : undefined}>{view?.label ?? '?'}</span>
         </div>
       </EdgeLabelRenderer>

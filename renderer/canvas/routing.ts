@@ -33,6 +33,9 @@ export function lanePoints(sx: number, sy: number, tx: number, ty: number, lane:
 const TURN = 18;
 const MARGIN = 8;
 const BUCKET = 256;
+const BUCKET_W = 512;
+/** How far either side of the straight line a lane is first looked for; doubled until one is found. */
+const LANE_SEARCH = 1024;
 const LABEL_HEIGHT = 18;
 
 /** A layer, or a lane already given to an edge (kept in the same index). */
@@ -41,22 +44,31 @@ interface Box { x: number; y: number; w: number; h: number; id: string; lane?: b
 /** An edge label's width in pixels: 11 px DejaVu Sans Mono is ~6.7 px a character, plus padding and border. */
 export const labelWidth = (text: string | undefined): number => Math.ceil((text ?? '?').length * 6.7) + 12;
 
-/** Boxes bucketed by height, so a query touches only the layers near its y-range. */
+/** Boxes bucketed on a grid, so a query touches only the layers near its rectangle. */
 class Space {
-  private readonly buckets = new Map<number, Box[]>();
+  private readonly rows = new Map<number, Map<number, Box[]>>();
   add(b: Box): void {
-    for (let k = Math.floor(b.y / BUCKET); k <= Math.floor((b.y + b.h) / BUCKET); k++) {
-      const list = this.buckets.get(k);
-      if (list) list.push(b);
-      else this.buckets.set(k, [b]);
+    for (let r = Math.floor(b.y / BUCKET); r <= Math.floor((b.y + b.h) / BUCKET); r++) {
+      let row = this.rows.get(r);
+      if (!row) this.rows.set(r, (row = new Map()));
+      for (let c = Math.floor(b.x / BUCKET_W); c <= Math.floor((b.x + b.w) / BUCKET_W); c++) {
+        const cell = row.get(c);
+        if (cell) cell.push(b);
+        else row.set(c, [b]);
+      }
     }
   }
-  /** Boxes overlapping the rectangle, each once. */
+  /** Boxes overlapping the (finite) rectangle, each once. */
   query(x0: number, y0: number, x1: number, y1: number): Box[] {
     const out = new Set<Box>();
-    for (let k = Math.floor(y0 / BUCKET); k <= Math.floor(y1 / BUCKET); k++) {
-      for (const b of this.buckets.get(k) ?? []) {
-        if (b.x < x1 && b.x + b.w > x0 && b.y < y1 && b.y + b.h > y0) out.add(b);
+    const [c0, c1] = [Math.floor(x0 / BUCKET_W), Math.floor(x1 / BUCKET_W)];
+    for (let r = Math.floor(y0 / BUCKET); r <= Math.floor(y1 / BUCKET); r++) {
+      const row = this.rows.get(r);
+      if (!row) continue;
+      // A wide query over a sparse row walks the row's cells, not the empty columns.
+      const cells = c1 - c0 > row.size ? [...row].filter(([c]) => c >= c0 && c <= c1).map(([, cell]) => cell) : Array.from({ length: c1 - c0 + 1 }, (_, k) => row.get(c0 + k) ?? []);
+      for (const cell of cells) {
+        for (const b of cell) if (b.x < x1 && b.x + b.w > x0 && b.y < y1 && b.y + b.h > y0) out.add(b);
       }
     }
     return [...out];
@@ -76,6 +88,14 @@ function freeX(want: number, width: number, boxes: readonly Box[]): number {
   const inside = merged.find(([a, b]) => want > a && want < b);
   if (!inside) return want;
   return want - inside[0] < inside[1] - want ? inside[0] : inside[1];
+}
+
+/** freeX over the layers and lanes between `top` and `bottom`, looking wider until the answer is inside the window looked at. */
+function laneX(space: Space, want: number, width: number, top: number, bottom: number): number {
+  for (let reach = LANE_SEARCH; ; reach *= 4) {
+    const x = freeX(want, width, space.query(want - reach, top, want + reach, bottom));
+    if (Math.abs(x - want) + width < reach || reach > 1e7) return x;
+  }
 }
 
 export interface RouteInput {
@@ -136,7 +156,7 @@ export function routeEdges({ nodes, edges, label }: RouteInput): ShapeEdge[] {
     let x = (sx + tx) / 2;
     for (let tries = 0; tries < 4; tries++) {
       const { top, bottom } = lane(x);
-      x = freeX((sx + tx) / 2, lw, space.query(-Infinity, top - LABEL_HEIGHT, Infinity, bottom + LABEL_HEIGHT));
+      x = laneX(space, (sx + tx) / 2, lw, top - LABEL_HEIGHT, bottom + LABEL_HEIGHT);
       const layer = (b: Box) => !b.lane;
       const leaving = space.query(Math.min(sx, x), sy + down - 2, Math.max(sx, x), sy + down + 2).filter((b) => b.id !== e.source && layer(b));
       const entering = space.query(Math.min(tx, x), ty - up - 2, Math.max(tx, x), ty - up + 2).filter((b) => b.id !== e.target && layer(b));
