@@ -21,6 +21,8 @@ const RANK_GAP = 64;
 const NODE_GAP = 40;
 const COLUMN_GAP = 110;
 const MIN_ROWS = 5;
+/** No column of a fold is shorter: a six-rank Inception module stays one column, not five plus its last merge. */
+const MIN_COLUMN_RANKS = 4;
 /** A skip connection's lane: room for its shape label. */
 const LANE_WIDTH = 96;
 const LANE_GAP = 16;
@@ -297,13 +299,13 @@ export function fitInOrder(want: readonly number[], weight: readonly number[], g
  */
 function foldPoints(rankCount: number, crossing: readonly number[]): number[] {
   const perColumn = Math.max(MIN_ROWS, Math.ceil(Math.sqrt((rankCount * COLUMN_PITCH) / ROW_PITCH)));
-  const columns = Math.max(1, Math.ceil(rankCount / perColumn));
+  const columns = Math.max(1, Math.min(Math.ceil(rankCount / perColumn), Math.floor(rankCount / MIN_COLUMN_RANKS)));
   const rows = Math.ceil(rankCount / columns);
   const cuts = [0];
   for (let c = 1; c < columns; c++) {
     const target = c * rows;
     let best = target;
-    for (let r = Math.max(cuts[cuts.length - 1] + 2, target - 2); r <= Math.min(rankCount - 1, target + 2); r++) {
+    for (let r = Math.max(cuts[cuts.length - 1] + 2, target - 2); r <= Math.min(rankCount - MIN_COLUMN_RANKS / 2, target + 2); r++) {
       // crossing[r - 1] counts the edges between rank r − 1 and rank r.
       if (crossing[r - 1] < crossing[best - 1] || (crossing[r - 1] === crossing[best - 1] && Math.abs(r - target) < Math.abs(best - target))) best = r;
     }

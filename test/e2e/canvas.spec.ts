@@ -443,9 +443,10 @@ test('a layer that grows with a new error off screen is brought into view', asyn
   await selectNode(page, 'pool2');
   // Pan pool2 out of sight, dragging the empty canvas, as a user scrolls away from a layer.
   const canvas = (await page.getByTestId('canvas').boundingBox())!;
-  await page.mouse.move(canvas.x + 20, canvas.y + canvas.height - 20);
+  // The top right corner is empty after Fit (the zoom controls and the minimap are at the bottom).
+  await page.mouse.move(canvas.x + canvas.width - 15, canvas.y + 15);
   await page.mouse.down();
-  await page.mouse.move(canvas.x + 20 - 700, canvas.y + canvas.height - 20 - 500, { steps: 10 });
+  await page.mouse.move(canvas.x + canvas.width - 15 - 600, canvas.y + 15 + 400, { steps: 10 });
   await page.mouse.up();
   await expect(page.getByTestId('inspector')).toContainText('pool2');
   const inView = async () => {
