@@ -6,7 +6,7 @@ import {
   type Connection, type Edge, type FinalConnectionState, type IsValidConnection,
 } from '@xyflow/react';
 import { useShallow } from 'zustand/react/shallow';
-import { connectionRefusal, type LayerNode as LayerNodeType, type ShapeEdge as ShapeEdgeType } from '../model/graph-model';
+import { connectionRefusal, LARGE_GRAPH, type LayerNode as LayerNodeType, type ShapeEdge as ShapeEdgeType } from '../model/graph-model';
 import { useStore, type Store } from '../store/index';
 import { selectEdges, selectNodes, selectOnEdgesChange, selectOnNodesChange } from '../store/selectors';
 import { fitGraph, revealNode } from './fit';
@@ -20,12 +20,6 @@ const nodeTypes = { layer: LayerNode };
 const edgeTypes = { shape: ShapeEdge };
 const defaultEdgeOptions = { type: 'shape' };
 const proOptions = { hideAttribution: true };
-/**
- * From this many layers on, React Flow mounts only what is in view: a 10,000-layer file would
- * otherwise mount 20,000 components before its first paint. Smaller graphs keep every label in
- * the page (find-in-page, tests reading all shapes).
- */
-const VISIBLE_ONLY_FROM = 1000;
 
 const selectActions = (s: Store) => ({ connect: s.connect, addNode: s.addNode, addTemplate: s.addTemplate, toast: s.toast });
 const selectEdgeViews = (s: Store) => s.edgeViews;
@@ -193,7 +187,7 @@ export function Canvas() {
         multiSelectionKeyCode={['Meta', 'Control', 'Shift']}
         minZoom={0.05}
         maxZoom={2}
-        onlyRenderVisibleElements={nodes.length > VISIBLE_ONLY_FROM}
+        onlyRenderVisibleElements={nodes.length > LARGE_GRAPH}
         proOptions={proOptions}
       >
         <Background gap={20} size={1} />

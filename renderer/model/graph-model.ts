@@ -4,7 +4,7 @@
  * directly; the edits built on them are in edits.ts.
  */
 
-import type { Edge, Node } from '@xyflow/react';
+import { Position, type Edge, type Node } from '@xyflow/react';
 import { nodeSpec } from '../../shared/graph/catalogue';
 import { freshId } from '../../shared/graph/ids';
 import { GRAPH_FORMAT, GRAPH_VERSION, type GraphDoc, type GraphEdge, type ParamValue } from '../../shared/graph/types';
@@ -111,3 +111,38 @@ export function connectionRefusal(nodes: readonly LayerNode[], edges: readonly S
 /** A layer card's size before React Flow has measured it (styles.css .layer-node). */
 export const NODE_WIDTH = 220;
 export const NODE_HEIGHT = 96;
+
+/**
+ * From this many layers on, React Flow mounts only what is in view: a 10,000-layer file would
+ * otherwise mount 20,000 components before its first paint. Smaller graphs keep every label in
+ * the page (find-in-page, tests reading all shapes).
+ */
+export const LARGE_GRAPH = 1000;
+
+const HANDLE = 9;
+
+/**
+ * A layer with a size and handles given up front, where LayerNode.tsx will draw them. React Flow
+ * mounts every layer it has not measured, whether in view or not, only to measure it: for a
+ * 10,000-layer file that is the whole file mounted and unmounted again before the first paint.
+ * With these it mounts only what is in view; once measured, the measured handles take over
+ * (withoutPlaceholders).
+ */
+export function withPlaceholders(node: LayerNode, slots: number | undefined): LayerNode {
+  const inputs = nodeSpec(node.data.type)?.inputs;
+  const targets =
+    inputs === 1
+      ? [{ id: null, type: 'target' as const, position: Position.Top, x: NODE_WIDTH / 2 - HANDLE / 2, y: -HANDLE / 2, width: HANDLE, height: HANDLE }]
+      : inputs === 'many'
+        ? Array.from({ length: slots ?? 2 }, (_, i) => ({ id: `in${i}`, type: 'target' as const, position: Position.Top, x: (NODE_WIDTH * (i + 1)) / ((slots ?? 2) + 1) - HANDLE / 2, y: -HANDLE / 2, width: HANDLE, height: HANDLE }))
+        : [];
+  const source = { id: null, type: 'source' as const, position: Position.Bottom, x: NODE_WIDTH / 2 - HANDLE / 2, y: NODE_HEIGHT - HANDLE / 2, width: HANDLE, height: HANDLE };
+  return { ...node, initialWidth: NODE_WIDTH, initialHeight: NODE_HEIGHT, handles: [...targets, source] };
+}
+
+/** The layer without its placeholder handles (it has been measured: React Flow's own handles count now). */
+export function withoutPlaceholders(node: LayerNode): LayerNode {
+  if (!node.handles) return node;
+  const { handles: _placeholders, ...rest } = node;
+  return rest;
+}

@@ -10,7 +10,7 @@ import { nameRefusal } from '../../shared/graph/ids';
 import type { Fix, GraphDoc, ParamValue } from '../../shared/graph/types';
 import { initialParams } from '../../shared/layers/index';
 import { getTemplate } from '../../shared/templates/index';
-import { cloneWithFreshIds, connectionRefusal, flowEdge, freshId, fromDoc, NODE_HEIGHT, toDoc, type LayerNode, type ShapeEdge } from '../model/graph-model';
+import { cloneWithFreshIds, connectionRefusal, flowEdge, freshId, fromDoc, LARGE_GRAPH, NODE_HEIGHT, toDoc, withoutPlaceholders, withPlaceholders, type LayerNode, type ShapeEdge } from '../model/graph-model';
 import { appendAfter, applyFixTo, deleteWithBridges, dropHandle, pasteOffset, pushDownOverlaps, renameNode } from '../model/edits';
 import { analyze, type AnalysisViews } from '../model/views';
 import { layoutGraph } from '../canvas/layout';
@@ -156,6 +156,8 @@ export const createGraphSlice: StateCreator<Store, [], [], GraphSlice> = (set, g
       const before = get().dragStart ?? (kept.some((c) => c.type === 'position' && c.dragging) ? snapshot() : null);
       const current = get().nodes;
       let nodes = applyNodeChanges(kept, current);
+      const measured = new Set(kept.flatMap((c) => (c.type === 'dimensions' && c.dimensions ? [c.id] : [])));
+      if (measured.size && nodes.some((n) => n.handles && measured.has(n.id))) nodes = nodes.map((n) => (measured.has(n.id) ? withoutPlaceholders(n) : n));
       // A layer that grew (a diagnostic appeared) must not cover the one below it, and should be
       // in view. The first measurement of a new layer is not growth.
       const byId = new Map(current.map((n) => [n.id, n]));
@@ -370,7 +372,12 @@ export const createGraphSlice: StateCreator<Store, [], [], GraphSlice> = (set, g
         nodes = layoutGraph(nodes, edges);
         performance.measure('cs:open-layout', 'cs:open-start');
       }
-      set({ name: doc.name, past: [], future: [], coalesce: null, dragStart: null, templateQuestion: null, loaded: get().loaded + 1, ...settled(nodes, edges, doc.name, null) });
+      const graph = settled(nodes, edges, doc.name, null);
+      // A layer whose id the canvas already shows stays mounted, and React Flow measures a mounted
+      // layer only when it lacks handles: those get no placeholders, so they are measured afresh.
+      const shown = new Set(get().nodes.map((n) => n.id));
+      if (nodes.length > LARGE_GRAPH) graph.nodes = graph.nodes.map((n) => (shown.has(n.id) ? n : withPlaceholders(n, graph.nodeViews[n.id]?.slots)));
+      set({ name: doc.name, past: [], future: [], coalesce: null, dragStart: null, templateQuestion: null, loaded: get().loaded + 1, ...graph });
     },
 
     renameGraph(name) {

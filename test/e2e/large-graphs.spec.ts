@@ -65,6 +65,14 @@ for (const positions of [false, true]) {
     await selectNode(page, 'n1');
     await page.getByTestId('param-eps').fill('0.001');
     await expect(page.getByTestId('inspector')).toContainText('Output');
+    // Edges start at the layers' drawn handles, not at where a layer of the default size would have one.
+    const input = (await page.getByTestId('node-input').boundingBox())!;
+    const wire = await page.locator('.react-flow__edge[data-id="input->n1"] path.react-flow__edge-path').evaluate((p: SVGPathElement) => {
+      const m = p.getScreenCTM()!;
+      const at = p.getPointAtLength(0);
+      return { x: m.a * at.x + m.c * at.y + m.e, y: m.b * at.x + m.d * at.y + m.f };
+    });
+    expect(Math.abs(wire.y - (input.y + input.height))).toBeLessThan(8);
     await screenshot(page, `large-10000-${positions ? 'placed' : 'unplaced'}`);
     expect(errors).toEqual([]);
   });
