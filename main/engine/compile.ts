@@ -37,6 +37,11 @@ export interface CompileOptions {
    * is not computed twice. It must be analyzeGraph's result for this very document.
    */
   analysis?: Analysis;
+  /**
+   * Told each layer's output as it is built, by its path from the top (["r1", "conv1"] inside a
+   * block): the export maps the tfjs layers holding weights to PyTorch modules this way.
+   */
+  onLayer?: (path: readonly string[], output: SymbolicTensor) => void;
 }
 
 export interface Compiled {
@@ -51,7 +56,7 @@ type Namer = (suffix?: string) => string;
 class Builder {
   private weightIndex = 0;
   private used = new Set<string>();
-  constructor(private readonly seed: number, private readonly initialize: boolean) {}
+  constructor(private readonly seed: number, private readonly initialize: boolean, private readonly onLayer?: CompileOptions['onLayer']) {}
 
   /** Layer names come from node ids so checkpoints map weights by name across processes. */
   name(id: string, suffix?: string): string {
@@ -68,25 +73,27 @@ class Builder {
   }
 
   /** One node through its type's engine module; a block is built from its inside. */
-  layer(p: ResolvedParams, inputs: SymbolicTensor[], name: Namer): SymbolicTensor {
+  layer(p: ResolvedParams, inputs: SymbolicTensor[], name: Namer, path: string[]): SymbolicTensor {
     const inside = insideOf(p);
-    if (inside) return this.block(inside, inputs, name);
+    if (inside) return this.block(inside, inputs, name, path);
     // insideOf is null exactly for the table's types; the table is typed per type, the call is not.
     const engine = ENGINE_LAYERS[p.type as PrimitiveType] as EngineLayer<ResolvedParams>;
     const b: Build = { inputs, name, xavier: () => this.xavier() };
-    return engine.build(b, p);
+    const out = engine.build(b, p);
+    this.onLayer?.(path, out);
+    return out;
   }
 
   /**
    * A block's inside, node by node, on the block's input. Inner layers are named after the block
    * and the inner id ("r1_conv1", its padding "r1_conv1pad"), the output after the block itself.
    */
-  block(inside: BlockGraph, inputs: SymbolicTensor[], name: Namer): SymbolicTensor {
+  block(inside: BlockGraph, inputs: SymbolicTensor[], name: Namer, path: string[]): SymbolicTensor {
     const tensors: Record<string, SymbolicTensor> = { [BLOCK_INPUT]: inputs[0] };
     for (const node of inside.nodes) {
       const p = resolveParams({ id: node.id, type: node.type, params: node.params });
       const inner: Namer = node.id === inside.output ? name : (suffix) => name(`${node.id}${suffix ?? ''}`);
-      tensors[node.id] = this.layer(p, node.inputs.map((src) => tensors[src]), inner);
+      tensors[node.id] = this.layer(p, node.inputs.map((src) => tensors[src]), inner, [...path, node.id]);
     }
     return tensors[inside.output];
   }
@@ -101,13 +108,13 @@ export function compileGraphDetailed(doc: GraphDoc, opts: CompileOptions = {}): 
     throw new GraphError([{ severity: 'error', code: 'no-output', message: 'The graph needs exactly one Input and one output node.' }]);
   }
   const byId = new Map(doc.nodes.map((n) => [n.id, n]));
-  const b = new Builder(opts.seed ?? 0, opts.initialize ?? true);
+  const b = new Builder(opts.seed ?? 0, opts.initialize ?? true, opts.onLayer);
   const tensors: Record<string, SymbolicTensor> = {};
   for (const id of analysis.order) {
     const node = byId.get(id);
     if (!node) continue;
     const inputs = (analysis.inputsOf[id] ?? []).map((src) => tensors[src]);
-    tensors[id] = b.layer(resolveParams(node), inputs, (suffix) => b.name(id, suffix));
+    tensors[id] = b.layer(resolveParams(node), inputs, (suffix) => b.name(id, suffix), [id]);
   }
   const model = tf.model({ inputs: tensors[analysis.inputId], outputs: tensors[analysis.outputId], name: b.name(doc.name || 'graph', 'model') });
   return { model, analysis, tensors };
