@@ -378,7 +378,7 @@ async function edgesUnderLayers(page: Page): Promise<string[]> {
   });
 }
 
-test('Auto-layout draws ResNet-18’s skip connections with no edge or label under a layer', async ({ page }) => {
+test('Auto-layout of ResNet-18 after layers were dragged onto each other: no layer, label or edge under a layer', async ({ page }) => {
   const errors = await openApp(page);
   await dragFromPalette(page, 'template-resnet18');
   // Mess it up first, so the layout has work to do: three layers dragged onto others.
@@ -399,7 +399,7 @@ test('Auto-layout draws ResNet-18’s skip connections with no edge or label und
   expect(errors).toEqual([]);
 });
 
-test('a file without positions: its branches laid out in layers, its loose layers in a readable grid', async ({ page }, info) => {
+test('a file without positions: branches and a skip connection laid out in layers, clear of every layer; loose layers in a readable grid', async ({ page }, info) => {
   const errors = await openApp(page);
   const loose = Array.from({ length: 14 }, (_, i) => ({ id: `spare${i}`, type: ['ReLU', 'Dropout', 'BatchNorm2d', 'Sigmoid'][i % 4], params: {} }));
   await openDoc(page, info.outputPath('branches-and-spares.convstudio.json'), {
