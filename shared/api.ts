@@ -27,6 +27,30 @@ export interface BackendInfo {
   note?: string;
 }
 
+/** One backend as `convstudio doctor` and the Training panel's GPU check report it. */
+export interface DoctorBackend {
+  name: string;
+  installed: boolean;
+  /** What it would compute on here: the GPU's name, "cpu (…)", or "none". */
+  device: string;
+  /** Whether it would train on a real GPU here. */
+  gpu: boolean;
+  /** What was found, one fact per line. */
+  findings: string[];
+  /** What stands between it and the GPU (or between it and running at all), each with its fix. */
+  problems: { problem: string; fix: string }[];
+}
+
+export interface DoctorReport {
+  /** e.g. "linux x64, Node 20.20.2". */
+  system: string;
+  backends: DoctorBackend[];
+  /** The backend `auto` trains on here, and its device. */
+  auto: { backend: string; device: string };
+  /** What this host could not check itself (the desktop app does not run Dawn), one line each. */
+  unchecked: string[];
+}
+
 export interface HostInfo {
   host: 'electron' | 'browser';
   version: string;
@@ -66,6 +90,8 @@ export interface ExportSummary {
 export interface Api {
   info(): Promise<Result<HostInfo>>;
   listBackends(): Promise<Result<BackendInfo[]>>;
+  /** Which backends are installed, which GPU each would use, and why not where it cannot (convstudio doctor). */
+  doctor(): Promise<Result<DoctorReport>>;
   startTraining(req: TrainRequest): Promise<Result<{ runId: string; runDir: string }>>;
   stopTraining(args: { runId: string; mode: 'graceful' | 'kill' }): Promise<Result<{ runId: string }>>;
   listRuns(): Promise<Result<RunSummary[]>>;
@@ -112,7 +138,7 @@ export type MenuCommand =
   | { command: 'open-file'; file: OpenedFile };
 
 /** Names of the request/response calls, for the dispatcher, the IPC table and the socket protocol. */
-export const API_CALLS = ['info', 'listBackends', 'startTraining', 'stopTraining', 'listRuns', 'getRun', 'exportModel', 'exportEpochs'] as const;
+export const API_CALLS = ['info', 'listBackends', 'doctor', 'startTraining', 'stopTraining', 'listRuns', 'getRun', 'exportModel', 'exportEpochs'] as const;
 export type ApiCall = (typeof API_CALLS)[number];
 export const API_EVENTS = ['onTrainingEvent'] as const;
 /** The desktop members, provided by the Electron shell on top of API_CALLS. */

@@ -15,6 +15,7 @@ export type CallName = ApiCall | DesktopCall;
 export const CALL_ARITY = {
   info: 0,
   listBackends: 0,
+  doctor: 0,
   startTraining: 1,
   stopTraining: 1,
   listRuns: 0,

@@ -5,7 +5,7 @@
  * is returned as a value naming what is wrong, never thrown across the boundary.
  */
 
-import { fail, ok, type Api, type BackendInfo, type HostInfo, type Result } from '../../shared/api';
+import { fail, ok, type Api, type BackendInfo, type DoctorReport, type HostInfo, type Result } from '../../shared/api';
 import type { RunSummary, TrainingEvent } from '../../shared/training';
 import { planTraining, type PlanError, type TrainingPlan } from '../../shared/training/plan';
 import { trainingMemoryLimit } from '../common/memory-limit';
@@ -29,6 +29,8 @@ export interface NodeApiOptions {
   version?: string;
   /** Backends as main/engine/backends/index.ts lists them; absent until the engine is wired in. */
   listBackends?: () => Promise<BackendInfo[]>;
+  /** The GPU doctor (main/engine/backends/doctor/); absent until the engine is wired in. */
+  doctor?: () => Promise<DoctorReport>;
 }
 
 /** Run ids become folder names: keep them to one safe path segment. */
@@ -71,6 +73,15 @@ export function createNodeApi(opts: NodeApiOptions): Api {
         return ok(await opts.listBackends());
       } catch (e) {
         return fail('backend-error', `Could not list backends: ${errorMessage(e)}`);
+      }
+    },
+
+    async doctor() {
+      if (!opts.doctor) return fail('unavailable', 'The GPU check is not available in this host (the training engine is not loaded).');
+      try {
+        return ok(await opts.doctor());
+      } catch (e) {
+        return fail('backend-error', `The GPU check failed: ${errorMessage(e)}`);
       }
     },
 

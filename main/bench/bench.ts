@@ -47,7 +47,7 @@ export interface BenchReport {
   machine: string;
   command: string;
   results: BenchRow[];
-  pytorch: { available: boolean; note?: string; version?: string };
+  pytorch: { available: boolean; note?: string; version?: string; cuda?: boolean };
   memory?: unknown;
   profiles: Record<string, { name: string; ms: number; calls: number }[]>;
   shapes?: { title: string; markdown: string; json: unknown };
@@ -68,9 +68,21 @@ export const DEFAULTS: BenchOptions = {
   log: (line) => console.error(line),
 };
 
+/**
+ * Backends measured only when named (`--backends webgpu,tensorflow`): without a GPU, webgpu has
+ * no adapter (or a software one) and the row would only say so.
+ */
+export const GPU_ONLY_BACKENDS = ['webgpu'];
+const ACCEPTED_BACKENDS = [...DEFAULTS.backends, ...GPU_ONLY_BACKENDS];
+
 /** [warmup, timed steps] per network and backend speed class; slow backends get fewer steps. */
 function stepsFor(network: NetworkId, backend: string, quick: boolean): [number, number] {
   if (backend === 'cpu') return [0, quick ? 1 : 2];
+  // The first steps on a GPU compile its shaders; two keep that out of the timed ones.
+  if (backend === 'webgpu') {
+    const [w, s] = stepsFor(network, 'native', quick);
+    return [Math.max(2, w), s];
+  }
   const slow = backend === 'wasm';
   const table: Record<NetworkId, [number, number]> = {
     // LeNet steps are ~10 ms: V8 needs a few dozen of them to optimise tfjs's JavaScript, so the
@@ -127,11 +139,12 @@ function childArgs(network: NetworkId, backend: string, opts: BenchOptions, extr
     '--warmup', String(warmup), '--steps', String(steps), '--batch', String(opts.batch), '--data-dir', opts.dataDir, ...extra];
 }
 
-function torchAvailable(python: string): { available: boolean; note?: string; version?: string } {
-  const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+function torchAvailable(python: string): { available: boolean; note?: string; version?: string; cuda?: boolean } {
+  const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__, torch.cuda.is_available())'], { encoding: 'utf8' });
   if (r.error) return { available: false, note: `${python} not found: PyTorch comparison skipped (apt-get install -y python3-torch libopenblas0-pthread)` };
   if (r.status !== 0) return { available: false, note: `torch is not importable by ${python}: PyTorch comparison skipped (apt-get install -y python3-torch libopenblas0-pthread)` };
-  return { available: true, version: r.stdout.trim() };
+  const [version, cuda] = r.stdout.trim().split(' ');
+  return { available: true, version, cuda: cuda === 'True' };
 }
 
 async function availableBackends(wanted: string[], log: (l: string) => void): Promise<string[]> {
@@ -173,6 +186,21 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
         }
         report.results.push({ network: spec.label, backend: 'pytorch', samples_per_s: torchRate, pytorch_samples_per_s: torchRate, ratio: torchRate ? 1 : null, note: r.error ? `failed: ${r.error}` : `torch ${r.torch}, 1 thread`, ...(r.error ? {} : { median_step_ms: r.median_step_ms, steps: r.steps }) });
       }
+      // A GPU backend is compared with PyTorch on the GPU, measured in the same run.
+      let torchGpuRate: number | null = null;
+      if (report.pytorch.cuda && backends.some((b) => b === 'webgpu' || b === 'tensorflow')) {
+        const [warmup, steps] = stepsFor(network, 'webgpu', opts.quick);
+        const specFile = path.join(tmp, `${network}-cuda.json`);
+        writeFileSync(specFile, JSON.stringify({ network, batch: opts.batch, warmup, steps, lr: 0.1, size: spec.size, data_dir: opts.dataDir, nodes: spec.nodes, device: 'cuda' }));
+        log(`${spec.label}: pytorch (CUDA), ${warmup}+${steps} steps ...`);
+        const r = await runJson(opts.python, [path.join(HERE, 'torch_bench.py'), specFile], 30 * 60_000);
+        if (r.error) log(`  pytorch (CUDA) failed: ${r.error}`);
+        else {
+          torchGpuRate = r.samples_per_s;
+          log(`  ${Math.round(r.samples_per_s)} samples/s (median step ${r.median_step_ms.toFixed(1)} ms)`);
+        }
+        report.results.push({ network: spec.label, backend: 'pytorch-cuda', samples_per_s: torchGpuRate, pytorch_samples_per_s: torchGpuRate, ratio: torchGpuRate ? 1 : null, note: r.error ? `failed: ${r.error}` : `torch ${r.torch}, ${r.device}`, ...(r.error ? {} : { device: `gpu: ${r.device} (CUDA)`, median_step_ms: r.median_step_ms, steps: r.steps }) });
+      }
       for (const backend of backends) {
         if (backend === 'cpu' && network !== 'lenet') continue; // ~9 samples/s: only LeNet is measurable
         const [warmup, steps] = stepsFor(network, backend, opts.quick);
@@ -184,9 +212,11 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
           report.results.push({ network: spec.label, backend, samples_per_s: null, pytorch_samples_per_s: torchRate, ratio: null, note: `failed: ${r.error}` });
           continue;
         }
-        const ratio = torchRate ? r.samples_per_s / torchRate : null;
-        log(`  ${Math.round(r.samples_per_s)} samples/s (median step ${r.median_step_ms.toFixed(1)} ms)${ratio ? `, ${ratio.toFixed(2)}x PyTorch` : ''}`);
-        report.results.push({ network: spec.label, backend: r.backend, samples_per_s: r.samples_per_s, pytorch_samples_per_s: torchRate, ratio, device: r.device, median_step_ms: r.median_step_ms, steps: r.steps });
+        const onGpu = /^gpu/.test(String(r.device)) && torchGpuRate !== null;
+        const ref = onGpu ? torchGpuRate : torchRate;
+        const ratio = ref ? r.samples_per_s / ref : null;
+        log(`  ${Math.round(r.samples_per_s)} samples/s (median step ${r.median_step_ms.toFixed(1)} ms)${ratio ? `, ${ratio.toFixed(2)}x PyTorch${onGpu ? ' on CUDA' : ''}` : ''}`);
+        report.results.push({ network: spec.label, backend: r.backend, samples_per_s: r.samples_per_s, pytorch_samples_per_s: ref, ratio, device: r.device, median_step_ms: r.median_step_ms, steps: r.steps });
         if (r.profile) report.profiles[`${spec.label} / ${r.backend}`] = r.profile;
       }
     }
@@ -266,8 +296,8 @@ export function parseBenchArgs(argv: string[]): { opts: Partial<BenchOptions>; j
           if (bad.length) return { error: `unknown network ${bad.join(', ')}; choose from ${DEFAULTS.networks.join(', ')}` };
           opts.networks = list as NetworkId[];
         } else {
-          const bad = list.filter((n) => !DEFAULTS.backends.includes(n));
-          if (bad.length) return { error: `unknown backend ${bad.join(', ')}; choose from ${DEFAULTS.backends.join(', ')}` };
+          const bad = list.filter((n) => !ACCEPTED_BACKENDS.includes(n));
+          if (bad.length) return { error: `unknown backend ${bad.join(', ')}; choose from ${ACCEPTED_BACKENDS.join(', ')}` };
           opts.backends = list;
         }
       } else if (a === '--help' || a === '-h') return { help: true };
@@ -282,7 +312,8 @@ export function parseBenchArgs(argv: string[]): { opts: Partial<BenchOptions>; j
 export const BENCH_USAGE = `usage: npm run bench -- [options]   (or: convstudio bench [options])
   --json                 print {"results": [{network, backend, samples_per_s, pytorch_samples_per_s, ratio}], ...}
   --networks a,b         of ${DEFAULTS.networks.join(', ')} (default: all)
-  --backends a,b         of ${DEFAULTS.backends.join(', ')} (default: every available one)
+  --backends a,b         of ${ACCEPTED_BACKENDS.join(', ')} (default: every available one
+                         but ${GPU_ONLY_BACKENDS.join(', ')}; on a GPU: --backends webgpu,tensorflow, docs/GPU.md)
   --quick                fewer steps (a smoke run)
   --markdown FILE        also write the tables as Markdown
   --no-torch | --no-memory | --no-profile

@@ -31,20 +31,23 @@ async function main(): Promise<void> {
   const memorySamples = Number(arg('memory-samples', '60000'));
 
   const spec = networkSpec(network);
-  const active = await initBackend(backend);
+  const active = await initBackend(backend, { readsAsync: true });
   const data = await loadFashionMnist({ dir: arg('data-dir') ?? null, download: false });
   const model = compileGraph(spec.doc, { seed: 0 });
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const optimizer = tf.train.sgd(lr);
 
   const order = Uint32Array.from({ length: data.train.count }, (_, i) => i);
-  const step = (x: tf.Tensor4D, y: tf.Tensor1D): number =>
-    tf.tidy(() => {
-      const cost = optimizer.minimize(
-        () => tf.losses.softmaxCrossEntropy(tf.oneHot(y, NUM_CLASSES), model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
-        true, vars);
-      return cost!.dataSync()[0];
-    });
+  // The loss is read back asynchronously, as the trainer does: WebGPU has no synchronous read in
+  // Node, and on a GPU the read is what waits for the step to finish, so it belongs in the time.
+  const step = async (x: tf.Tensor4D, y: tf.Tensor1D): Promise<number> => {
+    const cost = tf.tidy(() => optimizer.minimize(
+      () => tf.losses.softmaxCrossEntropy(tf.oneHot(y, NUM_CLASSES), model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+      true, vars)!);
+    const value = (await cost.data())[0];
+    cost.dispose();
+    return value;
+  };
   const tensors = (start: number) => {
     const b = makeBatch(data.train, order, start, start + batch, spec.size === 28 ? null : spec.size);
     return { x: tf.tensor4d(b.x, [b.n, b.size, b.size, 1]), y: tf.tensor1d(b.y, 'int32') };
@@ -55,12 +58,12 @@ async function main(): Promise<void> {
   const times: number[] = [];
   let loss = NaN;
   let cpu0 = process.cpuUsage();
-  batches.forEach(({ x, y }, i) => {
+  for (const [i, { x, y }] of batches.entries()) {
     if (i === warmup) cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    loss = step(x, y);
+    loss = await step(x, y);
     if (i >= warmup) times.push(performance.now() - t0);
-  });
+  }
   const cpu = process.cpuUsage(cpu0);
   const sorted = [...times].sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)];
@@ -79,7 +82,7 @@ async function main(): Promise<void> {
     process.env.CONVSTUDIO_NATIVE_EAGER = '1';
     // Several steps in one profile: single-step timings on a shared machine are too noisy.
     const profiled = batches.slice(-Math.min(5, batches.length));
-    const prof = await tf.profile(() => { for (const { x, y } of profiled) step(x, y); });
+    const prof = await tf.profile(async () => { for (const { x, y } of profiled) await step(x, y); });
     const perKernel: Record<string, { ms: number; calls: number }> = {};
     for (const k of prof.kernels) {
       const e = (perKernel[k.name] ??= { ms: 0, calls: 0 });
@@ -99,7 +102,7 @@ async function main(): Promise<void> {
     for (let e = 0; e < memoryEpochs; e++) {
       for (let s = 0, b = 0; s + batch <= n; s += batch, b++) {
         const { x, y } = tensors(s);
-        step(x, y);
+        await step(x, y);
         tf.dispose([x, y]);
         if (b % 25 === 0) peak = Math.max(peak, process.memoryUsage().rss);
       }

@@ -100,6 +100,7 @@ export interface ServerOptions {
   api?: Api;
   jobs?: NodeApiOptions['jobs'];
   listBackends?: NodeApiOptions['listBackends'];
+  doctor?: NodeApiOptions['doctor'];
   log?: (line: string) => void;
   /** Slow-client and connection limits (tests shorten them). */
   limits?: Partial<ServerLimits>;
@@ -156,7 +157,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const rendererDir = path.resolve(opts.rendererDir ?? path.join(ROOT, 'out/renderer'));
   const runsRoot = path.resolve(opts.runsRoot ?? path.join(process.cwd(), 'runs'));
   const log = opts.log ?? ((line: string) => console.log(line));
-  const api = opts.api ?? createNodeApi({ runsRoot, jobs: opts.jobs, listBackends: opts.listBackends, host: 'browser' });
+  const api = opts.api ?? createNodeApi({ runsRoot, jobs: opts.jobs, listBackends: opts.listBackends, doctor: opts.doctor, host: 'browser' });
   let port = 0;
 
   const hostAllowed = (host: string | undefined) => host === `127.0.0.1:${port}` || host === `localhost:${port}`;
@@ -403,8 +404,8 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const runsRoot = path.resolve(argValue(argv, '--runs') ?? process.env.CONVSTUDIO_RUNS ?? path.join(process.cwd(), 'runs'));
-  const { jobs, listBackends } = await loadEngine(runsRoot);
-  const server = await startServer({ port, runsRoot, rendererDir: argValue(argv, '--renderer'), jobs, listBackends });
+  const { jobs, listBackends, doctor } = await loadEngine(runsRoot);
+  const server = await startServer({ port, runsRoot, rendererDir: argValue(argv, '--renderer'), jobs, listBackends, doctor });
   const shutdown = () => {
     jobs?.dispose?.();
     void server.close().then(() => process.exit(0));
@@ -417,7 +418,7 @@ async function main(argv: string[]): Promise<void> {
  * The training engine is loaded lazily (tfjs is heavy) and is optional: if it fails to load, the
  * page still edits and validates graphs and says training is unavailable.
  */
-async function loadEngine(runsRoot: string): Promise<{ jobs?: NodeApiOptions['jobs'] & { dispose?(): void }; listBackends?: NodeApiOptions['listBackends'] }> {
+async function loadEngine(runsRoot: string): Promise<{ jobs?: NodeApiOptions['jobs'] & { dispose?(): void }; listBackends?: NodeApiOptions['listBackends']; doctor?: NodeApiOptions['doctor'] }> {
   const out: Awaited<ReturnType<typeof loadEngine>> = {};
   try {
     const { createJobManager } = await import('../engine/jobs');
@@ -426,6 +427,7 @@ async function loadEngine(runsRoot: string): Promise<{ jobs?: NodeApiOptions['jo
     console.warn(`convstudio serve: training unavailable (${e instanceof Error ? e.message : String(e)}).`);
   }
   out.listBackends = async () => (await import('../engine/backends/index')).listBackends();
+  out.doctor = async () => (await import('../engine/backends/doctor/index')).runDoctor();
   return out;
 }
 

@@ -119,6 +119,8 @@ async function start(): Promise<void> {
     version: app.getVersion(),
     // Loaded on first use: probing backends loads tfjs, which start-up need not wait for.
     listBackends: async () => (await import('../engine/backends/index')).listBackends(),
+    // No probe processes: Dawn cannot run in Electron, and libtensorflow loads only for a run.
+    doctor: async () => (await import('../engine/backends/doctor/index')).runDoctor({ probes: false }),
   });
   const exportToFolder = createExportToFolder({
     runsRoot,

@@ -64,6 +64,7 @@ circular.self = circular;
 const MALFORMED: Record<(typeof API_CALLS)[number] | (typeof DESKTOP_CALLS)[number], [string, unknown[], string][]> = {
   info: [['an unexpected argument', [{ x: 1 }], 'bad-request']],
   listBackends: [['an unexpected argument', ['cpu'], 'bad-request']],
+  doctor: [['an unexpected argument', [{ fix: true }], 'bad-request']],
   startTraining: [
     ['no argument', [], 'bad-request'],
     ['a string', ['lenet'], 'bad-request'],
