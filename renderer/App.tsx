@@ -1,14 +1,13 @@
 /** The window: toolbar, palette, canvas, and the sidebar (inspector, summary, training). */
 
 import { useCallback, useEffect } from 'react';
-import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
+import { ReactFlowProvider } from '@xyflow/react';
 import { useShallow } from 'zustand/react/shallow';
 import type { MenuCommand } from '../shared/api';
 import { host } from './api/host';
 import { Canvas } from './canvas/Canvas';
 import { ExportDialog } from './export/ExportDialog';
 import { openExport } from './export/export-command';
-import { FIT_PADDING } from './canvas/layout';
 import { SHORTCUTS, shortcutFor, type ShortcutAction } from './canvas/shortcuts';
 import { guardUnsavedChanges, newGraph, openGraph, openHandedFile, saveGraph } from './files/graph-files';
 import { LabView } from './lab/LabView';
@@ -31,7 +30,6 @@ const CANVAS_ONLY = new Set<ShortcutAction | MenuCommand['command']>(['undo', 'r
 
 /** Runs one user command; shortcuts, toolbar buttons and the desktop menu all land here. */
 function useCommands() {
-  const flow = useReactFlow();
   // One function for the life of the canvas, so the listeners below are not re-added every render.
   return useCallback((action: ShortcutAction | MenuCommand['command']) => {
     const s = useStore.getState();
@@ -47,7 +45,7 @@ function useCommands() {
       case 'layout':
         s.autoLayout();
         return s.requestFit();
-      case 'fit': case 'fit-view': return void flow.fitView({ padding: FIT_PADDING, maxZoom: 1 });
+      case 'fit': case 'fit-view': return s.requestFit();
       case 'save': return void saveGraph(false);
       case 'saveAs': case 'save-as': return void saveGraph(true);
       case 'open': return void openGraph();
@@ -62,7 +60,7 @@ function useCommands() {
       case 'train-stop': return void stopTraining();
       default: return undefined;
     }
-  }, [flow]);
+  }, []);
 }
 
 const VIEWS: { id: View; label: string; about: string }[] = [

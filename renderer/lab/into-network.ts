@@ -5,7 +5,8 @@
  */
 
 import type { NodeInit, ParamValue } from '../../shared/graph/types';
-import { downstream, flowEdge, freshId, NODE_HEIGHT, type LayerNode, type ShapeEdge } from '../model/graph-model';
+import { downstream } from '../model/edits';
+import { flowEdge, freshId, NODE_HEIGHT, type LayerNode, type ShapeEdge } from '../model/graph-model';
 
 const ROW = NODE_HEIGHT + 60;
 

@@ -68,5 +68,8 @@ export interface Diagnostic {
   message: string;
   nodeId?: string;
   edge?: { source: string; target: string };
+  /** The best fix: applying it leaves the graph with fewer errors (shared/shapes/fixes.ts checks). */
   fix?: Fix;
+  /** Other fixes that also leave fewer errors, best first (a bound, another layer, a revert). */
+  alternatives?: Fix[];
 }
