@@ -24,11 +24,11 @@ describe('the GPU benchmark', () => {
 
   it('its measuring process trains LeNet on webgpu and reports the adapter', () => {
     const out = execFileSync(process.execPath, ['--import', 'tsx', 'main/bench/step-child.ts', '--network', 'lenet', '--backend', 'webgpu',
-      '--warmup', '1', '--steps', '2', '--batch', '16', '--data-dir', SYSTEM_DATA_DIR], { cwd: ROOT, encoding: 'utf8', env: webgpuTestEnv(), timeout: SWIFTSHADER_TIMEOUT_MS - 60_000 });
+      '--warmup', '1', '--windows', '2', '--window-steps', '1', '--batch', '16', '--data-dir', SYSTEM_DATA_DIR], { cwd: ROOT, encoding: 'utf8', env: webgpuTestEnv(), timeout: SWIFTSHADER_TIMEOUT_MS - 60_000 });
     const line = out.trim().split('\n').reverse().find((l) => l.startsWith('{'));
     const r = JSON.parse(line ?? '{}') as Record<string, unknown>;
     expect(r.error ?? null).toBeNull();
-    expect(r).toMatchObject({ network: 'lenet', backend: 'webgpu', steps: 2, device: expect.stringMatching(/^software: SwiftShader/) });
+    expect(r).toMatchObject({ network: 'lenet', backend: 'webgpu', windows: 2, window_steps: 1, device: expect.stringMatching(/^software: SwiftShader/) });
     // LeNet starts near ln 10 ≈ 2.3: a finite loss of that size was read back from the GPU.
     expect(r.last_loss).toBeGreaterThan(1);
     expect(r.last_loss).toBeLessThan(4);
