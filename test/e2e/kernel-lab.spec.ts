@@ -157,7 +157,7 @@ test.describe('bad input is explained as on the canvas', () => {
     await page.getByTestId('lab-stride').fill('0');
     await expect(page.getByTestId('lab-problem')).toContainText('Conv2d K: stride must be a whole number ≥ 1 or a pair [h, w] of them; it is 0.');
     await page.getByTestId('lab-stride').fill('two');
-    await expect(page.getByTestId('lab-stride-error')).toHaveText('stride must be an int or h×w');
+    await expect(page.getByTestId('lab-stride-error')).toHaveText('stride must be an int or [h, w] (or h×w)');
     await page.getByTestId('lab-stride').fill('1');
 
     await page.getByTestId('lab-x').getByRole('textbox', { name: 'lab-x [0, 1]' }).fill('abc');

@@ -64,13 +64,15 @@ test('(d) train on a subset: progress advances, curves move, Stop stops it', asy
   await expect(status).toHaveAttribute('data-status', 'stopped', { timeout: 60_000 });
   const runs = page.getByTestId('runs');
   await expect(runs).toContainText('stopped');
+  // The runs folder is shared by every spec (the export spec trains one too): count from here.
+  const before = await runs.locator('tbody tr').count();
 
   // A second, short run to completion; then the first one's curves overlaid on it.
   await page.getByTestId('cfg-epochs').fill('1');
   await page.getByTestId('cfg-limit').fill('500');
   await page.getByTestId('train-start').click();
   await expect(status).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
-  await expect(runs.locator('tbody tr')).toHaveCount(2);
+  await expect(runs.locator('tbody tr')).toHaveCount(before + 1);
   await expect(chart).toHaveAttribute('data-series', '3');
   await runs.locator('tbody tr').filter({ hasText: 'stopped' }).getByRole('checkbox').check();
   await expect(chart).toHaveAttribute('data-series', '6');
