@@ -56,13 +56,6 @@ export function chooseCompiledTrainer(
   if (off && /^(off|0|false|no)$/i.test(off)) return fallback(`switched off by CONVSTUDIO_COMPILED_STEP=${off}`);
   const made = createCompiledStep(graph, { seed: opts.seed, threads: opts.threads ?? null });
   if ('fallback' in made) return fallback(made.fallback);
-  // Measured: a stride-2 convolution on an even-sized map (ResNet's downsampling Residual at
-  // 28 px) drifts from PyTorch after one step (8e-3) and grows over steps, while tfjs matches it to
-  // 6e-6. Until that is found, the trainer keeps such graphs on the verified op-by-op path.
-  if (made.plan.ops.some((op) => op.kind === 'conv' && (op.sh > 1 || op.sw > 1))) {
-    made.dispose();
-    return fallback('strided convolutions do not yet match PyTorch over several steps in the compiled step');
-  }
   try {
     made.importWeights(weightsFromModel(model));
   } catch (err) {
