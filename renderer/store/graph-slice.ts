@@ -6,7 +6,7 @@
 
 import { applyEdgeChanges, applyNodeChanges, type EdgeChange, type NodeChange, type XYPosition } from '@xyflow/react';
 import type { StateCreator } from 'zustand';
-import type { Fix, GraphDoc, ParamValue } from '../../shared/graph/types';
+import { GRAPH_VERSION, type Fix, type GraphDoc, type ParamValue } from '../../shared/graph/types';
 import { initialParams } from '../../shared/layers/index';
 import { getTemplate } from '../../shared/templates/index';
 import { applyFixTo, cloneWithFreshIds, pushDownOverlaps, connectionRefusal, flowEdge, freshId, fromDoc, toDoc, type LayerNode, type ShapeEdge } from '../model/graph-model';
@@ -61,7 +61,7 @@ export interface GraphSlice extends AnalysisViews {
 
 export const emptyDoc = (): GraphDoc => ({
   format: 'convstudio.graph',
-  version: 1,
+  version: GRAPH_VERSION,
   name: 'untitled',
   nodes: [{ id: 'input', type: 'Input', params: { channels: 1, height: 28, width: 28 }, position: { x: 0, y: 0 } }],
   edges: [],

@@ -93,13 +93,16 @@ export interface ShapeOut {
 /** The block's own input, as a BlockNode names it in `inputs`. */
 export const BLOCK_INPUT = 'in';
 
-/** One ordinary layer inside a block: a graph node whose inputs are named inline. */
+/** One node inside a block: a graph node whose inputs are named inline. */
 export interface BlockNode {
   id: string;
-  type: LayerType;
+  /** A layer or built-in block type, or "block:<name>" for one of the document's blocks. */
+  type: LayerType | `block:${string}`;
   params: ParamValues;
   /** Inner node ids, or BLOCK_INPUT; in input-slot order. */
   inputs: string[];
+  /** Applied this many times in series (copies "0", "1", ...). */
+  repeat?: number;
 }
 
 /** A block's inside: nodes in topological order, and which one is the block's output. */
@@ -109,12 +112,29 @@ export interface BlockGraph {
 }
 
 export interface BlockResult {
+  /** The inside that was walked. */
+  graph: BlockGraph;
   /** Each inner node's result by inner id; null where it could not be computed. */
   nodes: Record<string, ShapeOut | null>;
+  /** The inside of each inner node that is itself made of nodes (a block, a repeat), by inner id. */
+  children: Record<string, BlockResult>;
   /** What went wrong inside, in the inner layers' words, by inner node id. */
   problems: { inner: string; diagnostic: Diagnostic }[];
   /** The output's shape and receptive field, params and MACs summed over the inside; null when anything failed. */
   out: ShapeOut | null;
+}
+
+/**
+ * The resolved form of a node that no layer module describes: a node of one of the document's
+ * blocks, or any node with `repeat`. Its inside is already substituted; the shape engine and the
+ * compiler walk it like a built-in block's.
+ */
+export interface CompositeParams {
+  type: 'composite';
+  kind: 'block' | 'repeat';
+  /** The node's own type: "block:vgg_block", or the repeated node's type. */
+  of: string;
+  graph: BlockGraph;
 }
 
 export interface LayerBase<T extends string, P extends { type: T }> extends NodeSpec {

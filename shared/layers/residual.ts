@@ -7,7 +7,7 @@
 
 import type { BlockGraph, BlockNode } from './layer';
 import { BLOCK_INPUT, defineBlock } from './layer';
-import { chw, needImage, reportInside } from './rules';
+import { needImage, shortcutRule } from './rules';
 
 export interface ResidualParams { type: 'Residual'; num_channels: number; use_1x1conv: boolean; strides: number }
 
@@ -46,20 +46,6 @@ export const residual = defineBlock({
 
   shape(x, p: ResidualParams) {
     if (!needImage(x)) return null;
-    const inside = x.walk(residualGraph(p));
-    const main = inside.nodes.bn2?.shape;
-    const mismatch = inside.problems.some((q) => q.inner === 'add' && q.diagnostic.code === 'add-shape-mismatch');
-    if (!mismatch || !main) return reportInside(x, inside);
-    // Only the identity shortcut can disagree with the main path; say so in the block's terms.
-    const s = x.shapes[0];
-    const differ: string[] = [];
-    if (s[1] !== main[1]) differ.push(`channels (${s[1]} vs ${main[1]})`);
-    if (s[2] !== main[2] || s[3] !== main[3]) differ.push(`size (${s[2]}×${s[3]} vs ${main[2]}×${main[3]}, strides ${p.strides})`);
-    x.report({
-      severity: 'error', code: 'residual-shortcut', nodeId: x.id,
-      message: `${x.type} ${x.id}: the shortcut adds the input ${chw(s)} to the block's output ${main[1]}×${main[2]}×${main[3]}; they differ in ${differ.join(' and ')}. Set use_1x1conv to true, or num_channels ${s[1]} and strides 1.`,
-      fix: { kind: 'setParam', label: 'Use a 1×1 convolution on the shortcut', nodeId: x.id, param: 'use_1x1conv', value: true },
-    });
-    return null;
+    return shortcutRule(x, x.walk(residualGraph(p)), 'bn2', p.strides);
   },
 });

@@ -1,11 +1,16 @@
 /** The templates offered in the palette and by the CLI: ordinary graphs in the file format. */
 
 import type { GraphDoc } from '../graph/types';
+import { alexnet } from './alexnet';
+import { densenet } from './densenet';
+import { googlenet } from './googlenet';
 import { bnLenet, lenet } from './lenet';
+import { nin } from './nin';
 import { resnet18 } from './resnet';
+import { resnext } from './resnext';
 import { VGG11, VGG11_SMALL, vgg } from './vgg';
 
-export type TemplateId = 'lenet' | 'bn-lenet' | 'vgg' | 'vgg-small' | 'resnet18';
+export type TemplateId = 'lenet' | 'bn-lenet' | 'alexnet' | 'vgg' | 'vgg-small' | 'nin' | 'googlenet' | 'resnet18' | 'resnext' | 'densenet';
 
 export interface Template {
   id: TemplateId;
@@ -18,9 +23,14 @@ export interface Template {
 export const TEMPLATES: readonly Template[] = [
   { id: 'lenet', name: 'LeNet', description: 'd2l 7.6: two 5×5 convs with sigmoid and average pooling, three dense layers; 1×28×28 in, 61,706 params.', build: lenet },
   { id: 'bn-lenet', name: 'BN-LeNet', description: 'd2l 8.5: LeNet with batch normalisation after every conv and dense layer; 1×28×28 in.', build: bnLenet },
-  { id: 'vgg', name: 'VGG-11', description: 'd2l 8.2: five VGG blocks (64, 128, 2×256, 2×512, 2×512) and a 4096-wide head; 1×224×224 in.', build: () => vgg(VGG11, 'VGG-11') },
+  { id: 'alexnet', name: 'AlexNet', description: 'd2l 8.1: five convolutions (11×11 stride 4 first), three max-pools, a 4096-wide head; 1×224×224 in.', build: alexnet },
+  { id: 'vgg', name: 'VGG-11', description: 'd2l 8.2: five vgg_blocks (64, 128, 2×256, 2×512, 2×512) and a 4096-wide head; 1×224×224 in.', build: () => vgg(VGG11, 'VGG-11') },
   { id: 'vgg-small', name: 'VGG-11 (small)', description: 'd2l 8.2: the same blocks with a quarter of the channels, as trained in the book; 1×224×224 in.', build: () => vgg(VGG11_SMALL, 'VGG-11 (small)') },
-  { id: 'resnet18', name: 'ResNet-18', description: 'd2l 8.6: 7×7 stem, four stages of two Residual blocks, global average pool; 1×96×96 in.', build: () => resnet18() },
+  { id: 'nin', name: 'NiN', description: 'd2l 8.3: four nin_blocks (a conv and two 1×1 convs each), max-pools, global average pooling; 1×224×224 in.', build: nin },
+  { id: 'googlenet', name: 'GoogLeNet', description: 'd2l 8.4: b1..b5 with nine Inception blocks (four branches joined by Concat); 1×96×96 in.', build: googlenet },
+  { id: 'resnet18', name: 'ResNet-18', description: 'd2l 8.6: b1 (7×7 stem), four stages of two Residual blocks, global average pool; 1×96×96 in.', build: () => resnet18() },
+  { id: 'resnext', name: 'ResNeXt', description: 'd2l 8.6.5 ResNeXt blocks (grouped 3×3 convolutions) in d2l 8.8\'s RegNetX-32: stem, stages of 4 and 6 blocks; 1×96×96 in.', build: resnext },
+  { id: 'densenet', name: 'DenseNet', description: 'd2l 8.7: b1, four dense blocks (4 conv blocks, growth 32) with transition blocks between; 1×96×96 in.', build: () => densenet() },
 ];
 
 export function getTemplate(id: string): GraphDoc | null {
