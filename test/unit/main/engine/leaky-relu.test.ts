@@ -32,7 +32,8 @@ describe('LeakyReLU lives in one shared module and one engine module', () => {
   it('and is named nowhere else but the two tables and the format doc', () => {
     const files = ['shared', 'main', 'renderer', 'scripts', 'native', 'docs'].flatMap(sourceFiles).filter((f) => /\.(ts|tsx|mjs|js|cc|h|py|md|json)$/.test(f));
     expect(files.length).toBeGreaterThan(100);
-    const naming = files.filter((f) => /leaky/i.test(readFileSync(path.join(root, f), 'utf8'))).sort();
+    // docs/ARCHITECTURE.md cites LeakyReLU as the worked example of adding a type; it is prose, not knowledge of the type.
+    const naming = files.filter((f) => f !== 'docs/ARCHITECTURE.md' && /leaky/i.test(readFileSync(path.join(root, f), 'utf8'))).sort();
     expect(naming).toEqual([
       'docs/graph-format.md',
       'main/engine/layers/index.ts',
