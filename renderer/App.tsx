@@ -5,6 +5,7 @@ import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
 import { useShallow } from 'zustand/react/shallow';
 import type { MenuCommand } from '../shared/api';
 import { host } from './api/host';
+import { BlockUi } from './blocks/BlockUi';
 import { Canvas } from './canvas/Canvas';
 import { FIT_PADDING } from './canvas/layout';
 import { SHORTCUTS, shortcutFor, type ShortcutAction } from './canvas/shortcuts';
@@ -213,6 +214,7 @@ function Shell() {
       </main>
       <HelpOverlay />
       <OpenProblem />
+      <BlockUi />
       <Toasts />
     </div>
   );

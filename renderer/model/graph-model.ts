@@ -11,6 +11,9 @@ import { GRAPH_FORMAT, GRAPH_VERSION, type Fix, type GraphDoc, type GraphEdge, t
 export interface LayerData extends Record<string, unknown> {
   type: string;
   params: Record<string, ParamValue>;
+  /** GraphNode.repeat and .expanded (renderer/blocks/). */
+  repeat?: number | string;
+  expanded?: boolean;
 }
 export type LayerNode = Node<LayerData, 'layer'>;
 export type ShapeEdge = Edge<Record<string, unknown>, 'shape'>;
@@ -23,7 +26,11 @@ export function toDoc(nodes: readonly LayerNode[], edges: readonly ShapeEdge[], 
     format: GRAPH_FORMAT,
     version: GRAPH_VERSION,
     name,
-    nodes: nodes.map((n) => ({ id: n.id, type: n.data.type, params: n.data.params, position: { x: Math.round(n.position.x), y: Math.round(n.position.y) } })),
+    nodes: nodes.map((n) => ({
+      id: n.id, type: n.data.type, params: n.data.params,
+      ...(n.data.repeat !== undefined ? { repeat: n.data.repeat } : {}), ...(n.data.expanded ? { expanded: true } : {}),
+      position: { x: Math.round(n.position.x), y: Math.round(n.position.y) },
+    })),
     edges: edges.map((e) => {
       const out: GraphEdge = { source: e.source, target: e.target };
       if (e.targetHandle) out.targetHandle = e.targetHandle;
@@ -38,14 +45,19 @@ export function flowEdge(e: GraphEdge): ShapeEdge {
 
 export function fromDoc(doc: GraphDoc): { nodes: LayerNode[]; edges: ShapeEdge[] } {
   return {
-    nodes: doc.nodes.map((n) => ({ id: n.id, type: 'layer', position: n.position ?? { x: 0, y: 0 }, data: { type: n.type, params: { ...n.params } } })),
+    nodes: doc.nodes.map((n) => ({ id: n.id, type: 'layer', position: n.position ?? { x: 0, y: 0 }, data: layerData(n) })),
     edges: doc.edges.map(flowEdge),
   };
 }
 
-/** A fresh id like "conv2d_3" that is not in `taken` (which it then joins). */
+/** A node's canvas data: its type and a copy of its params, and a block's repeat and expanded state. */
+export function layerData(n: { type: string; params: Record<string, ParamValue>; repeat?: number | string; expanded?: boolean }): LayerData {
+  return { type: n.type, params: structuredClone(n.params), ...(n.repeat !== undefined ? { repeat: n.repeat } : {}), ...(n.expanded ? { expanded: true } : {}) };
+}
+
+/** A fresh id like "conv2d_3" (or "vgg_block_1" for a block) that is not in `taken` (which it then joins). */
 export function freshId(type: string, taken: Set<string>): string {
-  const base = type.toLowerCase().replace(/[^a-z0-9]+/g, '');
+  const base = type.startsWith('block:') ? type.slice('block:'.length).replace(/[^A-Za-z0-9_]+/g, '') : type.toLowerCase().replace(/[^a-z0-9]+/g, '');
   for (let i = 1; ; i++) {
     const id = `${base}_${i}`;
     if (!taken.has(id)) {
@@ -60,14 +72,14 @@ export function freshId(type: string, taken: Set<string>): string {
  * nodes, pasted selections).
  */
 export function cloneWithFreshIds(
-  nodes: readonly { id: string; type: string; params: Record<string, ParamValue>; position?: { x: number; y: number } }[],
+  nodes: readonly { id: string; type: string; params: Record<string, ParamValue>; repeat?: number | string; expanded?: boolean; position?: { x: number; y: number } }[],
   edges: readonly GraphEdge[],
   taken: Set<string>,
 ): { nodes: LayerNode[]; edges: ShapeEdge[] } {
   const map = new Map<string, string>();
   for (const n of nodes) map.set(n.id, taken.has(n.id) ? freshId(n.type, taken) : (taken.add(n.id), n.id));
   return {
-    nodes: nodes.map((n) => ({ id: map.get(n.id)!, type: 'layer', position: n.position ?? { x: 0, y: 0 }, data: { type: n.type, params: structuredClone(n.params) } })),
+    nodes: nodes.map((n) => ({ id: map.get(n.id)!, type: 'layer', position: n.position ?? { x: 0, y: 0 }, data: layerData(n) })),
     edges: edges
       .filter((e) => map.has(e.source) && map.has(e.target))
       .map((e) => flowEdge({ ...e, source: map.get(e.source)!, target: map.get(e.target)! })),

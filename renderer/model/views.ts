@@ -39,7 +39,11 @@ function severityOf(ds: readonly Diagnostic[]): NodeView['severity'] {
 }
 
 export function analyze(doc: GraphDoc, prev: AnalysisViews | null): AnalysisViews {
-  const analysis = analyzeGraph(doc);
+  return viewsOf(doc, analyzeGraph(doc), prev);
+}
+
+/** The views of an analysis already made (inside a block, renderer/blocks/ makes the block's own). */
+export function viewsOf(doc: GraphDoc, analysis: Analysis, prev: AnalysisViews | null): AnalysisViews {
   const byNode = new Map<string, Diagnostic[]>();
   const push = (id: string, d: Diagnostic) => {
     const list = byNode.get(id) ?? [];

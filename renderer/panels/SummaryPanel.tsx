@@ -1,20 +1,41 @@
 /**
  * The d2l-style layer table (`layer_summary`: each layer's output shape, as torch.Size with
- * batch 1) with params, MACs and receptive field per layer, and the totals.
+ * batch 1) with params, MACs and receptive field per layer, and the totals. A block has a line of
+ * its own with its totals; its layers are listed under it when it is unfolded (▸).
  */
 
+import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { nodeSpec } from '../../shared/graph/catalogue';
-import { formatSummary } from '../../shared/graph/summary';
+import { formatSummary, summaryRows, type SummaryRow } from '../../shared/graph/summary';
 import { formatCount, formatScaled, formatTorchShape } from '../../shared/format';
+import { levelDoc } from '../blocks/view';
+import { viewOf } from '../blocks/blocks-slice';
 import { useStore, type Store } from '../store/index';
 
 const selectSummary = (s: Store) => ({ analysis: s.analysis, nodes: s.nodes });
 
+/** The rows shown: a row's inner rows only while every block above it is unfolded. */
+function visible(rows: readonly SummaryRow[], open: ReadonlySet<string>): SummaryRow[] {
+  return rows.filter((r) => {
+    for (let i = r.path.lastIndexOf('.'); i > 0; i = r.path.lastIndexOf('.', i - 1)) {
+      const above = r.path.slice(0, i);
+      if (rows.some((x) => x.path === above) && !open.has(above)) return false;
+    }
+    return true;
+  });
+}
+
 export function SummaryPanel() {
   const { analysis, nodes } = useStore(useShallow(selectSummary));
-  const typeOf = new Map(nodes.map((n) => [n.id, n.data.type]));
-  const rows = analysis.order.filter((id) => typeOf.has(id));
+  const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
+  const ids = new Set(nodes.map((n) => n.id));
+  const all = summaryRows(levelDoc(viewOf(useStore.getState())), analysis, true).filter((r) => r.depth > 0 || ids.has(r.path));
+  const rows = visible(all, open);
+  const toggle = (path: string) => setOpen((o) => {
+    const next = new Set(o);
+    if (!next.delete(path)) next.add(path);
+    return next;
+  });
   return (
     <div className="summary" data-testid="summary">
       <div className="totals" data-testid="totals">
@@ -50,18 +71,31 @@ export function SummaryPanel() {
           </tr>
         </thead>
         <tbody>
-          {rows.map((id) => {
-            const info = analysis.nodes[id];
-            const type = typeOf.get(id) ?? '';
+          {rows.map((r) => {
+            const info = r.depth === 0 ? analysis.nodes[r.path] : null;
+            const torch = info ? (info.torch === 'Sequential' || info.torch === r.type.split(' ')[0] ? r.type : `${r.type} (${info.torch})`) : r.type;
             return (
-              <tr key={id} className={info?.diagnostics.some((d) => d.severity === 'error') ? 'row-error' : undefined} onClick={() => useStore.getState().selectOnly(id)}>
-                <td title={id}>{nodeSpec(type)?.torch ?? type}</td>
-                <td className="mono" data-testid={`summary-shape-${id}`}>
-                  {formatTorchShape(info?.shape)}
+              <tr
+                key={r.path}
+                className={[r.severity === 'error' ? 'row-error' : '', r.depth ? 'row-inner' : ''].join(' ').trim() || undefined}
+                data-testid={`summary-row-${r.path}`}
+                onClick={() => r.depth === 0 && useStore.getState().selectOnly(r.path)}
+              >
+                <td title={r.path} style={r.depth ? { paddingLeft: `${4 + r.depth * 12}px` } : undefined}>
+                  {r.composite && (
+                    <button className="summary-toggle" data-testid={`summary-toggle-${r.path}`} title={open.has(r.path) ? 'Fold its layers' : 'List its layers'} onClick={(e) => { e.stopPropagation(); toggle(r.path); }}>
+                      {open.has(r.path) ? '▾' : '▸'}
+                    </button>
+                  )}
+                  {r.depth ? <span className="muted">{r.path.slice(r.path.lastIndexOf('.') + 1)} </span> : null}
+                  {torch}
                 </td>
-                <td className="num">{info?.params ? formatCount(info.params) : ''}</td>
-                <td className="num">{info?.macs ? formatScaled(info.macs) : ''}</td>
-                <td>{info?.rf ? `${info.rf.size[0]}×${info.rf.size[1]}` : ''}</td>
+                <td className="mono" data-testid={`summary-shape-${r.path}`}>
+                  {formatTorchShape(r.shape)}
+                </td>
+                <td className="num">{r.params ? formatCount(r.params) : ''}</td>
+                <td className="num">{r.macs ? formatScaled(r.macs) : ''}</td>
+                <td>{r.rf ? `${r.rf.size[0]}×${r.rf.size[1]}` : ''}</td>
               </tr>
             );
           })}

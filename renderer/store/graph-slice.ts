@@ -7,14 +7,16 @@
 import { applyEdgeChanges, applyNodeChanges, type EdgeChange, type NodeChange, type XYPosition } from '@xyflow/react';
 import type { StateCreator } from 'zustand';
 import { GRAPH_VERSION, type Fix, type GraphDoc, type ParamValue } from '../../shared/graph/types';
-import { initialParams } from '../../shared/layers/index';
 import { getTemplate } from '../../shared/templates/index';
-import { applyFixTo, cloneWithFreshIds, pushDownOverlaps, connectionRefusal, flowEdge, freshId, fromDoc, toDoc, type LayerNode, type ShapeEdge } from '../model/graph-model';
+import { blockSnapshot, isReadOnlyView, loadedBlocks, viewOf, type BlocksSlice } from '../blocks/blocks-slice';
+import { mergeBlocks } from '../blocks/merge';
+import { fullDoc, initialParamsFor, levelDoc, viewCommit } from '../blocks/view';
+import { applyFixTo, cloneWithFreshIds, pushDownOverlaps, connectionRefusal, flowEdge, freshId, fromDoc, type LayerNode, type ShapeEdge } from '../model/graph-model';
 import { analyze, type AnalysisViews } from '../model/views';
 import { layoutGraph } from '../canvas/layout';
 import type { Store } from './index';
 
-interface Snapshot {
+interface Snapshot extends Pick<BlocksSlice, 'blocks' | 'frames'> {
   nodes: LayerNode[];
   edges: ShapeEdge[];
 }
@@ -57,6 +59,8 @@ export interface GraphSlice extends AnalysisViews {
   loadDoc(doc: GraphDoc): void;
   renameGraph(name: string): void;
   graphDoc(): GraphDoc;
+  /** The commit of renderer/blocks/ edits (group, repeat, block params), with the block state they change. */
+  commitView(nodes: LayerNode[], edges: ShapeEdge[], extra?: Partial<Store>): void;
 }
 
 export const emptyDoc = (): GraphDoc => ({
@@ -68,22 +72,26 @@ export const emptyDoc = (): GraphDoc => ({
 });
 
 export const createGraphSlice: StateCreator<Store, [], [], GraphSlice> = (set, get) => {
-  const snapshot = (): Snapshot => ({ nodes: get().nodes, edges: get().edges });
+  const snapshot = (): Snapshot => ({ nodes: get().nodes, edges: get().edges, ...blockSnapshot(get()) });
 
   /** The one way the graph changes: history, analysis and the dirty flag move together. */
-  function commit(nodes: LayerNode[], edges: ShapeEdge[], opts: { coalesceKey?: string; record?: Snapshot } = {}) {
+  function commit(nodes: LayerNode[], edges: ShapeEdge[], opts: { coalesceKey?: string; record?: Snapshot; extra?: Partial<Store> } = {}) {
     const s = get();
+    if (isReadOnlyView({ frames: opts.extra?.frames ?? s.frames })) {
+      s.toast('error', 'This inside is built in and cannot be edited here: use “Edit a copy” above the canvas.');
+      return;
+    }
     const now = Date.now();
     const merge = opts.coalesceKey !== undefined && s.coalesce?.key === opts.coalesceKey && now - s.coalesce.at < COALESCE_MS;
     const past = merge ? s.past : [...s.past, opts.record ?? snapshot()].slice(-HISTORY_LIMIT);
     set({
-      nodes,
-      edges,
+      ...opts.extra,
       past,
       future: [],
       coalesce: opts.coalesceKey !== undefined ? { key: opts.coalesceKey, at: now } : null,
       dirty: true,
-      ...analyze(toDoc(nodes, edges, s.name), s),
+      // The level in view (a block's inside, when one is open) and the whole document's analysis.
+      ...viewCommit({ ...viewOf(s), ...opts.extra, nodes, edges }, s),
     });
   }
 
@@ -144,15 +152,21 @@ export const createGraphSlice: StateCreator<Store, [], [], GraphSlice> = (set, g
     addNode(type, position) {
       const { nodes, edges } = get();
       const id = freshId(type, new Set(nodes.map((n) => n.id)));
-      const params = initialParams(type);
+      const params = initialParamsFor(type, get().blocks);
       const node: LayerNode = { id, type: 'layer', position, data: { type, params }, selected: true };
       commit([...nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), node], edges.map((e) => (e.selected ? { ...e, selected: false } : e)));
       return id;
     },
 
     addTemplate(id, position) {
-      const doc = getTemplate(id);
-      if (!doc) return false;
+      const template = getTemplate(id);
+      if (!template) return false;
+      if (get().frames.length) {
+        get().toast('error', 'A template is a whole network: leave the block (the breadcrumb above the canvas) to add it.');
+        return false;
+      }
+      // Its blocks join the document's, renamed where a different block has the name.
+      const { doc, blocks } = mergeBlocks(template, get().blocks);
       const current = get();
       // A canvas holding nothing but unconnected Inputs (the new-graph state) is replaced, so
       // the template does not arrive with a second, dangling Input beside it.
@@ -167,7 +181,7 @@ export const createGraphSlice: StateCreator<Store, [], [], GraphSlice> = (set, g
         new Set(nodes.map((n) => n.id)),
       );
       const deselected = nodes.map((n) => (n.selected ? { ...n, selected: false } : n));
-      commit([...deselected, ...cloned.nodes], [...edges, ...cloned.edges]);
+      commit([...deselected, ...cloned.nodes], [...edges, ...cloned.edges], { extra: { blocks } });
       if (blank || get().name === 'untitled') set({ name: doc.name });
       return true;
     },
@@ -221,7 +235,7 @@ export const createGraphSlice: StateCreator<Store, [], [], GraphSlice> = (set, g
     copySelected() {
       const ids = selectedIds();
       if (!ids.size) return 0;
-      const doc = get().graphDoc();
+      const doc = levelDoc(viewOf(get()));
       set({ clipboard: { nodes: doc.nodes.filter((n) => ids.has(n.id)), edges: doc.edges.filter((e) => ids.has(e.source) && ids.has(e.target)) } });
       return ids.size;
     },
@@ -256,14 +270,14 @@ export const createGraphSlice: StateCreator<Store, [], [], GraphSlice> = (set, g
       const { past, future } = get();
       const prev = past[past.length - 1];
       if (!prev) return;
-      set({ past: past.slice(0, -1), future: [snapshot(), ...future], nodes: prev.nodes, edges: prev.edges, coalesce: null, dirty: true, ...analyze(toDoc(prev.nodes, prev.edges, get().name), get()) });
+      set({ past: past.slice(0, -1), future: [snapshot(), ...future], ...prev, coalesce: null, dirty: true, ...viewCommit({ ...viewOf(get()), ...prev }, get()) });
     },
 
     redo() {
       const { past, future } = get();
       const next = future[0];
       if (!next) return;
-      set({ past: [...past, snapshot()], future: future.slice(1), nodes: next.nodes, edges: next.edges, coalesce: null, dirty: true, ...analyze(toDoc(next.nodes, next.edges, get().name), get()) });
+      set({ past: [...past, snapshot()], future: future.slice(1), ...next, coalesce: null, dirty: true, ...viewCommit({ ...viewOf(get()), ...next }, get()) });
     },
 
     loadDoc(doc) {
@@ -272,7 +286,8 @@ export const createGraphSlice: StateCreator<Store, [], [], GraphSlice> = (set, g
       let nodes = flow.nodes;
       // Files written by hand or by the CLI may carry no positions: lay them out.
       if (doc.nodes.some((n) => !n.position)) nodes = layoutGraph(nodes, edges);
-      set({ name: doc.name, nodes, edges, past: [], future: [], coalesce: null, dragStart: null, ...analyze(doc, null) });
+      const blocks = loadedBlocks(doc);
+      set({ name: doc.name, ...blocks, past: [], future: [], coalesce: null, dragStart: null, ...viewCommit({ name: doc.name, nodes, edges, ...blocks }, null) });
     },
 
     renameGraph(name) {
@@ -280,7 +295,11 @@ export const createGraphSlice: StateCreator<Store, [], [], GraphSlice> = (set, g
     },
 
     graphDoc() {
-      return toDoc(get().nodes, get().edges, get().name);
+      return fullDoc(viewOf(get()));
+    },
+
+    commitView(nodes, edges, extra) {
+      commit(nodes, edges, extra ? { extra } : {});
     },
   };
 };

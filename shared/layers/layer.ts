@@ -10,7 +10,7 @@
  * engine and the compiler both walk that graph, so a block is exactly its expansion.
  */
 
-import type { Diagnostic, ParamValue } from '../graph/types';
+import type { BlockDef, Diagnostic, ParamValue } from '../graph/types';
 import type { LayerType, ResolvedParams } from './index';
 
 export type Category = 'Input' | 'Layers' | 'Pooling' | 'Normalisation' | 'Blocks' | 'Merge' | 'Activations';
@@ -114,6 +114,8 @@ export interface BlockGraph {
 export interface BlockResult {
   /** The inside that was walked. */
   graph: BlockGraph;
+  /** What the block's input was: its shape and receptive field. */
+  input: { shape: number[]; rf: ReceptiveField | null };
   /** Each inner node's result by inner id; null where it could not be computed. */
   nodes: Record<string, ShapeOut | null>;
   /** The inside of each inner node that is itself made of nodes (a block, a repeat), by inner id. */
@@ -160,12 +162,18 @@ export interface Block<T extends string = string, P extends { type: T } = any> e
    * list, which contains this block, so an inferred return type would be circular.
    */
   expand(p: P): BlockGraph;
+  /**
+   * The block as a document block with the same layers, for "edit a copy": `params` are a node's
+   * own (possibly expressions inside a definition); the result keeps them as the copy's params
+   * where it can, and says why not where a param decides which layers there are.
+   */
+  asDefinition?(params: Readonly<Record<string, ParamValue>>): { def: BlockDef; params: Record<string, ParamValue> } | { error: string };
 }
 
 export function defineLayer<const T extends string, P extends { type: T }>(def: LayerBase<T, P>): Layer<T, P> {
   return { kind: 'layer', ...def };
 }
 
-export function defineBlock<const T extends string, P extends { type: T }>(def: LayerBase<T, P> & { expand(p: P): BlockGraph }): Block<T, P> {
+export function defineBlock<const T extends string, P extends { type: T }>(def: LayerBase<T, P> & Pick<Block<T, P>, 'expand' | 'asDefinition'>): Block<T, P> {
   return { kind: 'block', ...def };
 }

@@ -422,7 +422,7 @@ function walkBlock(x: ShapeIn, block: BlockGraph, lib: Library, budget: Ctx['bud
   }
   const last = block.output === BLOCK_INPUT ? { shape: x.shapes[0], rf: x.rfs[0] } : walk.nodes[block.output];
   return {
-    graph: block, nodes: walk.nodes, children: walk.children, problems: walk.problems,
+    graph: block, input: { shape: x.shapes[0], rf: x.rfs[0] }, nodes: walk.nodes, children: walk.children, problems: walk.problems,
     out: failed || !last ? null : { shape: last.shape, rf: last.rf, params, macs },
   };
 }

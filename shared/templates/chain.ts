@@ -17,8 +17,9 @@ export interface Layer {
 
 const ROW = 90;
 
-function toNode(l: Layer, i: number): GraphNode {
-  return { id: l.id, type: l.type, params: { ...(l.params ?? {}) }, ...(l.repeat !== undefined ? { repeat: l.repeat } : {}), position: { x: 0, y: i * ROW } };
+/** A template layer as a node; top-level ones get a place (blocks' insides are laid out when opened). */
+function toNode(l: Layer, i: number | null): GraphNode {
+  return { id: l.id, type: l.type, params: { ...(l.params ?? {}) }, ...(l.repeat !== undefined ? { repeat: l.repeat } : {}), ...(i !== null ? { position: { x: 0, y: i * ROW } } : {}) };
 }
 
 export function chain(name: string, layers: Layer[], blocks?: Record<string, BlockDef>): GraphDoc {
@@ -31,14 +32,14 @@ export const input = (channels: number, size: number): Layer => ({ id: 'input', 
 
 /** A block whose layers follow one another from its input (an nn.Sequential). */
 export function chainBlock(params: BlockParam[], layers: Layer[], extra: Pick<BlockDef, 'torch' | 'doc'> = {}): BlockDef {
-  const nodes = layers.map(toNode);
+  const nodes = layers.map((l) => toNode(l, null));
   const edges = layers.map((l, i) => ({ source: i === 0 ? BLOCK_INPUT : layers[i - 1].id, target: l.id }));
   return { params, nodes, edges, ...extra };
 }
 
 /** A block whose layers name their inputs ("in" is the block's input), in input-slot order. */
 export function graphBlock(params: BlockParam[], layers: (Layer & { from: string[] })[], extra: Pick<BlockDef, 'torch' | 'doc'> = {}): BlockDef {
-  const nodes = layers.map(({ from: _from, ...l }, i) => toNode(l, i));
+  const nodes = layers.map(({ from: _from, ...l }) => toNode(l, null));
   const edges: GraphEdge[] = layers.flatMap((l) => l.from.map((source, slot) => ({ source, target: l.id, ...(l.from.length > 1 ? { targetHandle: `in${slot}` } : {}) })));
   return { params, nodes, edges, ...extra };
 }

@@ -87,7 +87,7 @@ test('(c) build a network from the palette, connect it, save it and open it agai
   const file = info.outputPath((await download).suggestedFilename());
   await (await download).saveAs(file);
   const saved = JSON.parse(fs.readFileSync(file, 'utf8'));
-  expect(saved).toMatchObject({ format: 'convstudio.graph', version: 1 });
+  expect(saved).toMatchObject({ format: 'convstudio.graph', version: 2 });
   expect(saved.nodes).toHaveLength(6);
   expect(saved.edges).toHaveLength(5);
   await expect(page.getByTestId('doc-title')).not.toContainText('•');
