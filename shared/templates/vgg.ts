@@ -6,6 +6,9 @@ export type VggArch = readonly (readonly [numConvs: number, outChannels: number]
 /** d2l 8.2's two architectures: the full VGG-11 and the narrow one the book trains. */
 export const VGG11: VggArch = [[1, 64], [1, 128], [2, 256], [2, 512], [2, 512]];
 export const VGG11_SMALL: VggArch = [[1, 16], [1, 32], [2, 64], [2, 128], [2, 128]];
+/** d2l 8.2 exercise 3 (Simonyan & Zisserman's configurations D and E): the same blocks, more convolutions. */
+export const VGG16: VggArch = [[2, 64], [2, 128], [3, 256], [3, 512], [3, 512]];
+export const VGG19: VggArch = [[2, 64], [2, 128], [4, 256], [4, 512], [4, 512]];
 
 /**
  * d2l 8.2's `vgg_block(num_convs, out_channels)`: num_convs times a 3×3 conv (padding 1) and a

@@ -81,6 +81,10 @@ describe('the book’s block examples, as their template blocks', () => {
     ['resnext(32,16,1)', 'resnext', 'ResNeXtBlock', { num_channels: 32, groups: 16, bot_mul: 1 }, [4, 32, 96, 96]],
     ['resnext(64,16,0.5,1x1,2)', 'resnext', 'ResNeXtBlock', { num_channels: 64, groups: 16, bot_mul: 0.5, use_1x1conv: true, strides: 2 }, [2, 32, 12, 12]],
     ['inception(64,(96,128),(16,32),32)', 'googlenet', 'block:Inception', { c1: 64, c2: [96, 128], c3: [16, 32], c4: 32 }, [1, 192, 12, 12]],
+    ['bottleneck(16)', 'resnet50', 'block:Bottleneck', { num_channels: 16 }, [4, 64, 8, 8]],
+    ['bottleneck(16,1x1,2)', 'resnet50', 'block:BottleneckDown', { num_channels: 16, strides: 2 }, [4, 3, 8, 8]],
+    ['preact(3)', 'preact-resnet18', 'block:PreActResidual', { num_channels: 3 }, [4, 3, 6, 6]],
+    ['preact(6,1x1,2)', 'preact-resnet18', 'block:PreActResidualDown', { num_channels: 6, strides: 2 }, [4, 3, 6, 6]],
     ['denseblock(2,10)', 'densenet', 'block:DenseBlock', { num_convs: 2, num_channels: 10 }, [4, 3, 8, 8]],
     ['transition(10)', 'densenet', 'block:transition_block', { num_channels: 10 }, [4, 23, 8, 8]],
   ] as const)('%s: PyTorch’s output shape and parameter count', (key, template, type, params, shape) => {
@@ -121,7 +125,8 @@ describe('template registry', () => {
   it('uses d2l’s input sizes', () => {
     const size = (id: string) => analyzed(id).a.nodes.input.shape?.[2];
     expect(Object.fromEntries(TEMPLATES.map((t) => [t.id, size(t.id)]))).toEqual({
-      lenet: 28, 'bn-lenet': 28, alexnet: 224, vgg: 224, 'vgg-small': 224, nin: 224, googlenet: 96, resnet18: 96, resnext: 96, densenet: 96,
+      lenet: 28, 'bn-lenet': 28, alexnet: 224, vgg: 224, 'vgg-small': 224, vgg16: 224, vgg19: 224, nin: 224, googlenet: 96,
+      resnet18: 96, resnet50: 96, 'preact-resnet18': 96, resnext: 96, densenet: 96,
     });
   });
 

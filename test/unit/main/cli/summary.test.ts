@@ -96,14 +96,14 @@ describe('convstudio summary', () => {
     expect(a.stderr).toContain(`cannot open ${badJson}:\n  The file is not valid JSON`);
     expect(b.stderr).toBe(`convstudio summary: ${big} is 10.0 MB; a graph file is at most 5 MB.\n`);
     expect(c.stderr).toContain('nests deeper than 16 levels');
-    expect(d.stderr).toContain('is neither a template (lenet, bn-lenet, alexnet, vgg, vgg-small, nin, googlenet, resnet18, resnext, densenet) nor a readable file');
+    expect(d.stderr).toContain('is neither a template (lenet, bn-lenet, alexnet, vgg, vgg-small, vgg16, vgg19, nin, googlenet, resnet18, resnet50, preact-resnet18, resnext, densenet) nor a readable file');
   });
 
   it('bad usage: exit 2 with the usage', async () => {
     const [none, unknown] = await Promise.all([cli('summary'), cli('summary', 'lenet', '--verbose')]);
     for (const r of [none, unknown]) {
       expect(r.code).toBe(2);
-      expect(r.stderr).toContain('usage: convstudio summary <lenet|bn-lenet|alexnet|vgg|vgg-small|nin|googlenet|resnet18|resnext|densenet|file.json>');
+      expect(r.stderr).toContain('usage: convstudio summary <lenet|bn-lenet|alexnet|vgg|vgg-small|vgg16|vgg19|nin|googlenet|resnet18|resnet50|preact-resnet18|resnext|densenet|file.json>');
       noStack(r);
     }
     expect(unknown.stderr).toContain('unknown option "--verbose"');
