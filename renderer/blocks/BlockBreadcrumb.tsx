@@ -9,7 +9,8 @@ import { useShallow } from 'zustand/react/shallow';
 import { typeLabel } from '../../shared/graph/summary';
 import { useStore, type Store } from '../store/index';
 import { layerOf } from '../../shared/layers/index';
-import { fullDoc, type Frame } from './view';
+import { analyzeGraph } from '../../shared/shapes/index';
+import { fullDoc, usesOf, type Frame } from './view';
 import { viewOf } from './blocks-slice';
 
 const selectCrumbs = (s: Store) => ({ name: s.name, frames: s.frames });
@@ -17,11 +18,11 @@ const selectCrumbs = (s: Store) => ({ name: s.name, frames: s.frames });
 /** The frame shows a built-in block (which can be copied), not the copies of a repeated layer. */
 const builtIn = (f: Frame) => layerOf(f.nodes.find((n) => n.id === f.nodeId)?.data.type ?? '')?.kind === 'block';
 
-/** How many nodes of the whole document use a block (in any definition too). */
-function uses(s: Store, name: string): number {
+/** What an edit here changes: every use of the block in the network (the store holds only this level's analysis). */
+function usesText(s: Store, name: string): string {
   const doc = fullDoc(viewOf(s));
-  const type = `block:${name}`;
-  return doc.nodes.filter((n) => n.type === type).length + Object.values(doc.blocks ?? {}).reduce((k, d) => k + d.nodes.filter((n) => n.type === type).length, 0);
+  const k = usesOf(name, doc, analyzeGraph(doc));
+  return k === 1 ? 'changes apply to its one use in this network' : `changes apply to all ${k.toLocaleString('en')} uses of it in this network`;
 }
 
 export function BlockBreadcrumb() {
@@ -50,7 +51,7 @@ export function BlockBreadcrumb() {
       </nav>
       <div className="crumb-note" data-testid="crumb-note">
         {top.block !== null
-          ? <>Editing the block <code>{top.block}</code>: changes apply to all {uses(s, top.block)} nodes that use it. Shapes are those of {frames.map((f) => f.nodeId).join('.')}{top.copy ? ' (copy 0)' : ''}.</>
+          ? <>Editing the block <code>{top.block}</code>: {usesText(s, top.block)}. Shapes are those of {frames.map((f) => f.nodeId).join('.')}{top.copy ? ' (copy 0)' : ''}.</>
           : <>
             Built in: to look at, not to edit.
             {builtIn(top) && <button data-testid="edit-copy" onClick={() => { const made = s.makeEditable(); if (made) s.toast('info', `${top.nodeId} now uses block ${made}, a copy you can edit.`); }}>Edit a copy</button>}

@@ -101,6 +101,28 @@ export function instancePath(frames: readonly Frame[]): string {
   return frames.map((f) => (f.copy ? `${f.nodeId}.0` : f.nodeId)).join('.');
 }
 
+/**
+ * How many times the network applies block `name`: each node of it once, each copy of a repeat,
+ * each use inside another block as often as that block is used (VGG's conv_relu: 8 in VGG-11).
+ */
+export function usesOf(name: string, doc: GraphDoc, analysis: Analysis): number {
+  const type = `block:${name}`;
+  const inGraph = (r: BlockResult): number => {
+    let k = 0;
+    for (const n of r.graph.nodes) if (n.type === type && n.repeat === undefined) k++;
+    for (const c of Object.values(r.children)) k += inGraph(c);
+    return k;
+  };
+  const repeated = new Set(doc.nodes.filter((n) => n.repeat !== undefined).map((n) => n.id));
+  let k = 0;
+  for (const id of analysis.order) {
+    const info = analysis.nodes[id];
+    if (info.type === type && !repeated.has(id)) k++;
+    if (info.inside) k += inGraph(info.inside);
+  }
+  return k;
+}
+
 /** The walk of the opened node's inside, from the whole document's analysis; null where it was never reached. */
 export function openedInside(analysis: Analysis, frames: readonly Frame[]): BlockResult | null {
   let r: BlockResult | null = null;

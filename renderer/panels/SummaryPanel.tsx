@@ -8,7 +8,7 @@ import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { formatSummary, summaryRows, type SummaryRow } from '../../shared/graph/summary';
 import { formatCount, formatScaled, formatTorchShape } from '../../shared/format';
-import { levelDoc } from '../blocks/view';
+import { BLOCK_INPUT_TYPE, levelDoc } from '../blocks/view';
 import { viewOf } from '../blocks/blocks-slice';
 import { useStore, type Store } from '../store/index';
 
@@ -50,7 +50,8 @@ export function SummaryPanel() {
           className="copy-summary"
           title="The same table as `convstudio summary`, as text"
           onClick={() => {
-            const text = formatSummary(useStore.getState().graphDoc(), analysis);
+            // Inside a block the table is the open level's, so the text is too.
+            const text = formatSummary(levelDoc(viewOf(useStore.getState())), analysis);
             navigator.clipboard?.writeText(text).then(
               () => useStore.getState().toast('info', 'Summary copied as text.'),
               () => useStore.getState().toast('error', 'The browser refused clipboard access.'),
@@ -73,7 +74,9 @@ export function SummaryPanel() {
         <tbody>
           {rows.map((r) => {
             const info = r.depth === 0 ? analysis.nodes[r.path] : null;
-            const torch = info ? (info.torch === 'Sequential' || info.torch === r.type.split(' ')[0] ? r.type : `${r.type} (${info.torch})`) : r.type;
+            // A block's name, and the PyTorch class where it differs ("Residual", not a Sequential); the open block's input by its role.
+            const torch = r.type === BLOCK_INPUT_TYPE ? 'block input'
+              : info && info.torch && info.torch !== 'Sequential' && info.torch !== r.type.split(' ')[0] ? `${r.type} (${info.torch})` : r.type;
             return (
               <tr
                 key={r.path}
@@ -87,7 +90,7 @@ export function SummaryPanel() {
                       {open.has(r.path) ? '▾' : '▸'}
                     </button>
                   )}
-                  {r.depth ? <span className="muted">{r.path.slice(r.path.lastIndexOf('.') + 1)} </span> : null}
+                  <span className="muted">{r.path.slice(r.path.lastIndexOf('.') + 1)} </span>
                   {torch}
                 </td>
                 <td className="mono" data-testid={`summary-shape-${r.path}`}>

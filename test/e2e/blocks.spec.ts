@@ -98,7 +98,7 @@ test('group three layers into a block, repeat it ×3, collapse and expand', asyn
 
   // Open it (copy 0's shapes), widen its convolution, and go back: every copy changed.
   await block.dblclick();
-  await expect(page.getByTestId('crumb-note')).toContainText('Shapes are those of conv_bn_relu_1 (copy 0)');
+  await expect(page.getByTestId('crumb-note')).toContainText('changes apply to all 3 uses of it in this network. Shapes are those of conv_bn_relu_1 (copy 0)');
   await expect(page.getByTestId('shape-in')).toHaveText('→ 1×28×28');
   await expect(page.getByTestId('edge-label-conv->bn')).toHaveText('8×28×28');
   await selectNode(page, 'conv');
@@ -107,5 +107,38 @@ test('group three layers into a block, repeat it ×3, collapse and expand', asyn
   await page.getByTestId('leave-block').click();
   await expect(page.getByTestId('shape-conv_bn_relu_1')).toHaveText('→ 16×28×28');
   await expect(page.getByTestId('shape-flatten')).toHaveText('→ 3136');
+  expect(errors).toEqual([]);
+});
+
+test('d2l 8.6 ex. 3: open ResNet-50’s bottleneck and read its shapes; the Summary has a line per block', async ({ page }) => {
+  const errors = await openApp(page);
+  await dragFromPalette(page, 'template-resnet50');
+  await expect(page.getByTestId('shape-last')).toHaveText('→ 10');
+
+  // The Summary: one line per stage with its totals, unfolding to its blocks and their layers.
+  await page.getByTestId('tab-summary').click();
+  await expect(page.getByTestId('summary-shape-b3')).toHaveText('[1, 512, 12, 12]');
+  await expect(page.getByTestId('summary-row-b3.down')).toHaveCount(0);
+  await page.getByTestId('summary-toggle-b3').click();
+  await expect(page.getByTestId('summary-shape-b3.down')).toHaveText('[1, 512, 12, 12]');
+  await expect(page.getByTestId('summary-row-b3.rest')).toContainText('Bottleneck ×3');
+  await expect(page.getByTestId('summary-row-b3.down.conv1')).toHaveCount(0);
+  await page.getByTestId('summary-toggle-b3.down').click();
+  await expect(page.getByTestId('summary-shape-b3.down.conv2')).toHaveText('[1, 128, 12, 12]');
+  await screenshot(page, 'block-summary-rows');
+
+  // Stage b3 (128 wide, stride 2) on b2's 256×24×24: its first bottleneck reshapes the shortcut.
+  await page.getByTestId('node-b3').dblclick();
+  await settle(page);
+  await page.getByTestId('node-down').dblclick();
+  await expect(page.getByTestId('crumb-here')).toContainText('down');
+  await settle(page);
+  const labels = Object.fromEntries(await edgeLabels(page));
+  expect(labels).toMatchObject({
+    'in->conv1': '256×24×24', 'conv1->bn1': '128×24×24', 'relu1->conv2': '128×24×24', 'conv2->bn2': '128×12×12',
+    'relu2->conv3': '128×12×12', 'conv3->bn3': '512×12×12', 'in->conv4': '256×24×24', 'conv4->bn4': '512×12×12', 'add->relu': '512×12×12',
+  });
+  await expect(page.getByTestId('crumb-note')).toContainText('Editing the block BottleneckDown: changes apply to all 4 uses of it in this network');
+  await screenshot(page, 'block-bottleneck-inside');
   expect(errors).toEqual([]);
 });

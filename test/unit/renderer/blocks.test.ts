@@ -9,6 +9,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { fromDoc } from '../../../renderer/model/graph-model';
 import { groupIntoBlock, groupRefusal } from '../../../renderer/blocks/group';
 import { mergeBlocks } from '../../../renderer/blocks/merge';
+import { usesOf } from '../../../renderer/blocks/view';
 import { useStore } from '../../../renderer/store/index';
 import { emptyDoc } from '../../../renderer/store/graph-slice';
 import { parseGraph } from '../../../shared/graph/parse';
@@ -164,6 +165,17 @@ describe('an open block', () => {
     expect(store().openBlock('conv1')).toBe(false);
     store().setRepeat('sigmoid1', null);
     expect(store().graphDoc().nodes.find((n) => n.id === 'sigmoid1')!.repeat).toBeUndefined();
+  });
+});
+
+describe('how often a network applies a block (what an edit inside it changes)', () => {
+  it.each([
+    ['vgg', 'vgg_block', 5], ['vgg', 'conv_relu', 8], ['vgg19', 'conv_relu', 16],
+    ['resnet50', 'BottleneckDown', 4], ['resnet50', 'Bottleneck', 2 + 3 + 5 + 2], ['preact-resnet18', 'PreActResidual', 2 + 3],
+    ['densenet', 'conv_block', 16], ['googlenet', 'Inception', 9], ['googlenet', 'b1', 1], ['lenet', 'anything', 0],
+  ] as const)('%s uses %s %i times', (t, name, n) => {
+    const doc = getTemplate(t)!;
+    expect(usesOf(name, doc, analyzeGraph(doc))).toBe(n);
   });
 });
 
