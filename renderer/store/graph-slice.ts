@@ -176,7 +176,7 @@ export const createGraphSlice: StateCreator<Store, [], [], GraphSlice> = (set, g
       const laid = layoutGraph(fromDoc(doc).nodes, fromDoc(doc).edges);
       const at = position ?? (nodes.length ? center() : { x: 0, y: 0 });
       const cloned = cloneWithFreshIds(
-        laid.map((n) => ({ id: n.id, type: n.data.type, params: n.data.params, position: { x: n.position.x + at.x, y: n.position.y + at.y } })),
+        laid.map((n) => ({ id: n.id, ...n.data, position: { x: n.position.x + at.x, y: n.position.y + at.y } })),
         doc.edges,
         new Set(nodes.map((n) => n.id)),
       );
