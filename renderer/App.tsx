@@ -7,6 +7,8 @@ import type { MenuCommand } from '../shared/api';
 import { host } from './api/host';
 import { BlockUi } from './blocks/BlockUi';
 import { Canvas } from './canvas/Canvas';
+import { ExportDialog } from './export/ExportDialog';
+import { openExport } from './export/export-command';
 import { FIT_PADDING } from './canvas/layout';
 import { SHORTCUTS, shortcutFor, type ShortcutAction } from './canvas/shortcuts';
 import { guardUnsavedChanges, newGraph, openGraph, openHandedFile, saveGraph } from './files/graph-files';
@@ -45,6 +47,7 @@ function useCommands() {
       case 'save': return void saveGraph(false);
       case 'saveAs': case 'save-as': return void saveGraph(true);
       case 'open': return void openGraph();
+      case 'export': return openExport();
       case 'new': return newGraph();
       case 'help': case 'shortcuts': return s.setHelpOpen(!s.helpOpen);
       case 'escape': return s.setHelpOpen(false);
@@ -74,6 +77,7 @@ function Toolbar({ run }: { run: ReturnType<typeof useCommands> }) {
         <button onClick={() => run('open')} data-testid="open" title="Open (Ctrl+O)">Open…</button>
         <button onClick={() => run('save')} data-testid="save" title="Save (Ctrl+S)">Save</button>
         <button onClick={() => run('saveAs')} title="Save as (Ctrl+Shift+S)">Save As…</button>
+        <button onClick={() => run('export')} data-testid="export" title="Export to PyTorch or ONNX">Export…</button>
         <span className="sep" />
         <button onClick={() => run('undo')} disabled={!canUndo} data-testid="undo" title="Undo (Ctrl+Z)">Undo</button>
         <button onClick={() => run('redo')} disabled={!canRedo} data-testid="redo" title="Redo (Ctrl+Shift+Z)">Redo</button>
@@ -215,6 +219,7 @@ function Shell() {
       <HelpOverlay />
       <OpenProblem />
       <BlockUi />
+      <ExportDialog />
       <Toasts />
     </div>
   );

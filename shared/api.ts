@@ -44,6 +44,24 @@ export interface MetricsRecord {
   events: TrainingEvent[];
 }
 
+/** What an export writes: a PyTorch folder, an ONNX model, or the graph document. */
+export type ExportFormat = 'pytorch' | 'onnx' | 'graph';
+
+/** The canvas's graph, or a run's weights: its newest checkpoint, or `epoch` (0: the weights it started from). */
+export type ExportRequest =
+  | { format: ExportFormat; graph: GraphDoc }
+  | { format: ExportFormat; runId: string; epoch?: number | null };
+
+export interface ExportSummary {
+  /** The network's name. */
+  name: string;
+  /** The folder the files belong in (and the zip's name): "LeNet-pytorch". */
+  folder: string;
+  files: { name: string; bytes: number }[];
+  /** Where the weights came from, a file left out and why. */
+  notes: string[];
+}
+
 /** Every call the renderer can make in any host. Payloads are validated on the Node side. */
 export interface Api {
   info(): Promise<Result<HostInfo>>;
@@ -52,6 +70,10 @@ export interface Api {
   stopTraining(args: { runId: string; mode: 'graceful' | 'kill' }): Promise<Result<{ runId: string }>>;
   listRuns(): Promise<Result<RunSummary[]>>;
   getRun(args: { runId: string }): Promise<Result<MetricsRecord>>;
+  /** The export as one zip (base64), for the page to download. */
+  exportModel(req: ExportRequest): Promise<Result<ExportSummary & { zip: string }>>;
+  /** The epochs a run can be exported at: 0 (its initial weights) and those with a checkpoint. */
+  exportEpochs(args: { runId: string }): Promise<Result<number[]>>;
   onTrainingEvent(listener: (e: TrainingEvent) => void): () => void;
 }
 
@@ -66,6 +88,8 @@ export interface DesktopApi extends Api {
   saveGraphFile(args: { path: string | null; suggestedName: string; graph: GraphDoc }): Promise<Result<{ path: string; name: string } | null>>;
   /** The page tells the shell whether the document has unsaved changes, so closing the window can ask. */
   setDocumentState(state: DocumentState): Promise<Result<null>>;
+  /** Asks for a folder and writes the export into a new folder inside it; null = cancelled. */
+  exportToFolder(req: ExportRequest): Promise<Result<(ExportSummary & { dir: string }) | null>>;
   /** Native menu items and files opened by the OS (file association, Open Recent). */
   onMenuCommand(listener: (c: MenuCommand) => void): () => void;
 }
@@ -88,11 +112,11 @@ export type MenuCommand =
   | { command: 'open-file'; file: OpenedFile };
 
 /** Names of the request/response calls, for the dispatcher, the IPC table and the socket protocol. */
-export const API_CALLS = ['info', 'listBackends', 'startTraining', 'stopTraining', 'listRuns', 'getRun'] as const;
+export const API_CALLS = ['info', 'listBackends', 'startTraining', 'stopTraining', 'listRuns', 'getRun', 'exportModel', 'exportEpochs'] as const;
 export type ApiCall = (typeof API_CALLS)[number];
 export const API_EVENTS = ['onTrainingEvent'] as const;
 /** The desktop members, provided by the Electron shell on top of API_CALLS. */
-export const DESKTOP_CALLS = ['openGraphFile', 'saveGraphFile', 'setDocumentState'] as const;
+export const DESKTOP_CALLS = ['openGraphFile', 'saveGraphFile', 'setDocumentState', 'exportToFolder'] as const;
 export type DesktopCall = (typeof DESKTOP_CALLS)[number];
 export const DESKTOP_EVENTS = ['onMenuCommand'] as const;
 

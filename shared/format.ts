@@ -76,3 +76,51 @@ export function formatCountWithScale(x: number): string {
   if (!Number.isFinite(x) || Math.abs(x) > EXACT) return formatCount(x);
   return Math.abs(x) >= SCALED_FROM ? `${formatCount(x)} (${formatScaled(x)})` : formatCount(x);
 }
+
+const BYTE_UNITS = ['kB', 'MB', 'GB', 'TB', 'PB'] as const;
+
+/**
+ * 6_631_194_624 → "6.2 GB": memory in binary multiples (as operating systems report it), one
+ * decimal; whole bytes below 1 kB; scientific past petabytes.
+ */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes)) return `${nonFinite(bytes)} B`;
+  if (Math.abs(bytes) < 1024) return `${Math.round(bytes)} B`;
+  let x = bytes;
+  for (const unit of BYTE_UNITS) {
+    x /= 1024;
+    // 1023.96 rounds to "1024.0": that is the next unit's 1.0.
+    if (Math.abs(x) < 1023.95) return `${x.toFixed(1)} ${unit}`;
+  }
+  return `${scientific(bytes)} B`;
+}
+
+/**
+ * Characters that steer a terminal or reorder text instead of printing: C0 controls (ESC starts
+ * "clear the screen" and "set the title"; CR overwrites a line), DEL, the C1 controls (U+009B is
+ * a one-character ESC [ to some terminals) and the bidirectional overrides and isolates that
+ * make text read differently from how it is stored ("Trojan Source"). Tab and newline are
+ * layout, kept where a text is many lines.
+ */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL_IN_TEXT = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+// eslint-disable-next-line no-control-regex -- as above, newline and tab included
+const CONTROL_IN_LINE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+const escapeChar = (ch: string): string => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/** Whether `s` holds a character terminalSafe would escape (newline and tab included). */
+export function hasControlCharacters(s: string): boolean {
+  CONTROL_IN_LINE.lastIndex = 0;
+  return CONTROL_IN_LINE.test(s);
+}
+
+/**
+ * `text` with every control character written as a visible `\u001b` escape, so what a file or a
+ * client put in a name, id or message prints as text and never acts on the terminal. The escape
+ * is also JSON's, so a JSON line stays valid JSON meaning the same string. `line: true` escapes
+ * newlines and tabs too, for a value that must stay on its line (a table cell, a title).
+ */
+export function terminalSafe(text: string, { line = false }: { line?: boolean } = {}): string {
+  return text.replace(line ? CONTROL_IN_LINE : CONTROL_IN_TEXT, escapeChar);
+}

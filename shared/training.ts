@@ -24,14 +24,31 @@ export type TrainingEvent =
   | { event: 'checkpoint'; runId: string; epoch: number; path: string }
   | { event: 'done'; runId: string; stopped: boolean; epochs: number; train_loss: number | null; val_loss: number | null; val_acc: number | null; seconds: number }
   | { event: 'error'; runId: string; message: string; code?: string }
-  | { event: 'exit'; runId: string; code: number | null; signal: string | null };
+  | { event: 'exit'; runId: string; code: number | null; signal: string | null }
+  /**
+   * Recorded before 'start' when a run that already has events is trained again: where this
+   * attempt continues (`epoch` epochs complete and `batch` batches of the next, from `checkpoint`,
+   * or 0/0 and null when it starts over) and how the previous attempt ended. Batch and epoch
+   * events of earlier attempts past that point — `superseded` of them, e.g. the batches a killed
+   * process trained after its last checkpoint — are redone by this attempt, so a chart drops them.
+   */
+  | { event: 'resume'; runId: string; epoch: number; batch: number; checkpoint: string | null; previous: AttemptEnd; superseded: number; message: string }
+  /**
+   * The run waits for a training slot: the app and browser mode train at most `limit` runs at once
+   * and start the others in order as slots free up. `position` 1 is next. Sent again as the queue
+   * moves; the run's own 'start' ends the wait. Never written to metrics.jsonl.
+   */
+  | { event: 'queued'; runId: string; position: number; running: number; limit: number };
+
+/** How an earlier attempt at a run ended: finished, stopped, failed, cut short (killed, crashed, power lost), or there was none. */
+export type AttemptEnd = 'done' | 'stopped' | 'failed' | 'interrupted' | 'none';
 
 export interface RunSummary {
   runId: string;
   runDir: string;
   name: string;
   startedAt: string;
-  status: 'running' | 'done' | 'stopped' | 'failed' | 'interrupted';
+  status: 'queued' | 'running' | 'done' | 'stopped' | 'failed' | 'interrupted';
   epochsDone: number;
   config: TrainConfig;
   final: { train_loss: number | null; val_loss: number | null; val_acc: number | null } | null;

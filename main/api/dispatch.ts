@@ -19,9 +19,12 @@ export const CALL_ARITY = {
   stopTraining: 1,
   listRuns: 0,
   getRun: 1,
+  exportModel: 1,
+  exportEpochs: 1,
   openGraphFile: 0,
   saveGraphFile: 1,
   setDocumentState: 1,
+  exportToFolder: 1,
 } as const satisfies Record<CallName, 0 | 1>;
 
 /** Every call, in the contract's order: what a transport registers or accepts. */

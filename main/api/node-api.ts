@@ -8,6 +8,7 @@
 import { fail, ok, type Api, type BackendInfo, type HostInfo, type Result } from '../../shared/api';
 import type { RunSummary, TrainingEvent } from '../../shared/training';
 import { planTraining, type PlanError, type TrainingPlan } from '../../shared/training/plan';
+import { trainingMemoryLimit } from '../common/memory-limit';
 
 /**
  * The slice of main/engine/jobs.ts's job manager this file uses. Declared structurally so the
@@ -49,6 +50,12 @@ function validateRunId(args: unknown): Result<string> {
 
 const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
+/** Larger exports (VGG's weights) are written by the CLI or the desktop app, not sent through the page. */
+export const MAX_PAGE_EXPORT_BYTES = 64 * 1024 * 1024;
+
+/** The exporter loads tfjs; the server should not pay for that before the first export. */
+const exporter = () => import('../export/request');
+
 export function createNodeApi(opts: NodeApiOptions): Api {
   const { jobs } = opts;
   const noJobs = () => fail('unavailable', 'Training is not available in this host (the training engine is not loaded).');
@@ -69,7 +76,7 @@ export function createNodeApi(opts: NodeApiOptions): Api {
 
     async startTraining(req) {
       if (!isObject(req)) return fail('bad-request', 'Expected { graph, config }.');
-      const planned = planTraining(req.graph, req.config);
+      const planned = planTraining(req.graph, req.config, { memoryLimit: trainingMemoryLimit });
       if (!planned.ok) return planFailure(planned.error);
       if (!jobs) return noJobs();
       try {
@@ -108,6 +115,31 @@ export function createNodeApi(opts: NodeApiOptions): Api {
       } catch (e) {
         return fail('not-found', `Run "${runId.value}" could not be read: ${errorMessage(e)}`);
       }
+    },
+
+    async exportModel(req) {
+      const { exportFromRequest, summaryOf } = await exporter();
+      const { fileBytes } = await import('../export/export');
+      const { zip } = await import('../export/zip');
+      try {
+        const built = await exportFromRequest(req, opts.runsRoot, opts.version ?? '0.1.0');
+        if (!built.ok) return built;
+        const summary = summaryOf(built.value);
+        const bytes = summary.files.reduce((n, f) => n + f.bytes, 0);
+        if (bytes > MAX_PAGE_EXPORT_BYTES) {
+          const which = 'runId' in (req as object) ? `runs/${(req as { runId: string }).runId}` : 'your-graph.convstudio.json';
+          return fail('too-large', `The export is ${(bytes / 1048576).toFixed(0)} MB, too large to download through the page (at most ${MAX_PAGE_EXPORT_BYTES / 1048576} MB). Export it with the CLI: convstudio export ${which} --to ${summary.files.some((f) => f.name === 'model.onnx') ? 'onnx' : 'pytorch'} --out DIR.`);
+        }
+        const archive = zip(built.value.files.map((f) => ({ name: `${built.value.folder}/${f.name}`, data: fileBytes(f) })));
+        return ok({ ...summary, zip: archive.toString('base64') });
+      } catch (e) {
+        return fail('export-failed', `The export failed: ${errorMessage(e)}`);
+      }
+    },
+
+    async exportEpochs(args) {
+      const { epochsOf } = await exporter();
+      return epochsOf(opts.runsRoot, isObject(args) ? args.runId : undefined);
     },
 
     onTrainingEvent(listener) {

@@ -1,13 +1,19 @@
 /**
  * `convstudio` command: one sub-command per file in main/cli/, loaded on demand so that
  * `summary` never pays for loading tfjs.
- * Exit codes: 0 done; 1 failed (training, data); 2 usage or bad input; 130 stopped.
+ *
+ * Exit codes, the same for every command (README.md): 0 done; 1 failed (a training that
+ * diverged or crashed, missing data, a full disk, a bug); 2 usage or invalid input (a bad option,
+ * a file that is not a graph, a graph with errors or that cannot train, an --out that cannot be
+ * used); 130 stopped by Ctrl-C.
  */
+
+import { guardTerminal } from './output';
 
 const COMMANDS: Record<string, { about: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {
   summary: { about: 'layer table, parameters and MACs of a template or graph file', load: () => import('./summary') },
   train: { about: 'train a template or graph file on Fashion-MNIST', load: () => import('./train') },
-  export: { about: 'write a template as a convstudio.graph file', load: () => import('./export') },
+  export: { about: 'a template, graph or run as a graph file, a PyTorch folder or ONNX', load: () => import('./export') },
   bench: { about: 'training-step throughput per backend, next to PyTorch', load: () => import('./bench') },
 };
 
@@ -30,10 +36,14 @@ async function main(argv: string[]): Promise<number> {
   return (await command.load()).run(rest);
 }
 
+guardTerminal();
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (err: unknown) => {
-    console.error(`convstudio: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    // Every expected failure is a message of its command's; this is a bug. One line, the stack on request.
+    const message = err instanceof Error ? err.message : String(err);
+    const stack = process.env.CONVSTUDIO_DEBUG && err instanceof Error && err.stack ? `\n${err.stack}` : '';
+    console.error(`convstudio: internal error: ${message}. This is a bug: please report it with the command that caused it (CONVSTUDIO_DEBUG=1 shows where it happened).${stack}`);
     process.exitCode = 1;
   },
 );

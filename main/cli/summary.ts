@@ -1,15 +1,17 @@
 /**
  * `convstudio summary <template|file.json> [--input C,H,W] [--json | --d2l]`: d2l's layer summary of a
  * template or graph file, from the same shape engine the canvas uses.
- * Exit codes: 0 valid graph; 1 invalid graph (diagnostics printed); 2 bad usage or unreadable file.
+ * Exit codes, as every command's (main/cli/index.ts): 0 valid graph; 2 invalid graph (the table
+ * and the diagnostics printed), bad usage or unreadable file; 1 only for a failure of its own.
  */
 
-import { readFile, stat } from 'node:fs/promises';
-import { MAX_GRAPH_CHARS, parseGraph } from '../../shared/graph/parse';
+import { parseGraph } from '../../shared/graph/parse';
+import { terminalSafe } from '../../shared/format';
 import { formatD2lSummary, formatSummary, insideRows } from '../../shared/graph/summary';
 import type { Diagnostic, GraphDoc } from '../../shared/graph/types';
 import { analyzeGraph, type Analysis } from '../../shared/shapes/index';
 import { TEMPLATES, getTemplate } from '../../shared/templates/index';
+import { GRAPH_FILE, readTextFile } from '../common/read-file';
 
 const TEMPLATE_IDS = TEMPLATES.map((t) => t.id).join('|');
 
@@ -22,7 +24,7 @@ export const SUMMARY_USAGE = `usage: convstudio summary <${TEMPLATE_IDS}|file.js
   --json          print one JSON object instead of the table
   --d2l           print the lines d2l's layer_summary prints (Conv2d output shape: torch.Size([...]))
 
-  exit code: 0 valid graph, 1 invalid graph, 2 bad usage or unreadable file`;
+  exit code: 0 valid graph, 2 invalid graph, bad usage or unreadable file`;
 
 /**
  * A usage or input problem: the message is shown as is and the exit code is 2. The usage text
@@ -89,26 +91,13 @@ export function parseArgs(argv: string[], command: string, flags: string[], opti
 export async function loadGraph(source: string, command: string, input: [number, number, number] | null): Promise<GraphDoc> {
   let doc = getTemplate(source);
   if (!doc) {
-    let size: number;
-    try {
-      const s = await stat(source);
-      if (!s.isFile()) throw new UsageError(`convstudio ${command}: "${source}" is not a file.`);
-      size = s.size;
-    } catch (e) {
-      if (e instanceof UsageError) throw e;
-      throw new UsageError(`convstudio ${command}: "${source}" is neither a template (${TEMPLATE_IDS.replace(/\|/g, ', ')}) nor a readable file.`);
+    const read = await readTextFile(source, GRAPH_FILE);
+    if (!read.ok) {
+      throw new UsageError(read.code === 'not-found'
+        ? `convstudio ${command}: "${source}" is neither a template (${TEMPLATE_IDS.replace(/\|/g, ', ')}) nor a file: ${read.message}`
+        : `convstudio ${command}: ${read.message}`);
     }
-    // Refuse before reading, so a huge file costs nothing.
-    if (size > MAX_GRAPH_CHARS) {
-      throw new UsageError(`convstudio ${command}: ${source} is ${(size / 1048576).toFixed(1)} MB; a graph file is at most ${MAX_GRAPH_CHARS / 1048576} MB.`);
-    }
-    let text: string;
-    try {
-      text = await readFile(source, 'utf8');
-    } catch (e) {
-      throw new UsageError(`convstudio ${command}: cannot read ${source}: ${e instanceof Error ? e.message : String(e)}.`);
-    }
-    const parsed = parseGraph(text);
+    const parsed = parseGraph(read.text);
     if (!parsed.doc) {
       const lines = parsed.diagnostics.map((d) => `  ${d.message}`);
       throw new UsageError(`convstudio ${command}: cannot open ${source}:\n${lines.join('\n')}`);
@@ -178,8 +167,10 @@ export async function run(argv: string[]): Promise<number> {
     console.log(formatD2lSummary(analysis));
     if (analysis.diagnostics.length > 0) console.log(`\n${analysis.diagnostics.map(diagnosticLine).join('\n')}`);
   } else {
-    console.log(formatSummary(doc, analysis));
+    // The name is free text: kept on its title line (ids and types are printable by the parser's rule).
+    console.log(formatSummary({ ...doc, name: terminalSafe(doc.name, { line: true }) }, analysis));
     if (analysis.diagnostics.length > 0) console.log(`\n${analysis.diagnostics.map(diagnosticLine).join('\n')}`);
   }
-  return analysis.ok ? 0 : 1;
+  // An invalid graph is invalid input, as for train: the same graph exits the same way everywhere.
+  return analysis.ok ? 0 : 2;
 }

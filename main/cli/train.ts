@@ -1,10 +1,10 @@
 /**
  * `convstudio train <template|file.json> [options]`: trains in a separate process through the
  * same job manager the app uses, and prints d2l-style progress (or JSON lines with --json).
- * Exit codes: 0 done, 1 failed (NaN, data, crash), 2 usage or bad graph, 130 stopped.
+ * Exit codes: 0 done, 1 failed (divergence, data, a run folder that cannot be written, a run
+ * already being trained, crash), 2 usage or bad graph, 130 stopped.
  */
 
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { TEMPLATES, getTemplate } from '../../shared/templates/index';
 import type { TrainingEvent } from '../../shared/training';
@@ -16,6 +16,12 @@ import {
 import { createJobManager, JobError } from '../engine/jobs';
 import { locateData, missingDataMessage, userDataDir } from '../data/locate';
 import { downloadFashionMnist } from '../data/download';
+import { GRAPH_FILE, readTextFileSync } from '../common/read-file';
+import { trainingMemoryLimit } from '../common/memory-limit';
+import { writeControl } from './output';
+
+/** The progress bar's one cursor move: back to the line's start and clear it. */
+const CLEAR_LINE = '\r\x1b[K';
 
 /** The CLI says "none" where JSON says null (e.g. `--limit none`). */
 const NULL_WORD = 'none';
@@ -38,7 +44,7 @@ options:
 ${SETTING_KEYS.map((k) => settingHelpLine(SETTINGS[k])).join('\n')}
   --out DIR          where run folders go (default ./runs)
   --resume RUN_DIR   continue a run from its last checkpoint (--epochs N sets a new total)
-  --json             one JSON object per line: start, epoch, done, error
+  --json             one JSON object per line: resume, start, epoch, done, error
 Without --data the usual places are searched, and the files downloaded if they are not there.
 Exit codes: 0 done, 1 failed, 2 usage or bad graph, 130 stopped (Ctrl-C stops gracefully; twice kills).`;
 
@@ -104,10 +110,11 @@ export function parseArgs(argv: string[]): Args {
 function loadGraph(target: string): unknown {
   const t = getTemplate(target);
   if (t) return t;
-  if (!existsSync(target)) {
-    throw new UsageError(`"${target}" is neither a template (${TEMPLATES.map((x) => x.id).join(', ')}) nor an existing file`);
-  }
-  return readFileSync(target, 'utf8');
+  const read = readTextFileSync(target, GRAPH_FILE);
+  if (read.ok) return read.text;
+  throw new UsageError(read.code === 'not-found'
+    ? `"${target}" is neither a template (${TEMPLATES.map((x) => x.id).join(', ')}) nor a file: ${read.message}`
+    : read.message);
 }
 
 const fmtRate = (r: number): string => (r >= 100 ? String(Math.round(r)) : r.toPrecision(2));
@@ -125,16 +132,19 @@ class Printer {
   constructor(private readonly json: boolean, private readonly tty: boolean) {}
 
   private clearBar(): void {
-    if (this.barShown) process.stderr.write('\r\x1b[K');
+    if (this.barShown) writeControl(process.stderr, CLEAR_LINE);
     this.barShown = false;
   }
 
   event(e: TrainingEvent): void {
     if (this.json) {
-      if (e.event === 'start' || e.event === 'epoch' || e.event === 'done' || e.event === 'error') process.stdout.write(`${JSON.stringify(e)}\n`);
+      if (e.event === 'start' || e.event === 'epoch' || e.event === 'done' || e.event === 'error' || e.event === 'resume') process.stdout.write(`${JSON.stringify(e)}\n`);
       return;
     }
     switch (e.event) {
+      case 'resume':
+        console.log(`resuming: ${e.message}`);
+        break;
       case 'start':
         this.epochs = e.epochs;
         console.log(`training on ${e.backend} — ${e.device}; ${e.trainSamples} training / ${e.valSamples} validation samples, ${e.batchesPerEpoch} batches per epoch`);
@@ -148,7 +158,7 @@ class Printer {
         this.lastBar = now;
         const width = 30;
         const done = Math.round((e.batch / e.batchesPerEpoch) * width);
-        process.stderr.write(`\r\x1b[Kepoch ${e.epoch}/${this.epochs} [${'#'.repeat(done)}${'-'.repeat(width - done)}] ${e.batch}/${e.batchesPerEpoch} loss ${e.loss.toFixed(4)} ${fmtRate(e.samples_per_s)} samples/s eta ${fmtTime(e.eta_s)}`);
+        writeControl(process.stderr, CLEAR_LINE, `epoch ${e.epoch}/${this.epochs} [${'#'.repeat(done)}${'-'.repeat(width - done)}] ${e.batch}/${e.batchesPerEpoch} loss ${e.loss.toFixed(4)} ${fmtRate(e.samples_per_s)} samples/s eta ${fmtTime(e.eta_s)}`);
         this.barShown = true;
         break;
       }
@@ -193,13 +203,13 @@ async function ensureData(dataDir: string | null, p: Printer, tty: boolean): Pro
       onProgress: (pr) => {
         if (!tty) return;
         const pct = pr.total ? Math.floor((pr.received / pr.total) * 100) : null;
-        process.stderr.write(`\r\x1b[K${pr.file} (${pr.index + 1}/${pr.count}) ${pct !== null ? `${pct}%` : `${(pr.received / 1e6).toFixed(1)} MB`}`);
+        writeControl(process.stderr, CLEAR_LINE, `${pr.file} (${pr.index + 1}/${pr.count}) ${pct !== null ? `${pct}%` : `${(pr.received / 1e6).toFixed(1)} MB`}`);
       },
     });
-    if (tty) process.stderr.write('\r\x1b[K');
+    if (tty) writeControl(process.stderr, CLEAR_LINE);
     return target;
   } catch (err) {
-    if (tty) process.stderr.write('\r\x1b[K');
+    if (tty) writeControl(process.stderr, CLEAR_LINE);
     throw new DataMissing(missingDataMessage(found.searched, `Downloading them failed: ${(err as Error).message}`));
   }
 }
@@ -240,7 +250,7 @@ export async function run(argv: string[]): Promise<number> {
       if (Object.keys(others).length) p.message('note: --resume continues with the run\'s own settings; options other than --epochs are ignored');
       started = await jobs.resume(args.resume, epochs !== undefined ? { epochs } : undefined);
     } else {
-      const planned = planTraining(loadGraph(args.target!), args.config, { source: args.target! });
+      const planned = planTraining(loadGraph(args.target!), args.config, { source: args.target!, memoryLimit: trainingMemoryLimit });
       if (!planned.ok) throw JobError.fromPlan(planned.error);
       const plan = planned.value;
       // Checked before the data is fetched, so a bad graph never waits for a download.
@@ -253,9 +263,11 @@ export async function run(argv: string[]): Promise<number> {
       console.error(`convstudio train: ${err.message}`);
       return 2;
     }
-    if (err instanceof JobError && REFUSALS.has(err.code)) {
+    if (err instanceof JobError) {
+      // A refusal is the request's fault (2); a run folder that cannot be written or a run already
+      // being trained elsewhere is a failure to run it (1). Either way one line, no stack.
       p.message(err.message, true);
-      return 2;
+      return REFUSALS.has(err.code) ? 2 : 1;
     }
     if (err instanceof DataMissing) {
       p.message(err.message, true);

@@ -38,6 +38,11 @@ export interface CompileOptions {
    * is not computed twice. It must be analyzeGraph's result for this very document.
    */
   analysis?: Analysis;
+  /**
+   * Told each layer's output as it is built, by its path from the top (["r1", "conv1"] inside a
+   * block): the export maps the tfjs layers holding weights to PyTorch modules this way.
+   */
+  onLayer?: (path: readonly string[], output: SymbolicTensor) => void;
 }
 
 export interface Compiled {
@@ -59,7 +64,7 @@ class Builder {
   private weightIndex = 0;
   private used = new Set<string>();
   readonly modules: Record<string, string> = {};
-  constructor(private readonly seed: number, private readonly initialize: boolean, readonly lib: Library) {}
+  constructor(private readonly seed: number, private readonly initialize: boolean, readonly lib: Library, private readonly onLayer?: CompileOptions['onLayer']) {}
 
   /**
    * Layer names come from node ids (inside a block: the path joined by "_", "b2_res1_conv1"), so
@@ -83,18 +88,20 @@ class Builder {
    * One node through its type's engine module; a block (built-in, the document's, a repeat) is
    * built from its inside. `nested` says the node itself sits inside a block.
    */
-  layer(p: ResolvedParams, inputs: SymbolicTensor[], name: Namer, path: string, nested = false): SymbolicTensor {
+  layer(p: ResolvedParams, inputs: SymbolicTensor[], name: Namer, path: string[], nested = false): SymbolicTensor {
     const inside = insideOf(p);
     if (inside) return this.block(inside, inputs, name, path, nested);
     // insideOf is null exactly for the table's types; the table is typed per type, the call is not.
     const engine = ENGINE_LAYERS[p.type as PrimitiveType] as EngineLayer<ResolvedParams>;
     const named: Namer = (suffix) => {
       const n = name(suffix);
-      this.modules[n] = path;
+      this.modules[n] = path.join('.');
       return n;
     };
     const b: Build = { inputs, name: named, xavier: () => this.xavier() };
-    return engine.build(b, p);
+    const out = engine.build(b, p);
+    this.onLayer?.(path, out);
+    return out;
   }
 
   /**
@@ -102,13 +109,13 @@ class Builder {
    * and the inner id: "r1_conv1" (its padding "r1_conv1pad") one level down, as Residual's layers
    * always were, and joined by "_" further down ("b2_res1_conv1", "b1_convs_0_conv").
    */
-  block(inside: BlockGraph, inputs: SymbolicTensor[], name: Namer, path: string, nested: boolean): SymbolicTensor {
+  block(inside: BlockGraph, inputs: SymbolicTensor[], name: Namer, path: string[], nested: boolean): SymbolicTensor {
     const tensors: Record<string, SymbolicTensor> = { [BLOCK_INPUT]: inputs[0] };
     const sep = nested ? '_' : '';
     for (const node of inside.nodes) {
       const p = resolveParams({ id: node.id, type: node.type, params: node.params, ...(node.repeat !== undefined ? { repeat: node.repeat } : {}) }, this.lib);
       const inner: Namer = (suffix) => name(`${sep}${node.id}${suffix ?? ''}`);
-      tensors[node.id] = this.layer(p, node.inputs.map((src) => tensors[src]), inner, `${path}.${node.id}`, true);
+      tensors[node.id] = this.layer(p, node.inputs.map((src) => tensors[src]), inner, [...path, node.id], true);
     }
     return tensors[inside.output];
   }
@@ -124,13 +131,13 @@ export function compileGraphDetailed(doc: GraphDoc, opts: CompileOptions = {}): 
   }
   const byId = new Map(doc.nodes.map((n) => [n.id, n]));
   const lib = buildLibrary(doc.blocks);
-  const b = new Builder(opts.seed ?? 0, opts.initialize ?? true, lib);
+  const b = new Builder(opts.seed ?? 0, opts.initialize ?? true, lib, opts.onLayer);
   const tensors: Record<string, SymbolicTensor> = {};
   for (const id of analysis.order) {
     const node = byId.get(id);
     if (!node) continue;
     const inputs = (analysis.inputsOf[id] ?? []).map((src) => tensors[src]);
-    tensors[id] = b.layer(resolveParams(node, lib), inputs, (suffix) => b.name(id, suffix), id);
+    tensors[id] = b.layer(resolveParams(node, lib), inputs, (suffix) => b.name(id, suffix), [id]);
   }
   const model = tf.model({ inputs: tensors[analysis.inputId], outputs: tensors[analysis.outputId], name: b.name(doc.name || 'graph', 'model') });
   return { model, analysis, tensors, modules: b.modules };

@@ -2,18 +2,25 @@
  * The job manager: starts training processes, relays their events, stops them, and answers
  * questions about past runs from the run folders. The browser server, the Electron shell and
  * the CLI all use it; only the way a process is spawned differs (SpawnFn).
+ *
+ * It trains at most `maxConcurrent` runs at once (each is a process of a few hundred MB that
+ * wants the cores for itself); further runs wait in a queue, in order, each told its place by a
+ * 'queued' event, and start as slots free up. The queue itself is bounded too.
  */
 
 import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { RunSummary, TrainingEvent, TrainRequest } from '../../shared/training';
 import { planTraining, type PlanError, type TrainingPlan } from '../../shared/training/plan';
 import { checkTrainConfig } from '../../shared/training/settings';
-import { CONFIG_JSON, createRun, isRunId, listRunDirs, readEvents, readRunConfig, summarizeRun, type RunConfigFile } from '../runs/run-folder';
-import { writeJsonAtomic } from '../common/atomic';
+import { listCheckpoints } from '../runs/checkpoints';
+import { RunFolderError } from '../runs/errors';
+import { createRun, isRunId, listRunDirs, readEvents, readRunConfig, summarizeRun, writeFinal, type RunConfigFile } from '../runs/run-folder';
+import { describeHolder, liveLock } from '../runs/run-lock';
 import { moduleDir } from '../common/module-dir';
 
 export interface ChildLike {
@@ -26,18 +33,24 @@ export interface ChildLike {
 export type SpawnFn = (modulePath: string, args: string[]) => ChildLike;
 
 export interface JobManager {
-  /** Plans an untrusted request and starts it; one that cannot train throws a JobError with the plan's error. */
+  /**
+   * Plans an untrusted request and starts it (or queues it: see 'queued' events); one that cannot
+   * train throws a JobError with the plan's error.
+   */
   start(req: TrainRequest): Promise<{ runId: string; runDir: string }>;
   /** Starts a plan a caller has already made (the Api and the CLI plan first to answer with errors as values). */
   startPlan(plan: TrainingPlan): Promise<{ runId: string; runDir: string }>;
   /** Continues a run folder from its last checkpoint (same runId, same folder); `epochs` sets a new total. */
   resume(runDir: string, opts?: { epochs?: number }): Promise<{ runId: string; runDir: string }>;
+  /** Stops a running run, or takes a queued one off the queue. False when there is no such job. */
   stop(runId: string, mode: 'graceful' | 'kill'): boolean;
   onEvent(listener: (e: TrainingEvent) => void): () => void;
   listRuns(): Promise<RunSummary[]>;
   getRunEvents(runId: string): Promise<TrainingEvent[]>;
-  /** Runs still going. */
+  /** Runs whose process is going (not those still queued). */
   running(): string[];
+  /** Runs waiting for a slot, next first. */
+  queued(): string[];
   dispose(): void;
 }
 
@@ -99,14 +112,48 @@ export const forkSpawn: SpawnFn = (modulePath, args) => {
 interface Job {
   runId: string;
   runDir: string;
-  child: ChildLike;
+  args: string[];
+  resume: boolean;
+  /** null while the job waits in the queue. */
+  child: ChildLike | null;
   finished: boolean;
 }
 
-export function createJobManager(opts: { runsRoot: string; spawn?: SpawnFn }): JobManager {
+/**
+ * How many training processes run at once by default: half the cores (each process keeps a core
+ * or more busy, and the app must stay responsive), at least 1 and at most 4.
+ */
+export function defaultMaxConcurrent(cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length): number {
+  return Math.min(4, Math.max(1, Math.floor(cores / 2)));
+}
+
+/** Runs that may wait for a slot; a page asking for more is refused rather than piling up processes for later. */
+export const DEFAULT_MAX_QUEUED = 20;
+
+export interface JobManagerOptions {
+  runsRoot: string;
+  spawn?: SpawnFn;
+  /** Training processes at once (default defaultMaxConcurrent()). */
+  maxConcurrent?: number;
+  /** Runs waiting beyond those (default DEFAULT_MAX_QUEUED). */
+  maxQueued?: number;
+}
+
+/** What the user can do after a training process died: resume only promises what a checkpoint can give. */
+function resumeAdvice(runDir: string): string {
+  const [newest] = listCheckpoints(runDir);
+  return newest
+    ? `the run can be resumed from its last checkpoint (${path.basename(newest)})`
+    : 'it had saved no checkpoint yet, so resuming it starts over from epoch 1';
+}
+
+export function createJobManager(opts: JobManagerOptions): JobManager {
   const runsRoot = path.resolve(opts.runsRoot);
   const spawn = opts.spawn ?? forkSpawn;
+  const limit = Math.max(1, Math.floor(opts.maxConcurrent ?? defaultMaxConcurrent()));
+  const maxQueued = Math.max(0, Math.floor(opts.maxQueued ?? DEFAULT_MAX_QUEUED));
   const jobs = new Map<string, Job>();
+  const queue: Job[] = [];
   const listeners = new Set<(e: TrainingEvent) => void>();
 
   const broadcast = (e: TrainingEvent) => {
@@ -115,11 +162,19 @@ export function createJobManager(opts: { runsRoot: string; spawn?: SpawnFn }): J
     }
   };
 
-  const launch = (runId: string, runDir: string, resume: boolean) => {
-    if (jobs.get(runId) && !jobs.get(runId)!.finished) throw new JobError('busy', `run ${runId} is already training`);
-    const child = spawn(trainingEntryPath(), resume ? [runDir, '--resume'] : [runDir]);
-    const job: Job = { runId, runDir, child, finished: false };
-    jobs.set(runId, job);
+  const active = () => [...jobs.values()].filter((j) => j.child && !j.finished);
+  const isBusy = (runId: string) => {
+    const j = jobs.get(runId);
+    return Boolean(j && !j.finished);
+  };
+  const tellQueue = () => {
+    const running = active().length;
+    queue.forEach((j, i) => broadcast({ event: 'queued', runId: j.runId, position: i + 1, running, limit }));
+  };
+
+  const launch = (job: Job) => {
+    const child = spawn(trainingEntryPath(), job.args);
+    job.child = child;
     let ended = false;
     child.onMessage((msg) => {
       if (!msg || typeof msg !== 'object' || (msg as { type?: unknown }).type !== 'event') return;
@@ -133,16 +188,63 @@ export function createJobManager(opts: { runsRoot: string; spawn?: SpawnFn }): J
       job.finished = true;
       if (!ended) {
         const why = signal ? `was killed (${signal})` : `exited with code ${code}`;
-        broadcast({ event: 'error', runId, message: `The training process ${why} before finishing; the run can be resumed from its last checkpoint.`, code: 'process-exit' });
+        broadcast({ event: 'error', runId: job.runId, message: `The training process ${why} before finishing; ${resumeAdvice(job.runDir)}.`, code: 'process-exit' });
       }
-      broadcast({ event: 'exit', runId, code, signal });
+      broadcast({ event: 'exit', runId: job.runId, code, signal });
+      startQueued();
     });
+  };
+
+  const startQueued = () => {
+    let moved = false;
+    while (queue.length && active().length < limit) {
+      launch(queue.shift()!);
+      moved = true;
+    }
+    if (moved) tellQueue();
+  };
+
+  const submit = (runId: string, runDir: string, resume: boolean, extra: string[] = []) => {
+    if (isBusy(runId)) throw new JobError('busy', `run ${runId} is already ${jobs.get(runId)!.child ? 'training' : 'waiting to train'}`);
+    const job: Job = { runId, runDir, args: [runDir, ...(resume ? ['--resume'] : []), ...extra], resume, child: null, finished: false };
+    if (active().length < limit) {
+      jobs.set(runId, job);
+      launch(job);
+      return { runId, runDir };
+    }
+    if (queue.length >= maxQueued) {
+      throw new JobError('busy', `${limit} run${limit === 1 ? ' is' : 's are'} training and ${queue.length} more ${queue.length === 1 ? 'is' : 'are'} waiting; wait for one to finish, or stop one, before starting another.`);
+    }
+    jobs.set(runId, job);
+    queue.push(job);
+    tellQueue();
     return { runId, runDir };
   };
 
+  /** A queued job taken off the queue: its run is left as it was (a fresh one is marked stopped before it began). */
+  const cancelQueued = (job: Job) => {
+    queue.splice(queue.indexOf(job), 1);
+    job.finished = true;
+    if (!job.resume) {
+      try {
+        writeFinal(job.runDir, { status: 'stopped', epochs: 0, train_loss: null, val_loss: null, val_acc: null, seconds: 0, backend: null, device: null, message: 'Stopped while waiting for a training slot, before it began.', finishedAt: new Date().toISOString() });
+      } catch { /* the history then shows it as interrupted, which is also true */ }
+    }
+    const summary = summarizeRun(job.runDir, false);
+    broadcast({ event: 'done', runId: job.runId, stopped: true, epochs: summary?.epochsDone ?? 0, train_loss: summary?.final?.train_loss ?? null, val_loss: summary?.final?.val_loss ?? null, val_acc: summary?.final?.val_acc ?? null, seconds: 0 });
+    broadcast({ event: 'exit', runId: job.runId, code: null, signal: null });
+    tellQueue();
+  };
+
   const startPlan = async (plan: TrainingPlan) => {
-    const { runId, runDir } = createRun(runsRoot, plan.doc, plan.config);
-    return launch(runId, runDir, false);
+    let created: { runId: string; runDir: string };
+    try {
+      created = createRun(runsRoot, plan.doc, plan.config);
+    } catch (err) {
+      if (err instanceof RunFolderError) throw new JobError('run-folder', err.message, { file: err.file, fix: err.fix, problem: err.problem });
+      throw err;
+    }
+    return submit(created.runId, created.runDir, false);
   };
 
   return {
@@ -160,21 +262,28 @@ export function createJobManager(opts: { runsRoot: string; spawn?: SpawnFn }): J
       try {
         cfg = readRunConfig(dir);
       } catch (err) {
-        throw new JobError('not-found', `${runDir} is not a run folder: ${(err as Error).message}`);
+        throw new JobError('not-found', err instanceof RunFolderError ? err.message : `${runDir} is not a run folder: ${(err as Error).message}`);
       }
+      const extra: string[] = [];
       if (resumeOpts?.epochs !== undefined) {
+        // Checked here to answer at once; the training process writes it, under the run's lock.
         const checked = checkTrainConfig({ ...cfg.config, epochs: resumeOpts.epochs });
         if (!checked.ok) throw new JobError('bad-request', checked.message, { settings: checked.settings });
-        const config = checked.value;
-        if (jobs.get(cfg.runId) && !jobs.get(cfg.runId)!.finished) throw new JobError('busy', `run ${cfg.runId} is already training`);
-        writeJsonAtomic(path.join(dir, CONFIG_JSON), { ...cfg, config });
+        extra.push('--epochs', String(checked.value.epochs));
       }
-      return launch(cfg.runId, dir, true);
+      // The training process's lock decides; this only answers early for the common case.
+      const holder = liveLock(dir);
+      if (holder) throw new JobError('busy', `The run ${cfg.runId} is already being trained by ${describeHolder(holder)}. Wait for it to finish, or stop it first.`);
+      return submit(cfg.runId, dir, true, extra);
     },
 
     stop(runId, mode) {
       const job = jobs.get(runId);
       if (!job || job.finished) return false;
+      if (!job.child) {
+        cancelQueued(job);
+        return true;
+      }
       if (mode === 'kill') job.child.kill();
       else job.child.send({ type: 'stop' });
       return true;
@@ -186,10 +295,12 @@ export function createJobManager(opts: { runsRoot: string; spawn?: SpawnFn }): J
     },
 
     async listRuns() {
-      const live = new Set([...jobs.values()].filter((j) => !j.finished).map((j) => j.runDir));
+      const live = new Set(active().map((j) => j.runDir));
+      const waiting = new Set(queue.map((j) => j.runDir));
       return listRunDirs(runsRoot)
         .map((d) => summarizeRun(d, live.has(d)))
-        .filter((s): s is RunSummary => s !== null);
+        .filter((s): s is RunSummary => s !== null)
+        .map((s) => (waiting.has(s.runDir) ? { ...s, status: 'queued' as const } : s));
     },
 
     async getRunEvents(runId) {
@@ -200,12 +311,17 @@ export function createJobManager(opts: { runsRoot: string; spawn?: SpawnFn }): J
     },
 
     running() {
-      return [...jobs.values()].filter((j) => !j.finished).map((j) => j.runId);
+      return active().map((j) => j.runId);
+    },
+
+    queued() {
+      return queue.map((j) => j.runId);
     },
 
     dispose() {
       listeners.clear();
-      for (const j of jobs.values()) if (!j.finished) j.child.kill();
+      for (const j of queue.splice(0)) j.finished = true;
+      for (const j of jobs.values()) if (!j.finished) j.child?.kill();
     },
   };
 }

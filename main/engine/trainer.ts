@@ -1,24 +1,39 @@
 /**
  * The training loop, with d2l Trainer semantics: minibatch SGD on softmax cross-entropy of the
  * logits, one pass over the (shuffled) training set per epoch, then the test set for val_loss
- * and val_acc. It reads everything from the run folder and writes everything back to it, so a
- * fresh run and a resumed one are the same code path.
+ * and val_acc. It reads everything from its run and writes everything back to it (through a
+ * RunStore: the trainer touches no file itself), so a fresh run and a resumed one are the same
+ * code path.
+ *
+ * The run stays true under faults: the trainer holds the run's lock while it works (a second
+ * trainer on the same run is refused), repairs a torn metrics line left by a crash, records a
+ * 'resume' event marking the break before it continues, stops a run whose loss diverges within
+ * one batch, and turns every file-system failure into one clear error that says whether a
+ * checkpoint is there to resume from.
  */
 
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import path from 'node:path';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { TrainingEvent } from '../../shared/training';
 import { planTraining, type Planned, type TrainingPlan } from '../../shared/training/plan';
+import { checkTrainConfig } from '../../shared/training/settings';
 import { FASHION_MNIST } from '../../shared/training/fashion-mnist';
+import { MAX_GRAPH_BYTES } from '../../shared/graph/parse';
+import { readTextFileSync } from '../common/read-file';
 import { initBackend, type ActiveBackend } from './backends/index';
 import { compileGraph } from './compile';
+import { divergenceWatch } from './divergence';
 import { GraphError } from './errors';
 import { loadFashionMnist, makeBatch, subset, DataError, type FashionMnist, type Split } from '../data/fashion-mnist';
 import { epochOrder } from '../data/shuffle';
-import { GRAPH_JSON, appendEvent, clearRunning, markRunning, readRunConfig, writeFinal } from '../runs/run-folder';
-import { loadLatestCheckpoint, saveCheckpoint, type TrainState } from '../runs/checkpoints';
+import { breakMessage, previousAttempt, supersededCount } from '../runs/attempts';
+import type { TrainState } from '../runs/checkpoints';
+import { RunFolderError } from '../runs/errors';
+import { GRAPH_JSON, type RunConfigFile } from '../runs/run-folder';
+import type { RunLock } from '../runs/run-lock';
+import { nodeRunStore, type RunStore } from '../runs/run-store';
 
 export type Outcome = 'done' | 'stopped' | 'failed';
 
@@ -33,6 +48,8 @@ export interface TrainerHooks {
 
 export interface TrainOptions {
   resume?: boolean;
+  /** A new total of epochs (a resume that trains on), written to config.json once the run's lock is held. */
+  epochs?: number;
   /** Data already in memory (tests share one load between runs). */
   data?: FashionMnist;
 }
@@ -82,31 +99,53 @@ function wasmHeapMessage(batchSize: number): string {
     `Lower the batch size (try ${smaller}), resize to a smaller image, or use the native backend (npm run build:native; needs g++ and libdnnl-dev).`;
 }
 
-function suggestLr(lr: number): string {
-  const lower = Number((lr / 10).toPrecision(2));
-  return `lower the learning rate (it is ${lr}; try ${lower})`;
-}
-
 /**
  * The run folder's graph and settings through the same plan as any request: the files may have
  * been edited, half-written or written by another version since the run was created.
  */
 export function planRun(runDir: string, config: unknown): Planned {
-  let text: string;
-  try {
-    text = readFileSync(path.join(runDir, GRAPH_JSON), 'utf8');
-  } catch (err) {
-    return { ok: false, error: { code: 'invalid-graph', message: `The run's ${GRAPH_JSON} could not be read: ${(err as Error).message}` } };
-  }
-  return planTraining(text, config, { source: `The run's ${GRAPH_JSON}` });
+  const read = readTextFileSync(path.join(runDir, GRAPH_JSON), { maxBytes: MAX_GRAPH_BYTES, what: `the run's ${GRAPH_JSON}` });
+  if (!read.ok) return { ok: false, error: { code: 'invalid-graph', message: `The run's ${GRAPH_JSON} could not be read: ${read.message}` } };
+  return planTraining(read.text, config, { source: `The run's ${GRAPH_JSON}` });
+}
+
+const BLANK_STATE: TrainState = { epochsDone: 0, batchesDone: 0, partialLossSum: 0, partialLossCount: 0, last: null, seconds: 0, referenceLoss: null };
+
+/** What the user can do after a failure that left the run incomplete. */
+async function resumeHint(store: RunStore): Promise<string> {
+  let newest: string | null = null;
+  try { newest = await store.latestCheckpoint(); } catch { /* the folder may be unreadable too */ }
+  return newest
+    ? ` The run can be resumed from its checkpoint ${newest} once that is fixed.`
+    : ' No checkpoint was saved yet, so resuming would start over from epoch 1.';
 }
 
 /**
- * Runs (or resumes) the run in `runDir` to completion, a graceful stop or a failure. Never
- * throws for expected failures (bad graph, missing data, NaN): they become an error event.
+ * Runs (or resumes) the run in `run` (a run folder, or any RunStore) to completion, a graceful
+ * stop or a failure. Never throws for expected failures (bad graph, missing data, divergence, a
+ * full disk, a run already being trained): they become an error event.
  */
-export async function runTraining(runDir: string, hooks: TrainerHooks, opts: TrainOptions = {}): Promise<Outcome> {
-  const cfgFile = readRunConfig(runDir);
+export async function runTraining(run: string | RunStore, hooks: TrainerHooks, opts: TrainOptions = {}): Promise<Outcome> {
+  const store = typeof run === 'string' ? nodeRunStore(run) : run;
+  let cfgFile: RunConfigFile;
+  let lock: RunLock;
+  try {
+    cfgFile = await store.readConfig();
+    lock = await store.lock();
+  } catch (err) {
+    // Not our run to write to (another process trains it) or no run at all: report, touch nothing.
+    const message = err instanceof RunFolderError ? err.message : `Training failed: ${(err as Error).message ?? String(err)}`;
+    hooks.emit({ event: 'error', runId: path.basename(store.location), message, code: err instanceof RunFolderError && err.problem === 'locked' ? 'run-locked' : 'run-folder' });
+    return 'failed';
+  }
+  try {
+    return await trainLocked(store, cfgFile, lock, hooks, opts);
+  } finally {
+    lock.release();
+  }
+}
+
+async function trainLocked(store: RunStore, cfgFile: RunConfigFile, lock: RunLock, hooks: TrainerHooks, opts: TrainOptions): Promise<Outcome> {
   const runId = cfgFile.runId;
   const t0 = Date.now();
   let active: ActiveBackend | null = null;
@@ -114,33 +153,47 @@ export async function runTraining(runDir: string, hooks: TrainerHooks, opts: Tra
   let epochsDone = 0;
   let priorSeconds = 0;
 
-  const emit = (e: TrainingEvent) => {
-    appendEvent(runDir, e);
+  const emit = async (e: TrainingEvent) => {
+    await store.append(e);
     hooks.emit(e);
   };
-  const finish = (status: Outcome, message?: string): Outcome => {
-    const seconds = priorSeconds + (Date.now() - t0) / 1000;
-    writeFinal(runDir, {
-      status, epochs: epochsDone, train_loss: last?.train_loss ?? null, val_loss: last?.val_loss ?? null, val_acc: last?.val_acc ?? null,
-      seconds, backend: active?.name ?? null, device: active?.device ?? null, message, finishedAt: new Date().toISOString(),
-    });
-    if (status !== 'failed') {
-      emit({ event: 'done', runId, stopped: status === 'stopped', epochs: epochsDone, train_loss: last?.train_loss ?? null, val_loss: last?.val_loss ?? null, val_acc: last?.val_acc ?? null, seconds });
-    }
-    return status;
+  /** For the last words of a failing run: the parent hears them even when the disk cannot take them. */
+  const emitAnyway = async (e: TrainingEvent) => {
+    try { await store.append(e); } catch { /* already failing; the parent still gets the event */ }
+    hooks.emit(e);
   };
-  const fail = (message: string, code: string): Outcome => {
-    emit({ event: 'error', runId, message, code });
-    return finish('failed', message);
+  const finalFile = (status: Outcome, message?: string) => ({
+    status, epochs: epochsDone, train_loss: last?.train_loss ?? null, val_loss: last?.val_loss ?? null, val_acc: last?.val_acc ?? null,
+    seconds: priorSeconds + (Date.now() - t0) / 1000, backend: active?.name ?? null, device: active?.device ?? null, message, finishedAt: new Date().toISOString(),
+  });
+  const fail = async (message: string, code: string): Promise<Outcome> => {
+    await emitAnyway({ event: 'error', runId, message, code });
+    try { await store.writeFinal(finalFile('failed', message)); } catch { /* the error event says it all */ }
+    return 'failed';
+  };
+  const finish = async (status: 'done' | 'stopped'): Promise<Outcome> => {
+    const final = finalFile(status);
+    await store.writeFinal(final);
+    await emit({ event: 'done', runId, stopped: status === 'stopped', epochs: epochsDone, train_loss: final.train_loss, val_loss: final.val_loss, val_acc: final.val_acc, seconds: final.seconds });
+    return status;
   };
 
   let plan: TrainingPlan | null = null;
   let model: LayersModel | null = null;
   let optimizer: tf.Optimizer | null = null;
-  markRunning(runDir);
   try {
-    const planned = planRun(runDir, cfgFile.config);
-    if (!planned.ok) return fail(planned.error.message, planned.error.code);
+    const torn = await store.repairEvents();
+    if (opts.epochs !== undefined && opts.epochs !== cfgFile.config.epochs) {
+      // Written under the lock, so a refused second trainer cannot change a running one's plan.
+      const checked = checkTrainConfig({ ...cfgFile.config, epochs: opts.epochs });
+      if (!checked.ok) return await fail(checked.message, 'bad-request');
+      cfgFile = { ...cfgFile, config: checked.value };
+      await store.writeConfig(cfgFile);
+    }
+    const prior = await store.readEvents();
+
+    const planned = planTraining(await store.readGraphText(), cfgFile.config, { source: `The run's ${GRAPH_JSON}` });
+    if (!planned.ok) return await fail(planned.error.message, planned.error.code);
     plan = planned.value;
     const { config, imageSize } = plan;
 
@@ -152,32 +205,48 @@ export async function runTraining(runDir: string, hooks: TrainerHooks, opts: Tra
     const bs = Math.min(config.batchSize, n);
     const batchesPerEpoch = Math.ceil(n / bs);
 
-    let state: TrainState = { epochsDone: 0, batchesDone: 0, partialLossSum: 0, partialLossCount: 0, last: null, seconds: 0 };
+    let state: TrainState = { ...BLANK_STATE };
+    let resumedFrom: string | null = null;
     const notes: string[] = [];
     if (active.note) notes.push(active.note);
     if (opts.resume) {
-      const { loaded, rejected } = await loadLatestCheckpoint(runDir);
+      const { loaded, rejected } = await store.loadLatestCheckpoint();
       for (const r of rejected) notes.push(`checkpoint ${path.basename(r.path)} is unusable (${r.reason}); it was set aside${loaded ? ` and ${path.basename(loaded.path)} used instead` : ''}.`);
       if (loaded) {
         model = loaded.model;
-        state = loaded.state;
+        state = { ...BLANK_STATE, ...loaded.state };
+        resumedFrom = path.basename(loaded.path);
       } else {
         notes.push('no usable checkpoint: training starts over from epoch 1.');
       }
+      const previous = previousAttempt(prior);
+      const superseded = supersededCount(prior, state.epochsDone, state.batchesDone);
+      const staleLock = lock.tookOver ? { pid: lock.tookOver.pid, since: lock.tookOver.since } : null;
+      await emit({
+        event: 'resume', runId, epoch: state.epochsDone, batch: state.batchesDone, checkpoint: resumedFrom, previous: previous.end, superseded,
+        message: breakMessage({ previous, epochsDone: state.epochsDone, batchesDone: state.batchesDone, checkpoint: resumedFrom, superseded, staleLock, torn }),
+      });
     }
     // The plan already analysed this very document; compiling does not analyse it again.
     model ??= compileGraph(plan.doc, { seed: config.seed, analysis: plan.analysis });
     epochsDone = state.epochsDone;
     last = state.last;
     priorSeconds = state.seconds;
-    if (state.epochsDone >= config.epochs) return finish('done');
+    if (state.epochsDone >= config.epochs) return await finish('done');
 
     optimizer = tf.train.sgd(config.lr);
     const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
     const evalBatch = imageSize <= FASHION_MNIST.side ? 1000 : bs;
+    const watch = divergenceWatch({ classes: FASHION_MNIST.classes, lr: config.lr, reference: state.referenceLoss });
+    const checkpoint = async (s: TrainState): Promise<string> => {
+      // A run whose lock was taken from under it (running.json deleted, another trainer started)
+      // must not overwrite the other trainer's checkpoints.
+      if (!lock.held()) throw new RunFolderError('locked', path.join(store.location, 'running.json'), 'This run\'s lock was removed or taken by another process while it trained; it stops without saving, to leave the run to that process.', 'Train each run in one process at a time.');
+      return store.saveCheckpoint(model!, { ...s, referenceLoss: watch.reference });
+    };
 
-    emit({
-      event: 'start', runId, runDir, backend: active.name, device: active.device, ...(notes.length ? { note: notes.join(' ') } : {}),
+    await emit({
+      event: 'start', runId, runDir: store.location, backend: active.name, device: active.device, ...(notes.length ? { note: notes.join(' ') } : {}),
       epochs: config.epochs, batchesPerEpoch, trainSamples: n, valSamples: valIdx.length,
     });
 
@@ -204,21 +273,19 @@ export async function runTraining(runDir: string, hooks: TrainerHooks, opts: Tra
         });
         trainMs += Date.now() - tb;
         seen += batch.n;
-        if (!Number.isFinite(lossValue)) {
-          return fail(`The loss became ${Number.isNaN(lossValue) ? 'NaN' : 'infinite'} at epoch ${epoch + 1}, batch ${b + 1}: training diverged. ${suggestLr(config.lr)[0].toUpperCase()}${suggestLr(config.lr).slice(1)}.`, 'nan-loss');
-        }
+        const diverged = watch.check(lossValue, { epoch: epoch + 1, batch: b + 1 });
+        if (diverged) return await fail(diverged.message, diverged.code);
         lossSum += lossValue;
         lossCount += 1;
         const rate = seen / Math.max(trainMs / 1000, 1e-6);
         const leftThisEpoch = (n - e) / rate;
         const eta = leftThisEpoch + (config.epochs - epoch - 1) * (epochSecondsEstimate ?? n / rate);
-        emit({ event: 'batch', runId, epoch: epoch + 1, batch: b + 1, batchesPerEpoch, loss: lossValue, samples_per_s: rate, eta_s: eta });
+        await emit({ event: 'batch', runId, epoch: epoch + 1, batch: b + 1, batchesPerEpoch, loss: lossValue, samples_per_s: rate, eta_s: eta });
         await tick();
         if (hooks.shouldStop() && b + 1 < batchesPerEpoch) {
-          const saved = { epochsDone: epoch, batchesDone: b + 1, partialLossSum: lossSum, partialLossCount: lossCount, last, seconds: priorSeconds + (Date.now() - t0) / 1000 };
-          const p = await saveCheckpoint(runDir, model, saved);
-          emit({ event: 'checkpoint', runId, epoch, path: p });
-          return finish('stopped');
+          const p = await checkpoint({ epochsDone: epoch, batchesDone: b + 1, partialLossSum: lossSum, partialLossCount: lossCount, last, seconds: priorSeconds + (Date.now() - t0) / 1000, referenceLoss: null });
+          await emit({ event: 'checkpoint', runId, epoch, path: p });
+          return await finish('stopped');
         }
       }
       const val = evaluate(model, data.test, valIdx, imageSize, evalBatch);
@@ -227,15 +294,22 @@ export async function runTraining(runDir: string, hooks: TrainerHooks, opts: Tra
       last = { train_loss: lossSum / Math.max(lossCount, 1), val_loss: val.loss, val_acc: val.acc };
       epochsDone = epoch + 1;
       const rate = seen / Math.max(trainMs / 1000, 1e-6);
-      emit({ event: 'epoch', runId, epoch: epoch + 1, ...last, samples_per_s: rate, eta_s: (config.epochs - epoch - 1) * seconds, seconds });
-      const p = await saveCheckpoint(runDir, model, { epochsDone, batchesDone: 0, partialLossSum: 0, partialLossCount: 0, last, seconds: priorSeconds + (Date.now() - t0) / 1000 });
-      emit({ event: 'checkpoint', runId, epoch: epochsDone, path: p });
+      await emit({ event: 'epoch', runId, epoch: epoch + 1, ...last, samples_per_s: rate, eta_s: (config.epochs - epoch - 1) * seconds, seconds });
+      const p = await checkpoint({ epochsDone, batchesDone: 0, partialLossSum: 0, partialLossCount: 0, last, seconds: priorSeconds + (Date.now() - t0) / 1000, referenceLoss: null });
+      await emit({ event: 'checkpoint', runId, epoch: epochsDone, path: p });
       hooks.afterEpoch?.(epochsDone);
-      if (hooks.shouldStop() && epochsDone < config.epochs) return finish('stopped');
+      if (hooks.shouldStop() && epochsDone < config.epochs) return await finish('stopped');
     }
-    return finish('done');
+    return await finish('done');
   } catch (err) {
     if (err instanceof GraphError || err instanceof DataError) return fail(err.message, err.code);
+    if (err instanceof RunFolderError) {
+      if (err.problem === 'locked') {
+        hooks.emit({ event: 'error', runId, message: err.message, code: 'run-locked' });
+        return 'failed';
+      }
+      return fail(`${err.message}${await resumeHint(store)}`, 'run-folder');
+    }
     if (isWasmHeapFailure(err, active) && plan) return fail(wasmHeapMessage(plan.config.batchSize), 'out-of-memory');
     return fail(`Training failed: ${(err as Error).message ?? String(err)}`, 'internal');
   } finally {
@@ -245,7 +319,6 @@ export async function runTraining(runDir: string, hooks: TrainerHooks, opts: Tra
       optimizer?.dispose();
       model?.dispose();
     } catch { /* see above */ }
-    clearRunning(runDir);
   }
 }
 

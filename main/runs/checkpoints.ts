@@ -1,21 +1,24 @@
 /**
  * Checkpoints: runDir/checkpoints/e0003-b00000/ = model.json + weights.bin (through the fs
- * IOHandler) + state.json (where training stands and the SHA-256 of weights.bin). "e0003-b00120"
- * means three epochs complete and 120 batches of the fourth (a graceful stop mid-epoch).
+ * IOHandler) + state.json (where training stands) + manifest.json (the size and SHA-256 of each
+ * of those three, and of the run's graph.json when the checkpoint was saved). "e0003-b00120" means
+ * three epochs complete and 120 batches of the fourth (a graceful stop mid-epoch).
  *
- * Writing goes to a temporary folder renamed into place, and older checkpoints are pruned only
- * after the new one exists, keeping the newest two. A checkpoint that fails to verify on resume
- * is renamed *.corrupt-<time> (kept for inspection, never loaded again) and the next older one
- * is used.
+ * Writing goes to a temporary folder renamed into place, the manifest last, and older
+ * checkpoints are pruned only after the new one exists, keeping the newest two. Loading verifies
+ * every file against the manifest before it parses any: a checkpoint that fails (a file edited,
+ * truncated, missing, the graph changed since) is renamed *.corrupt-<time> (kept for inspection,
+ * never loaded again), reported, and the next older one is used.
  */
 
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { loadLayersModel } from '@tensorflow/tfjs-layers';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fsIOHandler } from '../engine/fs-io';
 import { fsyncDir, writeFileDurable } from '../common/atomic';
+import { runFolderError } from './errors';
 import '../engine/layers/index';
 
 export const CHECKPOINTS = 'checkpoints';
@@ -34,11 +37,28 @@ export interface TrainState {
   last: { train_loss: number; val_loss: number; val_acc: number } | null;
   /** Wall time spent so far (seconds), across resumes. */
   seconds: number;
+  /** The run's first batch loss, the divergence rule's reference (engine/divergence.ts); null in checkpoints that predate it. */
+  referenceLoss: number | null;
 }
 
 interface StateFile extends TrainState {
-  weightsSha256: string;
   savedAt: string;
+}
+
+const MODEL_JSON = 'model.json';
+const WEIGHTS_BIN = 'weights.bin';
+const STATE_JSON = 'state.json';
+export const MANIFEST_JSON = 'manifest.json';
+/** The files a checkpoint is made of, each listed in its manifest. */
+const FILES = [MODEL_JSON, WEIGHTS_BIN, STATE_JSON] as const;
+const MANIFEST_FORMAT = 'convstudio.checkpoint';
+
+interface Manifest {
+  format: typeof MANIFEST_FORMAT;
+  version: 1;
+  files: Record<(typeof FILES)[number], { bytes: number; sha256: string }>;
+  /** SHA-256 of the run's graph.json at the time: weights only fit the graph they were trained for. */
+  graphSha256: string | null;
 }
 
 export function checkpointName(s: Pick<TrainState, 'epochsDone' | 'batchesDone'>): string {
@@ -59,20 +79,33 @@ export function listCheckpoints(runDir: string): string[] {
     .map((n) => path.join(dir, n));
 }
 
-function sha256(file: string): string {
-  return createHash('sha256').update(readFileSync(file)).digest('hex');
+function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+function graphHash(runDir: string): string | null {
+  const file = path.join(runDir, 'graph.json');
+  return existsSync(file) ? sha256(readFileSync(file)) : null;
 }
 
 export async function saveCheckpoint(runDir: string, model: LayersModel, state: TrainState): Promise<string> {
   const root = path.join(runDir, CHECKPOINTS);
-  mkdirSync(root, { recursive: true });
-  const final = path.join(root, checkpointName(state));
-  const tmp = path.join(root, `.tmp-${checkpointName(state)}-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
+  const name = checkpointName(state);
+  const final = path.join(root, name);
+  const tmp = path.join(root, `.tmp-${name}-${process.pid}`);
   try {
+    mkdirSync(root, { recursive: true });
+    // Only the lock holder saves, so any other temporary folder is left over from a killed save.
+    for (const n of readdirSync(root)) if (n.startsWith('.tmp-')) rmSync(path.join(root, n), { recursive: true, force: true });
     await model.save(fsIOHandler(tmp));
-    const file: StateFile = { ...state, weightsSha256: sha256(path.join(tmp, 'weights.bin')), savedAt: new Date().toISOString() };
-    writeFileDurable(path.join(tmp, 'state.json'), JSON.stringify(file, null, 2));
+    const file: StateFile = { ...state, savedAt: new Date().toISOString() };
+    writeFileDurable(path.join(tmp, STATE_JSON), JSON.stringify(file, null, 2));
+    const files = Object.fromEntries(FILES.map((f) => {
+      const bytes = readFileSync(path.join(tmp, f));
+      return [f, { bytes: bytes.length, sha256: sha256(bytes) }];
+    })) as Manifest['files'];
+    const manifest: Manifest = { format: MANIFEST_FORMAT, version: 1, files, graphSha256: graphHash(runDir) };
+    writeFileDurable(path.join(tmp, MANIFEST_JSON), JSON.stringify(manifest, null, 2));
     fsyncDir(tmp);
     // Re-saving the same point (a resumed run stopped again at once) replaces the old copy.
     if (existsSync(final)) rmSync(final, { recursive: true, force: true });
@@ -80,7 +113,7 @@ export async function saveCheckpoint(runDir: string, model: LayersModel, state: 
     fsyncDir(root);
   } catch (err) {
     rmSync(tmp, { recursive: true, force: true });
-    throw err;
+    throw runFolderError(err, final, `save checkpoint ${name}`);
   }
   for (const old of listCheckpoints(runDir).slice(KEEP)) rmSync(old, { recursive: true, force: true });
   return final;
@@ -92,20 +125,42 @@ export interface LoadResult {
   rejected: { path: string; reason: string }[];
 }
 
-async function loadOne(dir: string): Promise<{ model: LayersModel; state: TrainState }> {
-  const statePath = path.join(dir, 'state.json');
-  if (!existsSync(statePath)) throw new Error('state.json is missing');
-  let state: StateFile;
+function readManifest(dir: string): Manifest {
+  const file = path.join(dir, MANIFEST_JSON);
+  if (!existsSync(file)) throw new Error(`${MANIFEST_JSON} is missing (the checkpoint is incomplete)`);
+  let m: Manifest;
   try {
-    state = JSON.parse(readFileSync(statePath, 'utf8')) as StateFile;
+    m = JSON.parse(readFileSync(file, 'utf8')) as Manifest;
   } catch (err) {
-    throw new Error(`state.json is not valid JSON (${(err as Error).message})`);
+    throw new Error(`${MANIFEST_JSON} is not valid JSON (${(err as Error).message})`);
   }
-  if (!Number.isInteger(state.epochsDone) || !Number.isInteger(state.batchesDone)) throw new Error('state.json has no epoch/batch position');
-  const weights = path.join(dir, 'weights.bin');
-  if (existsSync(weights) && sha256(weights) !== state.weightsSha256) throw new Error('weights.bin does not match its SHA-256 in state.json (corrupt)');
+  if (m?.format !== MANIFEST_FORMAT || m.version !== 1 || !m.files || typeof m.files !== 'object') throw new Error(`${MANIFEST_JSON} is not a checkpoint manifest`);
+  return m;
+}
+
+/** Every file against the manifest, before any of them is parsed. Throws the first mismatch, in words. */
+function verify(runDir: string, dir: string): void {
+  const m = readManifest(dir);
+  for (const f of FILES) {
+    const want = m.files[f];
+    if (!want || typeof want.sha256 !== 'string' || !Number.isInteger(want.bytes)) throw new Error(`${MANIFEST_JSON} does not list ${f}`);
+    const p = path.join(dir, f);
+    if (!existsSync(p)) throw new Error(`${f} is missing`);
+    const size = statSync(p).size;
+    if (size !== want.bytes) throw new Error(`${f} holds ${size} bytes where the manifest says ${want.bytes} (truncated or overwritten)`);
+    if (sha256(readFileSync(p)) !== want.sha256) throw new Error(`${f} does not match its SHA-256 in ${MANIFEST_JSON} (edited or corrupt)`);
+  }
+  const graph = graphHash(runDir);
+  if (m.graphSha256 !== graph) throw new Error('the run\'s graph.json has changed since this checkpoint was saved, so its weights belong to another network');
+}
+
+async function loadOne(runDir: string, dir: string): Promise<{ model: LayersModel; state: TrainState }> {
+  verify(runDir, dir);
+  const state = JSON.parse(readFileSync(path.join(dir, STATE_JSON), 'utf8')) as StateFile;
+  if (!Number.isInteger(state.epochsDone) || !Number.isInteger(state.batchesDone) || state.epochsDone < 0 || state.batchesDone < 0) throw new Error(`${STATE_JSON} has no epoch/batch position`);
+  if (checkpointName(state) !== path.basename(dir)) throw new Error(`${STATE_JSON} says ${checkpointName(state)}, not ${path.basename(dir)}`);
   const model = await loadLayersModel(fsIOHandler(dir));
-  const { weightsSha256: _h, savedAt: _s, ...rest } = state;
+  const { savedAt: _s, ...rest } = state;
   return { model, state: rest };
 }
 
@@ -114,7 +169,7 @@ export async function loadLatestCheckpoint(runDir: string): Promise<LoadResult> 
   const rejected: LoadResult['rejected'] = [];
   for (const dir of listCheckpoints(runDir)) {
     try {
-      const { model, state } = await loadOne(dir);
+      const { model, state } = await loadOne(runDir, dir);
       return { loaded: { model, state, path: dir }, rejected };
     } catch (err) {
       const aside = `${dir}.corrupt-${Date.now()}`;

@@ -6,6 +6,11 @@
  * Bound to 127.0.0.1 only. Because any web page the user visits could try to talk to a local
  * port, every API request and socket needs the per-launch token, a Host header naming this
  * server (against DNS rebinding) and, when a browser sends one, an Origin of this server.
+ *
+ * This process supervises the trainings it started, so nothing a client sends may end it: every
+ * handler (static files, the Api over HTTP, the socket, the upgrade) catches what it does not
+ * expect, answers a 4xx/5xx or an error value and logs one line; replies are bounded in size, so
+ * a reply too large to build (a JSON string past V8's limit) is an error value, not a crash.
  */
 
 import http from 'node:http';
@@ -15,14 +20,73 @@ import crypto from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { fail, type Api, type Result } from '../../shared/api';
+import { hasControlCharacters, terminalSafe } from '../../shared/format';
+import { MAX_GRAPH_BYTES } from '../../shared/graph/parse';
 import { dispatch } from '../api/dispatch';
 import { createNodeApi, type NodeApiOptions } from '../api/node-api';
 import { mimeType } from '../common/mime';
 import { moduleDir } from '../common/module-dir';
 
 const ROOT = path.resolve(moduleDir(import.meta.url), '../..');
-/** A graph file may be up to 10 MB (shared/graph/parse); leave room for the JSON envelope. */
-const MAX_MESSAGE_BYTES = 12 * 1024 * 1024;
+/** A request carries at most one graph (MAX_GRAPH_BYTES, the one limit) and a small envelope. */
+export const MAX_MESSAGE_BYTES = MAX_GRAPH_BYTES + 1024 * 1024;
+/**
+ * The largest reply: a run's whole event history is the biggest thing the Api returns; past
+ * this a reply becomes an error value instead of a string V8 may not be able to build.
+ */
+export const MAX_REPLY_BYTES = 64 * 1024 * 1024;
+/** The page's files: the largest built asset is a few MB. */
+const MAX_STATIC_BYTES = 64 * 1024 * 1024;
+/**
+ * A socket whose client stops reading while events stream would buffer without end; past this
+ * much unsent data it is closed (the page reconnects while it listens for events).
+ */
+export const MAX_SOCKET_BUFFER_BYTES = 32 * 1024 * 1024;
+
+/**
+ * How long a client may take: headers within 10 s and a whole request within 60 s (a 5 MB graph
+ * over loopback takes milliseconds), so a slow or stalled client holds a connection only that
+ * long. Connections past `maxConnections` are refused at accept.
+ */
+export interface ServerLimits { headersTimeoutMs: number; requestTimeoutMs: number; checkIntervalMs: number; maxConnections: number }
+export const DEFAULT_LIMITS: Readonly<ServerLimits> = { headersTimeoutMs: 10_000, requestTimeoutMs: 60_000, checkIntervalMs: 1_000, maxConnections: 256 };
+
+/**
+ * The page's policy: only its own scripts, styles (React Flow sets inline styles) and socket; no
+ * plugins, no <base> that would redirect its relative URLs, no form posting anywhere, no framing.
+ */
+export function contentSecurityPolicy(port: number): string {
+  return [
+    "default-src 'self'",
+    `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`,
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+/** Headers on every response: no sniffing, and the page's URL (it carried the token) never sent on as a Referer. */
+const COMMON_HEADERS = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' } as const;
+
+/** A reply as JSON text within MAX_REPLY_BYTES, or the error value that says why not. */
+export function replyText(value: unknown): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (err) {
+    return JSON.stringify(fail('reply-too-large', `The reply could not be built (${err instanceof Error ? err.message : String(err)}).`));
+  }
+  if (text === undefined) return JSON.stringify(fail('internal', 'The reply was empty.'));
+  if (text.length > MAX_REPLY_BYTES) {
+    return JSON.stringify(fail('reply-too-large', `The reply would be ${(text.length / 1048576).toFixed(0)} MB; replies are at most ${MAX_REPLY_BYTES / 1048576} MB.`));
+  }
+  return text;
+}
+
+const describeError = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 export interface ServerOptions {
   /** 0 picks a free port. */
@@ -37,6 +101,8 @@ export interface ServerOptions {
   jobs?: NodeApiOptions['jobs'];
   listBackends?: NodeApiOptions['listBackends'];
   log?: (line: string) => void;
+  /** Slow-client and connection limits (tests shorten them). */
+  limits?: Partial<ServerLimits>;
 }
 
 export interface RunningServer {
@@ -109,103 +175,186 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     return null;
   }
 
-  const sendJson = (res: http.ServerResponse, status: number, body: unknown) => {
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
-    res.end(JSON.stringify(body));
+  /** One line per refused or failed request, made safe for the terminal and kept short. */
+  const logProblem = (where: string, what: string) => {
+    try {
+      log(terminalSafe(`convstudio serve: ${where.slice(0, 200)}: ${what.slice(0, 500)}`, { line: true }));
+    } catch { /* a logger that throws must not take the server down */ }
   };
 
-  function serveStatic(urlPath: string, res: http.ServerResponse) {
+  const sendJson = (res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    if (res.headersSent || res.destroyed) {
+      res.destroy();
+      return;
+    }
+    const text = replyText(body);
+    res.writeHead(status, { ...COMMON_HEADERS, ...headers, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(text);
+  };
+
+  async function serveStatic(urlPath: string, res: http.ServerResponse): Promise<void> {
     let rel: string;
     try {
       rel = decodeURIComponent(urlPath);
     } catch {
       return sendJson(res, 400, fail('bad-request', 'Malformed path.'));
     }
+    // A NUL makes every file API throw; no file of the page has one (or any control character).
+    if (hasControlCharacters(rel)) return sendJson(res, 400, fail('bad-request', 'The path holds control characters.'));
     if (rel === '/' || rel === '') rel = '/index.html';
     const file = path.resolve(rendererDir, '.' + rel);
     if (!file.startsWith(rendererDir + path.sep)) return sendJson(res, 404, fail('not-found', 'Not found.'));
-    fs.readFile(file, (err, data) => {
-      if (err) {
-        const missingBuild = rel === '/index.html';
-        return sendJson(res, 404, fail('not-found', missingBuild ? `No renderer build in ${rendererDir}: run "node scripts/build.mjs --renderer" first.` : 'Not found.'));
-      }
-      res.writeHead(200, {
-        'content-type': mimeType(file),
-        'x-content-type-options': 'nosniff',
-        'cache-control': 'no-cache',
-        'content-security-policy': `default-src 'self'; connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; frame-ancestors 'none'`,
-      });
-      res.end(data);
+    const missing = () => sendJson(res, 404, fail('not-found', rel === '/index.html' ? `No renderer build in ${rendererDir}: run "node scripts/build.mjs --renderer" first.` : 'Not found.'));
+    let data: Buffer;
+    try {
+      const stat = await fs.promises.stat(file);
+      if (!stat.isFile() || stat.size > MAX_STATIC_BYTES) return missing();
+      data = await fs.promises.readFile(file);
+    } catch {
+      return missing();
+    }
+    if (res.headersSent || res.destroyed) return;
+    res.writeHead(200, {
+      ...COMMON_HEADERS,
+      'content-type': mimeType(file),
+      'cache-control': 'no-cache',
+      'content-security-policy': contentSecurityPolicy(port),
     });
+    res.end(data);
   }
 
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const isApi = url.pathname.startsWith('/api/');
-    const refused = refusal(req, isApi, url.searchParams.get('token'));
-    if (refused) return sendJson(res, refused.status, fail(refused.status === 401 ? 'unauthorized' : 'forbidden', refused.message));
-    if (!isApi) {
-      if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, fail('bad-request', 'Only GET for files.'));
-      return serveStatic(url.pathname, res);
-    }
-    if (req.method !== 'POST') return sendJson(res, 405, fail('bad-request', 'API calls are POST /api/<call> with a JSON body.'));
+  function callOverHttp(req: http.IncomingMessage, res: http.ServerResponse, url: URL): void {
     const chunks: Buffer[] = [];
     let size = 0;
     let tooBig = false;
     req.on('data', (c: Buffer) => {
+      if (tooBig) return;
       size += c.length;
       if (size > MAX_MESSAGE_BYTES) {
         tooBig = true;
-        req.destroy();
+        chunks.length = 0;
+        // Stop reading, answer, then close: the client learns why instead of seeing a reset.
+        req.pause();
+        res.once('finish', () => req.destroy());
+        sendJson(res, 413, fail('too-large', `The request is over ${MAX_MESSAGE_BYTES / 1048576} MB; a graph is at most ${MAX_GRAPH_BYTES / 1048576} MB.`), { connection: 'close' });
+        logProblem(`POST ${url.pathname}`, 'request body too large');
         return;
       }
       chunks.push(c);
     });
-    req.on('end', async () => {
+    req.on('end', () => {
       if (tooBig) return;
-      const text = Buffer.concat(chunks).toString('utf8');
-      let args: unknown;
-      try {
-        args = text.trim() === '' ? [] : JSON.parse(text);
-      } catch {
-        return sendJson(res, 400, fail('bad-request', 'Body is not JSON: send the list of arguments, e.g. [] or [{"runId":"..."}].'));
-      }
-      let call: string;
-      try {
-        call = decodeURIComponent(url.pathname.slice('/api/'.length));
-      } catch {
-        return sendJson(res, 400, fail('bad-request', 'Malformed call name in the path.'));
-      }
-      sendJson(res, 200, await dispatch(api, call, args));
+      void (async () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let args: unknown;
+        try {
+          args = text.trim() === '' ? [] : JSON.parse(text);
+        } catch {
+          return sendJson(res, 400, fail('bad-request', 'Body is not JSON: send the list of arguments, e.g. [] or [{"runId":"..."}].'));
+        }
+        let call: string;
+        try {
+          call = decodeURIComponent(url.pathname.slice('/api/'.length));
+        } catch {
+          return sendJson(res, 400, fail('bad-request', 'Malformed call name in the path.'));
+        }
+        sendJson(res, 200, await dispatch(api, call, args));
+      })().catch((err: unknown) => {
+        logProblem(`POST ${url.pathname}`, describeError(err));
+        sendJson(res, 500, fail('internal', `The server failed on this request: ${describeError(err)}`));
+      });
     });
     req.on('error', () => {});
+  }
+
+  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const server = http.createServer({
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    connectionsCheckingInterval: limits.checkIntervalMs,
+  }, (req, res) => {
+    res.on('error', () => {});
+    try {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const isApi = url.pathname.startsWith('/api/');
+      const refused = refusal(req, isApi, url.searchParams.get('token'));
+      if (refused) return sendJson(res, refused.status, fail(refused.status === 401 ? 'unauthorized' : 'forbidden', refused.message));
+      if (!isApi) {
+        if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, fail('bad-request', 'Only GET for files.'), { allow: 'GET, HEAD' });
+        serveStatic(url.pathname, res).catch((err: unknown) => {
+          logProblem(`GET ${url.pathname}`, describeError(err));
+          sendJson(res, 500, fail('internal', 'The file could not be served.'));
+        });
+        return;
+      }
+      if (req.method !== 'POST') return sendJson(res, 405, fail('bad-request', 'API calls are POST /api/<call> with a JSON body.'), { allow: 'POST' });
+      callOverHttp(req, res, url);
+    } catch (err) {
+      logProblem(`${req.method ?? '?'} ${req.url ?? ''}`, describeError(err));
+      sendJson(res, 500, fail('internal', 'The server failed on this request.'));
+    }
+  });
+  server.maxConnections = limits.maxConnections;
+  // Unparseable HTTP (garbage, oversized headers) or a client too slow: answer and close that
+  // connection only.
+  server.on('clientError', (err, socket) => {
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    const status = code === 'HPE_HEADER_OVERFLOW' ? 431 : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    logProblem('connection', `${http.STATUS_CODES[status]} (${code || describeError(err)})`);
+    if (socket.writable) socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    else socket.destroy();
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const refused = url.pathname === '/ws' ? refusal(req, true, url.searchParams.get('token')) : { status: 404, message: 'Not found.' };
-    if (refused) {
-      socket.end(`HTTP/1.1 ${refused.status} ${http.STATUS_CODES[refused.status] ?? 'Refused'}\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${refused.message}\n`);
-      return;
+    socket.on('error', () => socket.destroy());
+    try {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const refused = url.pathname === '/ws' ? refusal(req, true, url.searchParams.get('token')) : { status: 404, message: 'Not found.' };
+      if (refused) {
+        socket.end(`HTTP/1.1 ${refused.status} ${http.STATUS_CODES[refused.status] ?? 'Refused'}\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${refused.message}\n`);
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    } catch (err) {
+      logProblem('upgrade', describeError(err));
+      socket.destroy();
     }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
   wss.on('connection', (ws: WebSocket) => {
+    // Never throws: a reply that cannot be sent is this socket's problem, not the event stream's.
     const send = (value: unknown) => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(value));
+      try {
+        if (ws.readyState !== ws.OPEN) return;
+        if (ws.bufferedAmount > MAX_SOCKET_BUFFER_BYTES) {
+          logProblem('socket', 'closed: the client is not reading its replies');
+          ws.terminate();
+          return;
+        }
+        ws.send(replyText(value));
+      } catch (err) {
+        logProblem('socket', `reply not sent: ${describeError(err)}`);
+      }
     };
     const unsubscribe = api.onTrainingEvent((data) => send({ type: 'event', name: 'onTrainingEvent', data }));
-    ws.on('message', async (raw, isBinary) => {
-      if (isBinary) return send({ type: 'result', id: null, result: fail('bad-request', 'Binary messages are not understood; send JSON text.') });
-      const parsed = parseCallMessage(raw.toString());
-      if ('error' in parsed) return send({ type: 'result', id: parsed.id, result: parsed.error });
-      send({ type: 'result', id: parsed.msg.id, result: await dispatch(api, parsed.msg.call, parsed.msg.args) });
+    ws.on('message', (raw, isBinary) => {
+      void (async () => {
+        if (isBinary) return send({ type: 'result', id: null, result: fail('bad-request', 'Binary messages are not understood; send JSON text.') });
+        const parsed = parseCallMessage(raw.toString());
+        if ('error' in parsed) return send({ type: 'result', id: parsed.id, result: parsed.error });
+        send({ type: 'result', id: parsed.msg.id, result: await dispatch(api, parsed.msg.call, parsed.msg.args) });
+      })().catch((err: unknown) => {
+        logProblem('socket', describeError(err));
+        send({ type: 'result', id: null, result: fail('internal', `The server failed on this message: ${describeError(err)}`) });
+      });
     });
     ws.on('close', unsubscribe);
     // An oversized frame or protocol error closes this socket only; the server keeps serving.
-    ws.on('error', () => ws.terminate());
+    ws.on('error', (err) => {
+      logProblem('socket', `closed: ${describeError(err)}`);
+      ws.terminate();
+    });
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -214,7 +363,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   });
   port = (server.address() as { port: number }).port;
   const url = `http://127.0.0.1:${port}`;
-  const pageUrl = `${url}/?token=${token}`;
+  // In the fragment, the token never travels in a request (static files, logs, Referer); the page
+  // takes it from there and drops it from the address bar.
+  const pageUrl = `${url}/#token=${token}`;
   log(`ConvStudio browser mode: ${pageUrl}`);
 
   return {

@@ -5,15 +5,12 @@
  * dialog up again, so a compromised page cannot overwrite arbitrary files.
  */
 
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fail, ok, type DesktopApi, type OpenedFile, type Result } from '../../shared/api';
 import { parseGraph } from '../../shared/graph/parse';
 import { GRAPH_FILE_SUFFIX } from '../../shared/graph/types';
 import { writeJsonAtomicAsync } from '../common/atomic';
-
-/** Same cap as the graph parser's: bigger files are refused before being read into memory. */
-export const MAX_GRAPH_FILE_BYTES = 10 * 1024 * 1024;
+import { GRAPH_FILE, readTextFile } from '../common/read-file';
 
 const FILTERS = [
   { name: 'ConvStudio graph', extensions: ['json'] },
@@ -41,16 +38,14 @@ export function graphFileName(suggested: unknown): string {
   return `${base || 'untitled'}${GRAPH_FILE_SUFFIX}`;
 }
 
-/** Read a graph file for the page (it parses and reports problems itself). */
+/**
+ * Read a graph file for the page (it parses and reports problems itself), through the one guarded
+ * loader: a folder, FIFO, device or oversized file is refused before it is read.
+ */
 export async function readGraphFile(file: string): Promise<Result<OpenedFile>> {
-  try {
-    const stat = await fs.stat(file);
-    if (!stat.isFile()) return fail('not-a-file', `${file} is not a file.`);
-    if (stat.size > MAX_GRAPH_FILE_BYTES) return fail('too-large', `${path.basename(file)} is ${(stat.size / 1048576).toFixed(1)} MB; graph files are at most 10 MB.`);
-    return ok({ path: file, name: path.basename(file), text: await fs.readFile(file, 'utf8') });
-  } catch (e) {
-    return fail('io-error', `Could not read ${file}: ${errorMessage(e)}`);
-  }
+  const read = await readTextFile(file, GRAPH_FILE);
+  if (read.ok) return ok({ path: file, name: path.basename(file), text: read.text });
+  return fail(read.code === 'not-a-file' || read.code === 'too-large' ? read.code : 'io-error', read.message);
 }
 
 export interface FileDialogs extends Pick<DesktopApi, 'openGraphFile' | 'saveGraphFile'> {

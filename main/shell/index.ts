@@ -14,6 +14,7 @@ import { contentSecurityPolicy } from './csp';
 import { createDesktopApi } from './desktop-api';
 import { createFileDialogs, readGraphFile } from './dialogs';
 import { createDocumentTracker } from './document-state';
+import { createExportToFolder } from './export-folder';
 import { createJobManager } from '../engine/jobs';
 import { createNodeApi } from '../api/node-api';
 import { MENU_COMMAND_CHANNEL } from './ipc-channels';
@@ -119,7 +120,13 @@ async function start(): Promise<void> {
     // Loaded on first use: probing backends loads tfjs, which start-up need not wait for.
     listBackends: async () => (await import('../engine/backends/index')).listBackends(),
   });
-  const api = createDesktopApi({ base, dialogs, document: docTracker });
+  const exportToFolder = createExportToFolder({
+    runsRoot,
+    version: app.getVersion(),
+    defaultDir: app.getPath('documents'),
+    showOpenDialog: (o) => (win ? dialog.showOpenDialog(win, o as Electron.OpenDialogOptions) : dialog.showOpenDialog(o as Electron.OpenDialogOptions)),
+  });
+  const api = createDesktopApi({ base, dialogs, document: docTracker, exportToFolder });
 
   openFromOs = async (file: string) => {
     const opened = await readGraphFile(file);

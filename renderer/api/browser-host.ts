@@ -2,10 +2,11 @@
  * The browser host (`npm run serve`): the Api over the server's WebSocket, and files the way a web
  * page can reach them — the File System Access API where the browser has it (Save writes back to
  * the file that was opened), otherwise an <input type=file> upload and a download. Leaving with
- * unsaved changes is guarded by beforeunload.
+ * unsaved changes is guarded by beforeunload. An export arrives as one zip download.
  */
 
 import { fail, ok, type OpenedFile, type Result } from '../../shared/api';
+import { MAX_GRAPH_BYTES } from '../../shared/graph/parse';
 import type { GraphFile, Host, SaveRequest } from './host';
 import { socketApi, takeToken } from './socket-host';
 
@@ -23,6 +24,14 @@ const pickerTypes = [{ description: 'ConvStudio graph', accept: { 'application/j
 const graphText = (req: SaveRequest) => `${JSON.stringify(req.graph, null, 2)}\n`;
 const isAbort = (e: unknown) => (e as { name?: string } | null)?.name === 'AbortError';
 const errorMessage = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** The file's text, unless it is over the one graph size limit: then it is refused before being read. */
+async function graphFileText(file: File): Promise<Result<string>> {
+  if (file.size > MAX_GRAPH_BYTES) {
+    return fail('too-large', `${file.name} is ${(file.size / 1048576).toFixed(1)} MB; a graph file is at most ${MAX_GRAPH_BYTES / 1048576} MB. Is this the right file?`);
+  }
+  return ok(await file.text());
+}
 
 function uploadFile(): Promise<File | null> {
   return new Promise((resolve) => {
@@ -44,8 +53,8 @@ function uploadFile(): Promise<File | null> {
   });
 }
 
-function download(name: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+function download(name: string, data: BlobPart, type = 'application/json'): void {
+  const url = URL.createObjectURL(new Blob([data], { type }));
   const a = document.createElement('a');
   a.href = url;
   a.download = name;
@@ -68,18 +77,22 @@ export function browserHost(): Host {
     return k;
   };
 
+  const api = socketApi(takeToken());
   return {
-    api: socketApi(takeToken()),
+    api,
 
     async openGraphFile(): Promise<Result<OpenedFile | null>> {
       try {
         if (w.showOpenFilePicker) {
           const [h] = await w.showOpenFilePicker({ types: pickerTypes });
           const file = await h.getFile();
-          return ok({ name: file.name, path: keyOf(h), text: await file.text() });
+          const text = await graphFileText(file);
+          return text.ok ? ok({ name: file.name, path: keyOf(h), text: text.value }) : text;
         }
         const file = await uploadFile();
-        return ok(file ? { name: file.name, path: null, text: await file.text() } : null);
+        if (!file) return ok(null);
+        const text = await graphFileText(file);
+        return text.ok ? ok({ name: file.name, path: null, text: text.value }) : text;
       } catch (e) {
         return isAbort(e) ? ok(null) : fail('io-error', `Could not open the file: ${errorMessage(e)}`);
       }
@@ -101,6 +114,16 @@ export function browserHost(): Host {
       } catch (e) {
         return isAbort(e) ? ok(null) : fail('io-error', `Could not save: ${errorMessage(e)}`);
       }
+    },
+
+    // One zip, not a burst of downloads the browser would ask about one by one.
+    async exportModel(req) {
+      const r = await api.exportModel(req);
+      if (!r.ok) return r;
+      const { zip, ...summary } = r.value;
+      const where = `${summary.folder}.zip`;
+      download(where, Uint8Array.from(atob(zip), (c) => c.charCodeAt(0)), 'application/zip');
+      return ok({ ...summary, where });
     },
 
     confirm: (question) => window.confirm(question),

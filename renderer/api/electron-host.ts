@@ -21,6 +21,10 @@ export function electronHost(): Host | null {
     api,
     openGraphFile: () => api.openGraphFile(),
     saveGraphFile: ({ graph, current, saveAs, suggestedName }) => api.saveGraphFile({ path: saveAs ? null : current?.path ?? null, suggestedName, graph }),
+    async exportModel(req) {
+      const r = await api.exportToFolder(req);
+      return r.ok && r.value ? { ok: true, value: { ...r.value, where: r.value.dir } } : r.ok ? { ok: true, value: null } : r;
+    },
     confirm: (question) => window.confirm(question),
     guardUnsavedChanges: (watch) => watch((state) => void api.setDocumentState(state)),
     onMenuCommand: (listener) => api.onMenuCommand(listener),

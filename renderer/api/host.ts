@@ -6,7 +6,7 @@
  * ask for it with host().
  */
 
-import type { Api, DocumentState, MenuCommand, OpenedFile, Result } from '../../shared/api';
+import type { Api, DocumentState, ExportRequest, ExportSummary, MenuCommand, OpenedFile, Result } from '../../shared/api';
 import type { GraphDoc } from '../../shared/graph/types';
 
 /** The document's file as the store keeps it: its name, and its path where the host has one. */
@@ -26,6 +26,12 @@ export interface SaveRequest {
   suggestedName: string;
 }
 
+/** An export the host has put somewhere: the files, and where the user finds them. */
+export interface ExportDone extends ExportSummary {
+  /** Desktop: the folder written. Browser: the zip's file name (the browser picks its folder). */
+  where: string;
+}
+
 export interface Host {
   /** The Node side: training, runs, backends. */
   readonly api: Api;
@@ -33,6 +39,11 @@ export interface Host {
   openGraphFile(): Promise<Result<OpenedFile | null>>;
   /** Writes the graph to the current file, or asks where; ok(null) when they cancel. */
   saveGraphFile(req: SaveRequest): Promise<Result<GraphFile | null>>;
+  /**
+   * Exports to PyTorch or ONNX: the desktop asks for a folder and writes there, the browser
+   * downloads one zip; ok(null) when they cancel.
+   */
+  exportModel(req: ExportRequest): Promise<Result<ExportDone | null>>;
   /** Asks a yes/no question (discarding unsaved changes). */
   confirm(question: string): boolean;
   /**

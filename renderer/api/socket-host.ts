@@ -9,12 +9,20 @@ import type { TrainingEvent } from '../../shared/training';
 
 const TOKEN_KEY = 'convstudio.token';
 
+/**
+ * The server prints the token in the URL's fragment (`#token=`), which no request, log or Referer
+ * ever carries; `?token=` is still read for links made before. Either is dropped from the address
+ * bar at once.
+ */
 export function takeToken(): string | null {
   const url = new URL(window.location.href);
-  const fromUrl = url.searchParams.get('token');
+  const fragment = new URLSearchParams(url.hash.slice(1));
+  const fromUrl = fragment.get('token') ?? url.searchParams.get('token');
   if (fromUrl) {
     sessionStorage.setItem(TOKEN_KEY, fromUrl);
     url.searchParams.delete('token');
+    fragment.delete('token');
+    url.hash = fragment.toString();
     window.history.replaceState(null, '', url.toString());
     return fromUrl;
   }

@@ -228,8 +228,9 @@ export function levelAnalysis(whole: Analysis, inside: BlockResult | null, view:
   }
   diagnostics.push(...ownProblems.filter((d) => d.block?.node === undefined));
   const order = [BLOCK_INPUT, ...(inside?.graph.nodes.map((n) => n.id).filter((id) => here.has(id)) ?? []), ...view.nodes.map((n) => n.id).filter((id) => id !== BLOCK_INPUT && !inside?.graph.nodes.some((g) => g.id === id))];
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
   return {
-    order, nodes, inputsOf, diagnostics,
+    order, nodes, inputsOf, diagnostics, counts: { errors, warnings: diagnostics.length - errors },
     totals: { params: inside?.out?.params ?? 0, macs: inside?.out?.macs ?? 0 },
     ok: whole.ok, inputId: BLOCK_INPUT, outputId: inside?.graph.output ?? null,
   };

@@ -45,7 +45,7 @@ export function SummaryPanel() {
         <div>
           <strong>{formatScaled(analysis.totals.macs)}</strong> MACs / sample
         </div>
-        <div className={analysis.ok ? 'ok-text' : 'error-text'}>{analysis.ok ? 'valid' : `${analysis.diagnostics.filter((d) => d.severity === 'error').length} error(s)`}</div>
+        <div className={analysis.ok ? 'ok-text' : 'error-text'}>{analysis.ok ? 'valid' : `${analysis.counts.errors} error(s)`}</div>
         <button
           className="copy-summary"
           title="The same table as `convstudio summary`, as text"

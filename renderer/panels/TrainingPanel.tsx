@@ -7,6 +7,7 @@ import { SETTINGS, type ChoiceSpec, type SettingKey, type SettingSpec, type Trai
 import { useStore, type Store } from '../store/index';
 import { selectActiveRun, selectBackends, selectConfig, selectHistory, selectOverlayRun, selectOverlayRunId } from '../store/selectors';
 import { overlayRun, refreshBackends, refreshHistory, showRun, startTraining, stopTraining } from '../training/controller';
+import { openExport } from '../export/export-command';
 import { ProgressChart } from './ProgressChart';
 import { PANEL_SETTINGS, fieldTitle, fieldValue, numberFieldAttributes } from './setting-fields';
 
@@ -130,6 +131,7 @@ export function TrainingPanel() {
               <th className="num">Ep.</th>
               <th className="num">Val acc</th>
               <th>Overlay</th>
+              <th />
             </tr>
           </thead>
           <tbody>
@@ -146,6 +148,11 @@ export function TrainingPanel() {
                 <td className="num">{h.final?.val_acc != null ? h.final.val_acc.toFixed(3) : ''}</td>
                 <td>
                   <input type="checkbox" aria-label="overlay this run" checked={overlayId === h.runId} onChange={(e) => void overlayRun(e.target.checked ? h.runId : null)} />
+                </td>
+                <td>
+                  <button className="link" data-testid="run-export" title="Export this run's network and weights to PyTorch or ONNX" onClick={() => openExport({ kind: 'run', runId: h.runId })}>
+                    Export
+                  </button>
                 </td>
               </tr>
             ))}

@@ -10,6 +10,7 @@ export const selectTab = (s: Store) => s.tab;
 export const selectHelpOpen = (s: Store) => s.helpOpen;
 export const selectToasts = (s: Store) => s.toasts;
 export const selectOpenProblem = (s: Store) => s.openProblem;
+export const selectExportTarget = (s: Store) => s.exportTarget;
 export const selectCanUndo = (s: Store) => s.past.length > 0;
 export const selectCanRedo = (s: Store) => s.future.length > 0;
 export const selectTitle = (s: Store) => ({ name: s.fileName ?? s.name, dirty: s.dirty });

@@ -6,6 +6,9 @@ import type { Store } from './index';
 
 export type SidebarTab = 'inspect' | 'summary' | 'train';
 
+/** What the export dialog starts on: the canvas's graph, or one run's weights. */
+export type ExportTarget = { kind: 'canvas' } | { kind: 'run'; runId: string };
+
 export interface Toast {
   id: number;
   kind: 'info' | 'error';
@@ -20,12 +23,15 @@ export interface UiSlice {
   openProblem: { name: string; diagnostics: Diagnostic[] } | null;
   /** Bumped to ask the canvas to fit the graph in view (after Open, templates, layout). */
   fitRequest: number;
+  /** The export dialog, open on this target; null when closed. */
+  exportTarget: ExportTarget | null;
   requestFit(): void;
   setTab(tab: SidebarTab): void;
   setHelpOpen(open: boolean): void;
   toast(kind: Toast['kind'], text: string): void;
   dismissToast(id: number): void;
   setOpenProblem(p: UiSlice['openProblem']): void;
+  setExportTarget(t: ExportTarget | null): void;
 }
 
 let nextToast = 1;
@@ -36,6 +42,7 @@ export const createUiSlice: StateCreator<Store, [], [], UiSlice> = (set, get) =>
   toasts: [],
   openProblem: null,
   fitRequest: 0,
+  exportTarget: null,
   requestFit: () => set({ fitRequest: get().fitRequest + 1 }),
   setTab: (tab) => set({ tab }),
   setHelpOpen: (helpOpen) => set({ helpOpen }),
@@ -46,4 +53,5 @@ export const createUiSlice: StateCreator<Store, [], [], UiSlice> = (set, get) =>
   },
   dismissToast: (id) => set({ toasts: get().toasts.filter((t) => t.id !== id) }),
   setOpenProblem: (openProblem) => set({ openProblem }),
+  setExportTarget: (exportTarget) => set({ exportTarget }),
 });

@@ -10,10 +10,18 @@
  * there, as version 1 itself ignored them (docs/graph-format.md, "Versions").
  */
 
+import { hasControlCharacters, terminalSafe } from '../format';
 import { GRAPH_FORMAT, GRAPH_VERSION, type BlockDef, type BlockParam, type Diagnostic, type GraphDoc, type GraphEdge, type GraphNode, type ParamValue, type XY } from './types';
 
-/** A 500-node graph is ~100 kB; anything this large is not a graph someone drew. */
-export const MAX_GRAPH_CHARS = 5 * 1024 * 1024;
+/**
+ * The one size limit on a graph document, everywhere one arrives: files are refused past it
+ * before they are read (main/common/read-file.ts: every CLI command, the app's Open, a run's
+ * graph.json), text past it before it is parsed, and browser mode's messages are sized from it.
+ * A 500-node graph is ~100 kB and the largest graph the parser takes (10,000 nodes, 40,000
+ * edges) fits; anything larger is not a graph someone drew. Text is measured in UTF-16 units,
+ * never more than its UTF-8 bytes, so a file within the limit always parses.
+ */
+export const MAX_GRAPH_BYTES = 5 * 1024 * 1024;
 /** A graph document nests five deep (doc → nodes → node → params → pair). */
 export const MAX_DEPTH = 16;
 export const MAX_NODES = 10_000;
@@ -42,7 +50,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typ
 const describe = (v: unknown): string => {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'string') return `"${v.length > 30 ? `${v.slice(0, 27)}...` : v}"`;
+  if (typeof v === 'string') return `"${terminalSafe(v.length > 30 ? `${v.slice(0, 27)}...` : v, { line: true })}"`;
   if (typeof v === 'object') return 'an object';
   return String(v);
 };
@@ -88,7 +96,7 @@ function valueShapeProblem(root: unknown): 'deep' | 'large' | null {
 function paramValue(v: unknown): v is ParamValue {
   if (typeof v === 'number') return Number.isFinite(v);
   if (typeof v === 'boolean') return true;
-  if (typeof v === 'string') return v.length <= 100;
+  if (typeof v === 'string') return v.length <= 100 && !hasControlCharacters(v);
   return Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'number' && Number.isFinite(v[0]) && Number.isFinite(v[1]);
 }
 
@@ -99,12 +107,12 @@ function readNode(v: unknown, at: number, problems: Diagnostic[], version: numbe
     return null;
   }
   const { id, type, params, position, repeat, expanded } = v;
-  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID) {
-    problems.push(err('bad-node', `${here}: "id" must be a non-empty text of at most ${MAX_ID} characters; it is ${describe(id)}.`));
+  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID || hasControlCharacters(id)) {
+    problems.push(err('bad-node', `${here}: "id" must be a non-empty text of at most ${MAX_ID} printable characters; it is ${describe(id)}.`));
     return null;
   }
   const name = `node ${id.slice(0, 40)}`;
-  if (typeof type !== 'string' || type.length === 0 || type.length > 100) {
+  if (typeof type !== 'string' || type.length === 0 || type.length > 100 || hasControlCharacters(type)) {
     problems.push(err('bad-node', `${name}: "type" must be a node type such as "Conv2d"; it is ${describe(type)}.`));
     return null;
   }
@@ -114,6 +122,10 @@ function readNode(v: unknown, at: number, problems: Diagnostic[], version: numbe
   }
   const entries: [string, ParamValue][] = [];
   for (const [k, pv] of Object.entries(params ?? {})) {
+    if (hasControlCharacters(k)) {
+      problems.push(err('bad-param-value', `${name}: param name ${describe(k)} must be printable text.`));
+      return null;
+    }
     if (!paramValue(pv)) {
       problems.push(err('bad-param-value', `${name}: param "${k.slice(0, 40)}" must be a number, true/false, a short text or a pair [h, w]; it is ${describe(pv)}.`));
       return null;
@@ -267,14 +279,14 @@ function readEdge(v: unknown, at: number, problems: Diagnostic[], within = ''): 
     return null;
   }
   const { source, target, targetHandle, sourceHandle } = v;
-  if (typeof source !== 'string' || typeof target !== 'string' || source.length > MAX_ID || target.length > MAX_ID) {
+  if (typeof source !== 'string' || typeof target !== 'string' || source.length > MAX_ID || target.length > MAX_ID || hasControlCharacters(source) || hasControlCharacters(target)) {
     problems.push(err('bad-edge', `${here}: "source" and "target" must be node ids (text); they are ${describe(source)} and ${describe(target)}.`));
     return null;
   }
   const edge: GraphEdge = { source, target };
   for (const [key, h] of [['targetHandle', targetHandle], ['sourceHandle', sourceHandle]] as const) {
     if (h === undefined || h === null) continue;
-    if (typeof h !== 'string' || h.length > 50) {
+    if (typeof h !== 'string' || h.length > 50 || hasControlCharacters(h)) {
       problems.push(err('bad-edge', `${here}: "${key}" must be a short text such as "in0"; it is ${describe(h)}.`));
       return null;
     }
@@ -324,8 +336,8 @@ export function parseGraph(input: string | unknown): ParseResult {
   try {
     let value: unknown = input;
     if (typeof input === 'string') {
-      if (input.length > MAX_GRAPH_CHARS) {
-        return fail('too-large', `The file is ${(input.length / 1048576).toFixed(1)} MB; a graph file is at most ${MAX_GRAPH_CHARS / 1048576} MB. Is this the right file?`);
+      if (input.length > MAX_GRAPH_BYTES) {
+        return fail('too-large', `The file is ${(input.length / 1048576).toFixed(1)} MB; a graph file is at most ${MAX_GRAPH_BYTES / 1048576} MB. Is this the right file?`);
       }
       if (input.trim() === '') return fail('empty', 'The file is empty; expected a ConvStudio graph (JSON).');
       if (textDepthExceeds(input, MAX_DEPTH)) return fail('too-deep', `The JSON nests deeper than ${MAX_DEPTH} levels; a graph file never does. Is this the right file?`);

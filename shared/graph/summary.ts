@@ -87,8 +87,8 @@ export function formatSummary(doc: GraphDoc, analysis: Analysis): string {
   const rule = '─'.repeat(width.reduce((a, b) => a + b, 0) + 2 * (width.length - 1));
   const input = analysis.inputId ? analysis.nodes[analysis.inputId]?.shape : null;
   const title = `${doc.name || 'Untitled'}${input ? ` — input ${formatShape(input)}` : ''}`;
-  const errors = analysis.diagnostics.filter((d) => d.severity === 'error').length;
-  const warnings = analysis.diagnostics.length - errors;
+  // All problems, also those past the diagnostics list's limit.
+  const { errors, warnings } = analysis.counts;
   return [
     title,
     rule,

@@ -11,6 +11,7 @@
 
 import { buildLibrary, type Library } from '../graph/blocks';
 import { CATALOGUE } from '../graph/catalogue';
+import { formatCount, formatTorchShape } from '../format';
 import { specOf, tryResolveParams, type ResolvedParams } from '../graph/resolve';
 import { BLOCK_TYPE_PREFIX, type Diagnostic, type GraphDoc, type GraphNode } from '../graph/types';
 import { shapeOf } from '../layers/index';
@@ -33,6 +34,11 @@ export interface NodeInfo {
   torch: string;
   /** For a node made of nodes (a block, a repeat): what its inside computed, inner node by inner node. */
   inside?: BlockResult;
+  /**
+   * For a block: each inner layer's output elements per sample and parameters, which training
+   * keeps too (shared/shapes/memory.ts); absent for a plain layer.
+   */
+  inner?: { elements: number[]; params: number[] };
 }
 
 export interface Analysis {
@@ -41,7 +47,13 @@ export interface Analysis {
   nodes: Record<string, NodeInfo>;
   /** Ordered input node ids per node: targetHandle "inN" order where given, else edge order. */
   inputsOf: Record<string, string[]>;
+  /**
+   * Every problem, once, in the order found: at most MAX_DIAGNOSTICS of them, then one
+   * "more-problems" entry counting the rest (each node still lists its own in nodes[id]).
+   */
   diagnostics: Diagnostic[];
+  /** All errors and warnings found, including those past MAX_DIAGNOSTICS. */
+  counts: { errors: number; warnings: number };
   totals: { params: number; macs: number };
   /** No errors (warnings allowed). */
   ok: boolean;
@@ -60,6 +72,25 @@ const shown = (type: string): string => (type.startsWith(BLOCK_TYPE_PREFIX) ? ty
 /** Inner nodes walked in one analysis, over all blocks and repeats: far beyond any real network. */
 export const MAX_EXPANDED = 200_000;
 
+/**
+ * A graph of 10,000 broken nodes must not produce a reply of millions of lines: the list holds
+ * this many problems, then counts the rest. The canvas marks every node from its own list.
+ */
+export const MAX_DIAGNOSTICS = 500;
+/** Messages are cut here: a node can have thousands of inputs, and a message names them. */
+export const MAX_MESSAGE_CHARS = 600;
+/** How many ids a list in a message names before "and N more". */
+const LISTED_IDS = 4;
+
+/** "a, b, c, d and 9,995 more": a list of ids a message can hold whatever its length. */
+function idList(ids: readonly string[], max = LISTED_IDS): string {
+  if (ids.length <= max + 1) return ids.join(', ');
+  return `${ids.slice(0, max).join(', ')} and ${formatCount(ids.length - max)} more`;
+}
+
+/** Beyond this no count is exact in a double (2^53 − 1): sizes past it are not sizes. */
+const SAFE = Number.MAX_SAFE_INTEGER;
+
 interface Ctx {
   doc: GraphDoc;
   lib: Library;
@@ -72,15 +103,43 @@ interface Ctx {
   diagnostics: Diagnostic[];
   /** The network input's H×W, for the receptive field of layers that see everything. */
   image: [number, number] | null;
+  counts: { errors: number; warnings: number };
+  /** Problems found past MAX_DIAGNOSTICS, by severity. */
+  unlisted: { errors: number; warnings: number };
 }
 
-function report(ctx: Ctx, d: Diagnostic): void {
-  ctx.diagnostics.push(d);
-  if (d.nodeId !== undefined) ctx.info[d.nodeId]?.diagnostics.push(d);
+const clipped = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+/** Bounds a diagnostic's text, whatever the rule that wrote it put in. */
+function bounded(d: Diagnostic): Diagnostic {
+  if (d.message.length <= MAX_MESSAGE_CHARS && (!d.fix || d.fix.label.length <= 200)) return d;
+  return { ...d, message: clipped(d.message, MAX_MESSAGE_CHARS), ...(d.fix ? { fix: { ...d.fix, label: clipped(d.fix.label, 200) } } : {}) };
+}
+
+/** Lists `d` once (while the list has room) and on the nodes it concerns. */
+function report(ctx: Ctx, d: Diagnostic, onNodes?: readonly string[]): void {
+  const b = bounded(d);
+  const severity = b.severity === 'error' ? 'errors' : 'warnings';
+  ctx.counts[severity]++;
+  if (ctx.diagnostics.length < MAX_DIAGNOSTICS) ctx.diagnostics.push(b);
+  else ctx.unlisted[severity]++;
+  if (onNodes) for (const id of onNodes) ctx.info[id]?.diagnostics.push(b);
+  else if (b.nodeId !== undefined) ctx.info[b.nodeId]?.diagnostics.push(b);
+}
+
+/** The last entry of a full list: how many more there are, so nobody thinks the list is all. */
+function reportUnlisted(ctx: Ctx): void {
+  const { errors, warnings } = ctx.unlisted;
+  if (errors + warnings === 0) return;
+  const parts = [errors ? `${formatCount(errors)} error${errors > 1 ? 's' : ''}` : '', warnings ? `${formatCount(warnings)} warning${warnings > 1 ? 's' : ''}` : ''].filter(Boolean);
+  ctx.diagnostics.push({
+    severity: errors ? 'error' : 'warning', code: 'more-problems',
+    message: `… and ${parts.join(' and ')} more, not listed here (each node shows its own). Fix the ones above first: later problems often follow from them.`,
+  });
 }
 
 function emptyAnalysis(diagnostics: Diagnostic[]): Analysis {
-  return { order: [], nodes: {}, inputsOf: {}, diagnostics, totals: { params: 0, macs: 0 }, ok: false, inputId: null, outputId: null };
+  return { order: [], nodes: {}, inputsOf: {}, diagnostics, counts: { errors: diagnostics.length, warnings: 0 }, totals: { params: 0, macs: 0 }, ok: false, inputId: null, outputId: null };
 }
 
 export function analyzeGraph(doc: GraphDoc, options: AnalyzeOptions = {}): Analysis {
@@ -104,7 +163,7 @@ const byHandle = (a: InEdge, b: InEdge): number => a.key - b.key || a.at - b.at;
 
 function reportDangling(ctx: Ctx, source: string, target: string): void {
   const missing = [source, target].filter((id) => !ctx.node[id]);
-  ctx.diagnostics.push({
+  report(ctx, {
     severity: 'error', code: 'dangling-edge', edge: { source, target },
     message: `The edge ${source} → ${target} points to ${missing.map((m) => `"${m}"`).join(' and ')}, which ${missing.length > 1 ? 'are' : 'is'} not in the graph. Remove the edge.`,
     fix: { kind: 'removeEdge', label: 'Remove the edge', source, target },
@@ -117,10 +176,13 @@ function analyze(doc: GraphDoc, options: AnalyzeOptions): Analysis {
   }
   const batch = Number.isInteger(options.batch) && (options.batch as number) >= 1 ? (options.batch as number) : 1;
   const lib = buildLibrary(doc.blocks);
-  const ctx: Ctx = { doc, lib, budget: { left: MAX_EXPANDED }, info: Object.create(null), node: Object.create(null), resolved: Object.create(null), inputsOf: Object.create(null), diagnostics: [], image: null };
+  const ctx: Ctx = {
+    doc, lib, budget: { left: MAX_EXPANDED }, info: Object.create(null), node: Object.create(null), resolved: Object.create(null), inputsOf: Object.create(null), diagnostics: [], image: null,
+    counts: { errors: 0, warnings: 0 }, unlisted: { errors: 0, warnings: 0 },
+  };
   for (const entry of lib.entries.values()) {
     for (const p of entry.problems) {
-      ctx.diagnostics.push({ severity: 'error', code: 'bad-block', block: { name: entry.name, ...(p.node ? { node: p.node } : {}) }, message: `Block ${entry.name}: ${p.message}` });
+      report(ctx, { severity: 'error', code: 'bad-block', block: { name: entry.name, ...(p.node ? { node: p.node } : {}) }, message: `Block ${entry.name}: ${p.message}` });
     }
   }
 
@@ -128,11 +190,12 @@ function analyze(doc: GraphDoc, options: AnalyzeOptions): Analysis {
   const ids: string[] = [];
   for (const node of doc.nodes) {
     if (node === null || typeof node !== 'object' || typeof node.id !== 'string' || node.id === '' || typeof node.type !== 'string') {
-      ctx.diagnostics.push({ severity: 'error', code: 'bad-node', message: 'A node without a text id and type was left out.' });
+      report(ctx, { severity: 'error', code: 'bad-node', message: 'A node without a text id and type was left out.' });
       continue;
     }
     if (ctx.node[node.id]) {
-      ctx.diagnostics.push({ severity: 'error', code: 'duplicate-id', nodeId: node.id, message: `Two nodes share the id "${node.id}"; the second (${node.type}) was left out. Give it a new id.` });
+      // Not on the node: its info is the first one's.
+      report(ctx, { severity: 'error', code: 'duplicate-id', nodeId: node.id, message: `Two nodes share the id "${node.id}"; the second (${node.type.slice(0, 40)}) was left out. Give it a new id.` }, []);
       continue;
     }
     ctx.node[node.id] = node;
@@ -151,7 +214,7 @@ function analyze(doc: GraphDoc, options: AnalyzeOptions): Analysis {
   for (let at = 0; at < doc.edges.length; at++) {
     const e = doc.edges[at];
     if (e === null || typeof e !== 'object' || typeof e.source !== 'string' || typeof e.target !== 'string') {
-      ctx.diagnostics.push({ severity: 'error', code: 'bad-edge', message: 'An edge without text source and target was left out.' });
+      report(ctx, { severity: 'error', code: 'bad-edge', message: 'An edge without text source and target was left out.' });
       continue;
     }
     if (!ctx.node[e.source] || !ctx.node[e.target]) {
@@ -179,11 +242,7 @@ function analyze(doc: GraphDoc, options: AnalyzeOptions): Analysis {
     for (const t of outs[order[i]]) if (--indeg[t] === 0) order.push(t);
   }
   const inCycle = new Set<string>();
-  if (order.length < ids.length) {
-    const left = ids.filter((id) => indeg[id] > 0);
-    for (const id of left) inCycle.add(id);
-    reportCycle(ctx, left);
-  }
+  if (order.length < ids.length) reportCycles(ctx, ids.filter((id) => indeg[id] > 0), inCycle);
 
   // One Input, reachable nodes, one output.
   const inputs = ids.filter((id) => ctx.node[id].type === 'Input');
@@ -225,10 +284,13 @@ function analyze(doc: GraphDoc, options: AnalyzeOptions): Analysis {
   const sinks = ids.filter((id) => reachable.has(id) && !inCycle.has(id) && outs[id].length === 0);
   if (sinks.length > 1) {
     for (const id of sinks) {
-      const others = sinks.filter((s) => s !== id);
+      // The first few others, found without building a list per sink (10,000 sinks happen).
+      const others: string[] = [];
+      for (let i = 0; i < sinks.length && others.length <= LISTED_IDS; i++) if (sinks[i] !== id) others.push(sinks[i]);
+      const more = sinks.length - 1 - Math.min(others.length, LISTED_IDS);
       report(ctx, {
         severity: 'error', code: 'multiple-outputs', nodeId: id,
-        message: `${shown(ctx.node[id].type)} ${id} is one of ${sinks.length} outputs (also ${others.slice(0, 4).join(', ')}${others.length > 4 ? ', ...' : ''}); a network has one. Connect the dead ends onward or delete them.`,
+        message: `${shown(ctx.node[id].type)} ${id} is one of ${formatCount(sinks.length)} outputs (also ${others.slice(0, LISTED_IDS).join(', ')}${more > 0 ? ` and ${formatCount(more)} more` : ''}); a network has one. Connect the dead ends onward or delete them.`,
       });
     }
   }
@@ -244,38 +306,70 @@ function analyze(doc: GraphDoc, options: AnalyzeOptions): Analysis {
     params += ctx.info[id].params;
     macs += ctx.info[id].macs;
   }
+  // Each node's counts are exact; 10,000 of them can still add up past exact.
+  for (const [what, total] of [['parameters', params], ['MACs', macs]] as const) {
+    if (total > SAFE) {
+      report(ctx, {
+        severity: 'error', code: 'size-overflow',
+        message: `The network's ${what} add up to ${formatCount(total)}, past 2^53 (${formatCount(SAFE)}), where counts stop being exact: no machine could train it. Make the layers smaller.`,
+      });
+    }
+  }
   if (inputId !== null && outputId === inputId && ids.length === 1) {
     report(ctx, { severity: 'warning', code: 'no-layers', message: 'The graph has only an Input. Add layers from the palette.' });
   }
+  reportUnlisted(ctx);
   return {
-    order, nodes: ctx.info, inputsOf: ctx.inputsOf, diagnostics: ctx.diagnostics, totals: { params, macs },
-    ok: !ctx.diagnostics.some((d) => d.severity === 'error'), inputId, outputId,
+    order, nodes: ctx.info, inputsOf: ctx.inputsOf, diagnostics: ctx.diagnostics, counts: ctx.counts, totals: { params, macs },
+    ok: ctx.counts.errors === 0, inputId, outputId,
   };
 }
 
-function reportCycle(ctx: Ctx, left: string[]): void {
-  // Nodes left over by Kahn are on a cycle or downstream of one; walk until a node repeats.
+/** "a → b → c → d → … → z → a": a cycle's path, its start and end kept, the middle counted. */
+function cyclePath(cycle: readonly string[]): string {
+  const shown = LISTED_IDS + 1;
+  if (cycle.length <= shown + 1) return [...cycle, cycle[0]].join(' → ');
+  return `${[...cycle.slice(0, LISTED_IDS), '…', cycle[cycle.length - 1], cycle[0]].join(' → ')}, and ${formatCount(cycle.length - shown)} more`;
+}
+
+/**
+ * Nodes left over by Kahn are on a cycle or downstream of one. Each cycle is found by walking
+ * predecessors from a leftover node until one repeats; a node walked before ends the walk (its
+ * cycle is known), so all cycles are found in one linear pass. Each is reported once, with its
+ * path shortened, and marked on every node on it.
+ */
+function reportCycles(ctx: Ctx, left: string[], inCycle: Set<string>): void {
   const leftSet = new Set(left);
-  const seenAt = new Map<string, number>();
-  const path: string[] = [];
-  let cur: string | undefined = left[0];
-  while (cur !== undefined && !seenAt.has(cur)) {
-    seenAt.set(cur, path.length);
-    path.push(cur);
-    // A leftover node always has a leftover predecessor; walking predecessors finds the cycle.
-    cur = ctx.inputsOf[cur].find((p) => leftSet.has(p));
-  }
-  if (cur === undefined) return;
-  const cycle = path.slice(seenAt.get(cur)).reverse();
-  const [from, to] = [cycle[cycle.length - 1], cycle[0]];
-  const text = [...cycle, cycle[0]].join(' → ');
-  for (const id of cycle) {
+  const walked = new Set<string>();
+  for (const start of left) {
+    if (walked.has(start)) continue;
+    const seenAt = new Map<string, number>();
+    const path: string[] = [];
+    let cur: string | undefined = start;
+    while (cur !== undefined && !seenAt.has(cur) && !walked.has(cur)) {
+      seenAt.set(cur, path.length);
+      path.push(cur);
+      walked.add(cur);
+      // A leftover node always has a leftover predecessor; walking predecessors finds the cycle.
+      cur = ctx.inputsOf[cur].find((p) => leftSet.has(p));
+    }
+    if (cur === undefined || !seenAt.has(cur)) continue;
+    const found = path.slice(seenAt.get(cur)).reverse();
+    // Start where data enters the cycle, so the edge to cut is the one that closes it (the
+    // "back edge"), and cutting it leaves every node of the cycle reachable.
+    const members = new Set(found);
+    const entry = Math.max(0, found.findIndex((id) => ctx.inputsOf[id].some((p) => !members.has(p))));
+    const cycle = [...found.slice(entry), ...found.slice(0, entry)];
+    const [from, to] = [cycle[cycle.length - 1], cycle[0]];
+    const what = cycle.length === 1 ? `${shown(ctx.node[to].type)} ${to} feeds itself` : `A cycle runs through ${formatCount(cycle.length)} nodes (${cyclePath(cycle)})`;
     report(ctx, {
-      severity: 'error', code: 'cycle', nodeId: id, edge: { source: from, target: to },
-      message: `${shown(ctx.node[id].type)} ${id} is on a cycle (${text}); data must flow one way from the Input. Remove the edge ${from} → ${to}.`,
+      severity: 'error', code: 'cycle', nodeId: to, edge: { source: from, target: to },
+      message: `${what}; data must flow one way from the Input. Remove the edge ${from} → ${to}.`,
       fix: { kind: 'removeEdge', label: `Remove ${from} → ${to}`, source: from, target: to },
-    });
+    }, cycle);
   }
+  // On a cycle or downstream of one: no shape can reach them, and the cycle says why.
+  for (const id of left) inCycle.add(id);
 }
 
 function step(ctx: Ctx, id: string, batch: number, reachable: boolean): void {
@@ -311,7 +405,7 @@ function step(ctx: Ctx, id: string, batch: number, reachable: boolean): void {
   if ((spec.inputs === 1 || node.repeat !== undefined) && ins.length > 1) {
     report(ctx, {
       severity: 'error', code: 'too-many-inputs', nodeId: id, edge: { source: ins[ins.length - 1], target: id },
-      message: `${where} has ${ins.length} inputs (${ins.join(', ')}) but takes one. Merge them first with Add or Concat, or remove the edge from ${ins[ins.length - 1]}.`,
+      message: `${where} has ${formatCount(ins.length)} inputs (${idList(ins)}) but takes one. Merge them first with Add or Concat, or remove the edge from ${ins[ins.length - 1]}.`,
       fix: { kind: 'removeEdge', label: `Remove ${ins[ins.length - 1]} → ${id}`, source: ins[ins.length - 1], target: id },
     });
     return;
@@ -333,8 +427,16 @@ function step(ctx: Ctx, id: string, batch: number, reachable: boolean): void {
     rfs.push(ctx.info[src].rf);
   }
   if (spec.inputs !== 0 && shapes.length === 0) return;
-  const out = shapeOf(new NodeView(ctx, id, node.type, batch, shapes, ins, rfs), params);
+  const view = new NodeView(ctx, id, node.type, batch, shapes, ins, rfs);
+  const out = shapeOf(view, params);
   if (!out) return;
+  const oversize = sizeProblem(where, out);
+  if (oversize) {
+    // Left without a shape, so nothing downstream computes with an inexact size.
+    report(ctx, { severity: 'error', code: 'size-overflow', nodeId: id, message: oversize });
+    return;
+  }
+  if (view.inner) info.inner = view.inner;
   info.shape = out.shape;
   info.params = out.params ?? 0;
   info.macs = out.macs ?? 0;
@@ -342,8 +444,37 @@ function step(ctx: Ctx, id: string, batch: number, reachable: boolean): void {
   if (spec.inputs === 0) ctx.image ??= [out.shape[2], out.shape[3]];
 }
 
+/**
+ * Why a rule's result cannot be a real layer, or null: every dimension, the element count, the
+ * parameters and the MACs must be whole numbers below 2^53. A deep Concat doubling reaches
+ * Infinity, and long before that the counts stop being exact; checked here once, after every
+ * rule, so no layer module has to.
+ */
+function sizeProblem(where: string, out: ShapeOut): string | null {
+  const fix = 'Reduce the channels or the image size before it.';
+  let elements = 1;
+  for (const d of out.shape) {
+    if (!Number.isSafeInteger(d) || d < 1) {
+      return `${where}: its output ${formatTorchShape(out.shape)} has a size that is not a whole number below 2^53 (${formatCount(SAFE)}), so no tensor can have it. ${fix}`;
+    }
+    elements *= d;
+  }
+  if (elements > SAFE) {
+    return `${where}: its output ${formatTorchShape(out.shape)} has ${formatCount(elements)} elements, past 2^53 (${formatCount(SAFE)}), where counts stop being exact. ${fix}`;
+  }
+  for (const [what, n] of [['parameters', out.params ?? 0], ['MACs', out.macs ?? 0]] as const) {
+    if (!Number.isSafeInteger(n) || n < 0) {
+      return `${where} would have ${formatCount(n)} ${what}, past 2^53 (${formatCount(SAFE)}), where counts stop being exact: no machine could train it. ${fix}`;
+    }
+  }
+  return null;
+}
+
 /** A graph node as its layer's rule sees it. */
 class NodeView implements ShapeIn {
+  /** What the block's inside keeps per sample, when the rule walked one. */
+  inner: NodeInfo['inner'];
+
   constructor(
     private readonly ctx: Ctx,
     readonly id: string,
@@ -370,6 +501,17 @@ class NodeView implements ShapeIn {
   walk(block: BlockGraph): BlockResult {
     const result = walkBlock(this, block, this.ctx.lib, this.ctx.budget);
     this.ctx.info[this.id].inside = result;
+    const elements: number[] = [];
+    const params: number[] = [];
+    for (const inner of block.nodes) {
+      const o = result.nodes[inner.id];
+      if (!o || inner.id === block.output) continue;
+      let n = 1;
+      for (let i = 1; i < o.shape.length; i++) n *= o.shape[i];
+      elements.push(n);
+      params.push(o.params ?? 0);
+    }
+    this.inner = { elements, params };
     return result;
   }
 }
@@ -411,7 +553,10 @@ function walkBlock(x: ShapeIn, block: BlockGraph, lib: Library, budget: Ctx['bud
       failed = true;
       continue;
     }
-    const out = shapeOf(new InnerView(walk, node.id, node.type, shapes, sources, rfs), p);
+    const found = shapeOf(new InnerView(walk, node.id, node.type, shapes, sources, rfs), p);
+    const oversize = found && sizeProblem(`${node.type} ${walk.path(node.id)}`, found);
+    if (oversize) walk.problems.push({ inner: node.id, diagnostic: { severity: 'error', code: 'size-overflow', nodeId: walk.path(node.id), message: oversize } });
+    const out = oversize ? null : found;
     walk.nodes[node.id] = out;
     if (!out) {
       failed = true;

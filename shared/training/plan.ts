@@ -7,9 +7,9 @@
  */
 
 import { parseGraph } from '../graph/parse';
-import { resolveParams, type Conv2dParams } from '../graph/resolve';
 import type { Diagnostic, GraphDoc } from '../graph/types';
 import { analyzeGraph, type Analysis } from '../shapes/index';
+import { estimateMemory, memoryDiagnostics, type MemoryEstimate, type MemoryLimit } from '../shapes/memory';
 import { FASHION_MNIST } from './fashion-mnist';
 import { SETTINGS, checkTrainConfig, type SettingKey, type TrainConfig } from './settings';
 
@@ -19,6 +19,8 @@ export interface TrainingPlan {
   config: TrainConfig;
   /** The side of the square images fed to the network: the Input's height and width. */
   imageSize: number;
+  /** What training needs at the configured batch size (shared/shapes/memory.ts). */
+  memory: MemoryEstimate;
 }
 
 /**
@@ -40,6 +42,12 @@ export type Planned = { ok: true; value: TrainingPlan } | { ok: false; error: Pl
 export interface PlanOptions {
   /** Where the graph came from ("graph.json", a file name), for the message when it is not a graph. */
   source?: string;
+  /**
+   * The memory training may use with this config (the machine's, or wasm's 4 GB), known only on
+   * the Node side: a graph whose estimate needs more is refused before Start. Absent: only what
+   * no machine can do (a tensor past tfjs's index range) is refused.
+   */
+  memoryLimit?: (config: TrainConfig) => MemoryLimit | null;
 }
 
 /** A message lists this many problems, then counts the rest: a broken graph must not flood a toast or a terminal. */
@@ -63,22 +71,12 @@ function graphFailure(intro: string, diagnostics: Diagnostic[], code: PlanErrorC
 const problem = (code: string, message: string, nodeId: string | null): Diagnostic =>
   ({ severity: 'error', code, message, ...(nodeId ? { nodeId } : {}) });
 
-function isDilated(node: GraphDoc['nodes'][number]): boolean {
-  if (node.type !== 'Conv2d') return false;
-  try {
-    const p = resolveParams(node) as Conv2dParams;
-    return p.dilation[0] !== 1 || p.dilation[1] !== 1;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * What stops a graph without errors from training on Fashion-MNIST with `config`, as errors on
  * the nodes concerned: the data is 1×28×28 in 10 classes, resized to squares within the resize
  * setting's bounds, and the Input's size is the one trained at.
  */
-export function trainingReadiness(doc: GraphDoc, analysis: Analysis, config: Pick<TrainConfig, 'resize'>): Diagnostic[] {
+export function trainingReadiness(analysis: Analysis, config: Pick<TrainConfig, 'resize'>): Diagnostic[] {
   const found: Diagnostic[] = [];
   const out = analysis.outputId ? analysis.nodes[analysis.outputId]?.shape : null;
   if (!out || out.length !== 2 || out[1] !== FASHION_MNIST.classes) {
@@ -105,11 +103,6 @@ export function trainingReadiness(doc: GraphDoc, analysis: Analysis, config: Pic
     }
   }
 
-  // tfjs 4.22 has no gradient for dilated convolutions ("dilation rates greater than 1 are not yet
-  // supported in gradients"), so such a graph can be drawn and summarised but not trained here.
-  for (const node of doc.nodes.filter(isDilated)) {
-    found.push(problem('dilation-untrainable', `TensorFlow.js cannot train dilated convolutions (no gradient for dilation > 1): set dilation to 1 on Conv2d ${node.id}.`, node.id));
-  }
   return found;
 }
 
@@ -129,10 +122,15 @@ export function planTraining(graph: unknown, config: unknown, opts: PlanOptions 
   const checked = checkTrainConfig(config);
   if (!checked.ok) return { ok: false, error: { code: 'bad-request', message: checked.message, settings: checked.settings } };
 
-  const blockers = trainingReadiness(doc, analysis, checked.value);
+  const blockers = trainingReadiness(analysis, checked.value);
   if (blockers.length) return graphFailure('The graph cannot be trained on Fashion-MNIST', blockers, 'not-trainable');
+
+  const settings = checked.value;
+  const memory = estimateMemory(analysis, { batch: settings.batchSize });
+  const tooBig = memoryDiagnostics(memory, { limit: opts.memoryLimit?.(settings) ?? null, overLimit: 'error' });
+  if (tooBig.length) return graphFailure(`The graph cannot be trained at batch size ${settings.batchSize}`, tooBig, 'not-trainable');
 
   // trainingReadiness has just checked that the Input is [1, 1, s, s].
   const imageSize = analysis.nodes[analysis.inputId!].shape![2];
-  return { ok: true, value: { doc, analysis, config: checked.value, imageSize } };
+  return { ok: true, value: { doc, analysis, config: settings, imageSize, memory } };
 }

@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { serialization } from '@tensorflow/tfjs-core';
 import { initializers, layers, type LayerVariable, type Shape, type SymbolicTensor } from '@tensorflow/tfjs-layers';
+import { dilatedConvStride1, subsample } from './dilated-conv2d';
 import type { Initializer } from './layer';
 
 type Kwargs = Record<string, unknown>;
@@ -70,7 +71,11 @@ export class GroupedConv2d extends layers.Layer {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
       const xs = tf.split(x, this.groups, 3);
       const ks = tf.split(this.kernel.read() as tf.Tensor4D, this.groups, 3);
-      const ys = xs.map((xi, i) => tf.conv2d(xi as tf.Tensor4D, ks[i] as tf.Tensor4D, this.strides, 'valid', 'NHWC', this.dilationRate));
+      // tfjs's own dilated conv2d has no gradient and refuses a stride with it: DilatedConv2d's path per group.
+      const dilated = this.dilationRate[0] > 1 || this.dilationRate[1] > 1;
+      const ys = xs.map((xi, i) => (dilated
+        ? subsample(dilatedConvStride1(xi as tf.Tensor4D, ks[i] as tf.Tensor4D, this.dilationRate), this.strides)
+        : tf.conv2d(xi as tf.Tensor4D, ks[i] as tf.Tensor4D, this.strides, 'valid', 'NHWC')));
       const y = tf.concat(ys, 3);
       return this.bias ? tf.add(y, this.bias.read()) : y;
     });

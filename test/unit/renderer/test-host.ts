@@ -68,6 +68,17 @@ export function createTestHost(runsRoot: string): TestHost {
       return ok<GraphFile>({ name: base(target), path: target });
     },
 
+    // As in the browser: the Api's zip, "downloaded" into files under its folder's name.
+    async exportModel(req) {
+      const r = await h.api.exportModel(req);
+      if (!r.ok) return r;
+      const { zip, ...summary } = r.value;
+      const where = `${summary.folder}.zip`;
+      h.files.set(where, zip);
+      h.log.push(`downloaded ${where}`);
+      return ok({ ...summary, where });
+    },
+
     confirm(question) {
       h.log.push(`confirm: ${question}`);
       return h.confirmAnswers.length ? h.confirmAnswers.shift()! : true;

@@ -1,7 +1,7 @@
 /** Shapes and counts as every view writes them (shared/format.ts). */
 
 import { describe, expect, it } from 'vitest';
-import { formatCount, formatCountWithScale, formatScaled, formatShape, formatTorchShape } from '../../../shared/format';
+import { formatCount, formatCountWithScale, formatScaled, formatShape, formatTorchShape, hasControlCharacters, terminalSafe } from '../../../shared/format';
 
 describe('formatShape (canvas: batch implied)', () => {
   it.each([
@@ -69,4 +69,27 @@ describe('formatCountWithScale (summary totals)', () => {
     [7.922816251426434e28, '7.92e+28'],
     [Infinity, '∞'],
   ])('%d → %s', (n, text) => expect(formatCountWithScale(n)).toBe(text));
+});
+
+describe('terminalSafe (what a terminal receives)', () => {
+  it.each([
+    ['plain text', 'conv1 → pool1', {}, 'conv1 → pool1'],
+    ['ESC [2J', 'a\x1b[2Jb', {}, 'a\\u001b[2Jb'],
+    ['OSC title with BEL', '\x1b]0;x\x07', {}, '\\u001b]0;x\\u0007'],
+    ['CR', 'ok\rforged', {}, 'ok\\u000dforged'],
+    ['newline and tab kept in text', 'a\n\tb', {}, 'a\n\tb'],
+    ['newline and tab escaped in a line', 'a\n\tb', { line: true }, 'a\\u000a\\u0009b'],
+    ['DEL and C1 CSI', '\x7f\u009b', {}, '\\u007f\\u009b'],
+    ['bidi override and isolate', '\u202eabc\u2066', {}, '\\u202eabc\\u2066'],
+    ['non-ASCII letters and emoji', 'Größe 😀 ×', {}, 'Größe 😀 ×'],
+  ])('%s', (_what, text, opts, safe) => expect(terminalSafe(text, opts)).toBe(safe));
+
+  it('escapes are JSON escapes: a JSON line made safe parses to the same value', () => {
+    const value = { name: 'a\u009bb\u202ec\x1b', n: 1 };
+    expect(JSON.parse(terminalSafe(JSON.stringify(value)))).toEqual(value);
+  });
+
+  it.each([['ab', false], ['a\nb', true], ['a\u009b', true], ['a\u202e', true], ['Größe', false]])('hasControlCharacters(%j) is %s', (s, has) => {
+    expect(hasControlCharacters(s)).toBe(has);
+  });
 });

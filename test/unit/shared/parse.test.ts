@@ -1,7 +1,7 @@
 /** Reading graph files and IPC payloads: the format, and every kind of bad input as one clear diagnostic. */
 
 import { describe, expect, it } from 'vitest';
-import { MAX_GRAPH_CHARS, parseGraph } from '../../../shared/graph/parse';
+import { MAX_GRAPH_BYTES, parseGraph } from '../../../shared/graph/parse';
 import { analyzeGraph } from '../../../shared/shapes/index';
 
 /** The example in docs/graph-format.md. */
@@ -87,7 +87,7 @@ describe('bad input: one clear diagnostic, never an exception', () => {
 
   it('a 10 MB file', () => {
     const big = `{"format": "convstudio.graph", "version": 1, "name": "${'x'.repeat(10 * 1024 * 1024)}", "nodes": [], "edges": []}`;
-    expect(big.length).toBeGreaterThan(MAX_GRAPH_CHARS);
+    expect(big.length).toBeGreaterThan(MAX_GRAPH_BYTES);
     expect(rejected(big, 'too-large')).toBe('The file is 10.0 MB; a graph file is at most 5 MB. Is this the right file?');
   });
 
@@ -125,5 +125,25 @@ describe('bad input: one clear diagnostic, never an exception', () => {
     const r = parseGraph({ format: 'convstudio.graph', version: 1, name: 'x', nodes: Array(5000).fill(null), edges: [] });
     expect(r.doc).toBeNull();
     expect(r.diagnostics.length).toBeLessThanOrEqual(20);
+  });
+});
+
+describe('identifiers are printable text', () => {
+  const base = () => ({ format: 'convstudio.graph', version: 1, nodes: [{ id: 'a', type: 'ReLU', params: {} as Record<string, unknown> }], edges: [] as Record<string, unknown>[] });
+  it.each([
+    ['a node id', (d: ReturnType<typeof base>) => { d.nodes[0].id = 'a\x1b[2J'; }, /"id" must be a non-empty text of at most 200 printable characters; it is "a\\u001b\[2J"/],
+    ['a node type', (d: ReturnType<typeof base>) => { d.nodes[0].type = 'Re\u009bLU'; }, /"type" must be a node type such as "Conv2d"; it is "Re\\u009bLU"/],
+    ['a param name', (d: ReturnType<typeof base>) => { d.nodes[0].params['x\ny'] = 1; }, /param name "x\\u000ay" must be printable text/],
+    ['a text param', (d: ReturnType<typeof base>) => { d.nodes[0].params.padding = 'same\r'; }, /param "padding" must be .*; it is "same\\u000d"/],
+    ['an edge end', (d: ReturnType<typeof base>) => { d.edges.push({ source: 'a', target: 'b\u202e' }); }, /"source" and "target" must be node ids \(text\)/],
+    ['a handle', (d: ReturnType<typeof base>) => { d.edges.push({ source: 'a', target: 'a', targetHandle: 'in0\x07' }); }, /"targetHandle" must be a short text/],
+  ])('%s with a control character is refused, quoted with visible escapes', (_what, edit, message) => {
+    const d = base();
+    edit(d);
+    const r = parseGraph(JSON.stringify(d));
+    expect(r.doc).toBeNull();
+    expect(r.diagnostics[0].message).toMatch(message);
+    // eslint-disable-next-line no-control-regex -- the point
+    expect(r.diagnostics[0].message).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e]/);
   });
 });

@@ -42,22 +42,19 @@ describe('formatSummary', () => {
     expect(text.endsWith('Invalid: 1 error (rows marked !).')).toBe(true);
   });
 
-  it('prints counts past 2^53 in scientific notation, not as invented digits', () => {
-    // 90 Concats, each of its input with itself, double the channels up to 2^90.
-    const nodes: NodeSpecLite[] = [input(1, 4)];
-    const edges: [string, string][] = [];
-    for (let i = 0; i < 90; i++) {
-      const from = nodes[nodes.length - 1][0];
-      nodes.push([`cat${i}`, 'Concat']);
-      edges.push([from, `cat${i}`], [from, `cat${i}`]);
+  it('prints totals past 2^53 in scientific notation, not as invented digits', () => {
+    // 9 Linears of 2^26 × 2^24 weights: 1.1e15 parameters each, exact; 1.0e16 together, not.
+    const nodes: NodeSpecLite[] = [input(1, 8192), ['flat', 'Flatten'], ['add', 'Add']];
+    const edges: [string, string][] = [['input', 'flat']];
+    for (let i = 0; i < 9; i++) {
+      nodes.push([`fc${i}`, 'Linear', { out_features: 16_777_216 }]);
+      edges.push(['flat', `fc${i}`], [`fc${i}`, 'add']);
     }
-    nodes.push(['conv', 'Conv2d', { out_channels: 4, kernel_size: 1 }]);
-    edges.push(['cat89', 'conv']);
     const doc = graph(nodes, edges);
     const lines = formatSummary(doc, analyzeGraph(doc)).split('\n');
-    expect(lines.find((l) => l.startsWith('cat89'))).toMatch(/\[1, 1\.24e\+27, 4, 4\]/);
-    expect(lines).toContain('Total params: 4.95e+27');
-    expect(lines).toContain('Total MACs: 7.92e+28 per image');
+    expect(lines.find((l) => l.startsWith('fc0'))).toMatch(/\[1, 16777216\] +1,125,899,923,619,840 +1,125,899,906,842,624/);
+    expect(lines).toContain('Total params: 1.01e+16');
+    expect(lines).toContain('Total MACs: 1.01e+16 per image');
   });
 });
 

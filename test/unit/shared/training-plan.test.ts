@@ -58,7 +58,6 @@ describe('planTraining', () => {
     ['a resize that disagrees with the Input', chain([1, 32, 32], ...head), { resize: 64 }, 'resize-mismatch', 'in', /resize is 64 but the graph's Input is 32×32/],
     ['an Input above the largest resize', chain([1, max + 1, max + 1], ...head), {}, 'image-size', 'in', new RegExp(`up to ${max}×${max}`)],
     ['an Input below the smallest resize', chain([1, min - 1, min - 1], ...head), {}, 'image-size', 'in', new RegExp(`${min}×${min} up to`)],
-    ['a dilated convolution', chain([1, 28, 28], ['Conv2d', { out_channels: 2, kernel_size: 3, dilation: 2 }], ...head), {}, 'dilation-untrainable', 'n1', /dilated convolutions.*Conv2d n1/],
   ])('refuses %s as not-trainable, with a diagnostic on the node concerned', (_what, graph, config, code, nodeId, message) => {
     const planned = planTraining(graph, config);
     expect(planned).toMatchObject({ ok: false, error: { code: 'not-trainable', diagnostics: [{ severity: 'error', code, nodeId }] } });
@@ -66,8 +65,8 @@ describe('planTraining', () => {
   });
 
   it('keeps every problem as a diagnostic but lists only the first ten in the message', () => {
-    const dilated = Array.from({ length: 50 }, () => ['Conv2d', { out_channels: 1, kernel_size: 1, dilation: 2 }] as [string, Record<string, ParamValue>]);
-    const planned = planTraining(chain([1, 28, 28], ...dilated, ...head), {});
+    const empty = Array.from({ length: 50 }, () => ['Conv2d', { out_channels: 0, kernel_size: 1 }] as [string, Record<string, ParamValue>]);
+    const planned = planTraining(chain([1, 28, 28], ...empty, ...head), {});
     expect(planned.ok).toBe(false);
     if (planned.ok) return;
     expect(planned.error.diagnostics).toHaveLength(50);
@@ -82,5 +81,42 @@ describe('planTraining', () => {
     ['a list', []],
   ])('never throws, whatever the graph: %s', (_what, graph) => {
     expect(planTraining(graph, undefined)).toMatchObject({ ok: false, error: { code: 'invalid-graph' } });
+  });
+});
+
+describe('planTraining: memory, before Start', () => {
+  const GB = 2 ** 30;
+  const wide = chain([1, 224, 224], ['Conv2d', { out_channels: 256, kernel_size: 3, padding: 1 }], ['AdaptiveAvgPool2d', { output_size: 1 }], ...head);
+
+  it('carries the estimate at the configured batch size', () => {
+    const planned = planTraining(getTemplate('lenet'), { batchSize: 64 });
+    expect(planned.ok && planned.value.memory.batch).toBe(64);
+    expect(planned.ok && planned.value.memory.totals.total).toBeGreaterThan(0);
+  });
+
+  it('refuses a tensor tfjs cannot index, with no limit given', () => {
+    const planned = planTraining(chain([1, 28, 28], ['Conv2d', { out_channels: 16_777_216, kernel_size: 3, padding: 1 }], ...head), {});
+    expect(planned.ok).toBe(false);
+    if (planned.ok) return;
+    expect(planned.error.code).toBe('not-trainable');
+    expect(planned.error.diagnostics?.map((d) => d.code)).toContain('tensor-too-large');
+    expect(planned.error.message).toMatch(/^The graph cannot be trained at batch size 128:\n {2}- Conv2d n1: its output at batch size 128 has/);
+  });
+
+  it('refuses past the limit the host gives for the config, and plans within it', () => {
+    const seen: string[] = [];
+    const memoryLimit = (c: { backend: string }) => {
+      seen.push(c.backend);
+      return c.backend === 'wasm' ? { bytes: 4 * GB, what: 'the wasm backend’s memory' } : { bytes: 64 * GB, what: 'this machine’s memory' };
+    };
+    const onWasm = planTraining(wide, { backend: 'wasm', resize: 224 }, { memoryLimit });
+    expect(onWasm.ok).toBe(false);
+    if (!onWasm.ok) {
+      expect(onWasm.error.diagnostics?.[0]).toMatchObject({ severity: 'error', code: 'memory' });
+      expect(onWasm.error.message).toMatch(/the wasm backend’s memory is 4\.0 GB\. Lower the batch size \(\d+ would fit\)/);
+    }
+    expect(planTraining(wide, { backend: 'native', resize: 224 }, { memoryLimit }).ok).toBe(true);
+    expect(planTraining(wide, { backend: 'wasm', resize: 224, batchSize: 16 }, { memoryLimit }).ok).toBe(true);
+    expect(seen).toEqual(['wasm', 'native', 'wasm']);
   });
 });

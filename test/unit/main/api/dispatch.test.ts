@@ -17,6 +17,7 @@ import { APP_ENTRY_URL, APP_ORIGIN } from '../../../../main/shell/app-origin';
 import { createDesktopApi } from '../../../../main/shell/desktop-api';
 import { createFileDialogs } from '../../../../main/shell/dialogs';
 import { createDocumentTracker } from '../../../../main/shell/document-state';
+import { createExportToFolder } from '../../../../main/shell/export-folder';
 import { registerIpc } from '../../../../main/shell/ipc';
 import { createSenderCheck } from '../../../../main/shell/sender-check';
 import { RecordingIpcMain } from '../shell/recording-ipc';
@@ -34,6 +35,7 @@ const api = {
       showSaveDialog: async () => ({ canceled: true }),
     }),
     document: createDocumentTracker({ requestSave: () => {}, close: () => {} }),
+    exportToFolder: createExportToFolder({ runsRoot: path.join(tmp, 'runs'), version: '0.1.0', defaultDir: tmp, showOpenDialog: async () => ({ canceled: true, filePaths: [] }) }),
   }),
   onMenuCommand: () => () => {},
 };
@@ -103,6 +105,10 @@ const MALFORMED: [string, string, unknown[], string][] = [
   ['openGraphFile with a path', 'openGraphFile', ['/etc/passwd'], 'bad-request'],
   ['saveGraphFile with a non-string name', 'saveGraphFile', [{ path: null, suggestedName: 42, graph: lenet }], 'bad-request'],
   ['setDocumentState with wrong field types', 'setDocumentState', [{ dirty: 'yes', title: 1 }], 'bad-request'],
+  ['exportModel with a path as run id', 'exportModel', [{ format: 'pytorch', runId: '../../etc' }], 'bad-request'],
+  ['exportModel with an unknown format', 'exportModel', [{ format: 'keras', graph: lenet }], 'bad-request'],
+  ['exportEpochs with null', 'exportEpochs', [null], 'bad-request'],
+  ['exportToFolder with a string', 'exportToFolder', ['/tmp/out'], 'bad-request'],
 ];
 
 describe('one dispatcher for IPC, WebSocket and HTTP', () => {

@@ -66,9 +66,9 @@ describe('convstudio summary', () => {
     expect(out.nodes.find((n: { id: string }) => n.id === 'flatten').output_shape).toEqual([1, 128]);
   });
 
-  it('an invalid graph file: exit 1, the table up to the failure and the diagnostics with their fixes', async () => {
+  it('an invalid graph file: exit 2 (as for train), the table up to the failure and the diagnostics with their fixes', async () => {
     const r = await cli('summary', fixture('residual-mismatch.json'));
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/stem +Conv2d +\[1, 32, 28, 28\]/);
     expect(r.stdout).toContain('error [residual-shortcut] Residual res: the shortcut adds the input 32×28×28');
     expect(r.stdout).toContain('fix: Use a 1×1 convolution on the shortcut');
@@ -94,9 +94,9 @@ describe('convstudio summary', () => {
       noStack(r);
     }
     expect(a.stderr).toContain(`cannot open ${badJson}:\n  The file is not valid JSON`);
-    expect(b.stderr).toBe(`convstudio summary: ${big} is 10.0 MB; a graph file is at most 5 MB.\n`);
+    expect(b.stderr).toBe(`convstudio summary: ${big} is 10.0 MB; a graph file is at most 5 MB. Is this the right file?\n`);
     expect(c.stderr).toContain('nests deeper than 16 levels');
-    expect(d.stderr).toContain('is neither a template (lenet, bn-lenet, alexnet, vgg, vgg-small, vgg16, vgg19, nin, googlenet, resnet18, resnet50, preact-resnet18, resnext, densenet) nor a readable file');
+    expect(d.stderr).toContain('is neither a template (lenet, bn-lenet, alexnet, vgg, vgg-small, vgg16, vgg19, nin, googlenet, resnet18, resnet50, preact-resnet18, resnext, densenet) nor a file: ');
   });
 
   it('bad usage: exit 2 with the usage', async () => {

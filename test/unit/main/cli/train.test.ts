@@ -2,7 +2,7 @@
 
 import { describe, expect, it, vi } from 'vitest';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +10,9 @@ import { SYSTEM_DATA_DIR } from '../../../../main/data/locate';
 import { reluLenet } from '../engine/train-helpers';
 import { chain } from '../engine/graph-helpers';
 import { run } from '../../../../main/cli/train';
+import { createRun } from '../../../../main/runs/run-folder';
+import { acquireRunLock } from '../../../../main/runs/run-lock';
+import { DEFAULT_TRAIN_CONFIG } from '../../../../shared/training';
 
 const root = path.resolve(__dirname, '../../../..');
 const tsx = path.join(path.dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist', 'cli.mjs');
@@ -77,6 +80,8 @@ describe('convstudio train', () => {
     // --epochs with --resume sets a new total
     const resumed = await cli(['--resume', runDir, '--epochs', '4']);
     expect(resumed.code).toBe(0);
+    // The break is said before training goes on: how the last attempt ended, where this one starts.
+    expect(resumed.stdout).toMatch(/^resuming: The previous attempt was stopped\. Continuing from checkpoint e0001-b\d{5} \(/m);
     expect(resumed.stdout).toMatch(/epoch 4\/4 +train_loss [\d.]+ +val_loss [\d.]+ +val_acc [\d.]+/);
     expect(resumed.stdout).toMatch(/done: 4 epochs/);
   });
@@ -105,15 +110,49 @@ describe('convstudio train', () => {
     expect(err.message).toMatch(/apt-get install dataset-fashion-mnist/);
   });
 
-  it('a batch too big for the wasm heap fails with a plain out-of-memory message, not a WebAssembly trap and stack', async () => {
+  it('run-folder faults and a run already being trained are one line each, no stack: --out naming a file, --resume of a locked run', async () => {
+    const dir = tmp();
+    const file = path.join(dir, 'notes.txt');
+    writeFileSync(file, 'not a folder');
+    const r = await inProcess(['lenet', '--out', file, ...common, '--epochs', '1']);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(`error: Could not create the runs folder ${file}: ${file} is a file, not a folder. Choose a folder for the runs (or move the file away).`);
+
+    // A run some live process holds the lock of (this test process stands in for a trainer).
+    const { runDir } = createRun(path.join(dir, 'runs'), reluLenet(), { ...DEFAULT_TRAIN_CONFIG, epochs: 1 });
+    const lock = acquireRunLock(runDir);
+    try {
+      const busy = await inProcess(['--resume', runDir]);
+      expect(busy.code).toBe(1);
+      expect(busy.err).toBe(`error: The run ${path.basename(runDir)} is already being trained by process ${process.pid} (since ${lock.info.since}). Wait for it to finish, or stop it first.`);
+    } finally {
+      lock.release();
+    }
+    const notRun = await inProcess(['--resume', dir]);
+    expect(notRun.code).toBe(2);
+    expect(notRun.err).toBe(`error: ${dir} is not a run folder (no config.json). Name a folder convstudio train created.`);
+  });
+
+  it('a diverging run stops at once and exits 1, suggesting a lower learning rate', async () => {
+    const graph = path.join(tmp(), 'lenet-relu.json');
+    writeFileSync(graph, JSON.stringify(reluLenet()));
+    const r = await cli([graph, '--lr', '10', '--epochs', '3', '--limit', '2560', '--batch-size', '128', '--backend', 'wasm', '--data', SYSTEM_DATA_DIR, '--val-limit', '100', '--out', tmp()]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/error: The loss rose to \S+ at epoch 1, batch \d+, over 10 times its first loss, [\d.]+: training diverged\. Lower the learning rate \(it is 10; try 1\)\./);
+    expect(r.stdout).not.toMatch(/^done:/m);
+  });
+
+  it('a batch too big for the wasm heap is refused before Start with a batch size that fits, not a WebAssembly trap and stack', async () => {
     // 128 × 256 × 224 × 224 floats is 6.6 GB for one activation: more than WebAssembly's 4 GB.
     const file = path.join(tmp(), 'too-big.json');
     writeFileSync(file, JSON.stringify(chain([1, 224, 224], ['Conv2d', { out_channels: 256, kernel_size: 3, padding: 1 }],
       ['AdaptiveAvgPool2d', { output_size: 1 }], ['Flatten', {}], ['Linear', { out_features: 10 }])));
-    const r = await cli([file, '--backend', 'wasm', '--data', SYSTEM_DATA_DIR, '--batch-size', '128', '--limit', '256', '--val-limit', '64', '--epochs', '1', '--out', tmp()]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/wasm backend ran out of memory/);
-    expect(r.stderr).toMatch(/try 32/);
+    const out = tmp();
+    const r = await cli([file, '--backend', 'wasm', '--data', SYSTEM_DATA_DIR, '--batch-size', '128', '--limit', '256', '--val-limit', '64', '--epochs', '1', '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/needs at least 1\d\.\d GB .*; the wasm backend's memory .* is 4\.0 GB\. Lower the batch size \(32 would fit\)/);
     expect(r.stderr).not.toMatch(/RuntimeError|wasm-function|\n\s+at /);
+    // Refused before a run folder was made.
+    expect(readdirSync(out)).toEqual([]);
   });
 });

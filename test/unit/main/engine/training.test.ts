@@ -2,7 +2,7 @@
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { existsSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { runTraining } from '../../../../main/engine/trainer';
 import { loadFashionMnist, type FashionMnist } from '../../../../main/data/fashion-mnist';
@@ -11,6 +11,7 @@ import { listCheckpoints } from '../../../../main/runs/checkpoints';
 import { readEvents, readFinal } from '../../../../main/runs/run-folder';
 import type { TrainingEvent } from '../../../../shared/training';
 import { SETTINGS } from '../../../../shared/training/settings';
+import { DIVERGENCE_FACTOR } from '../../../../main/engine/divergence';
 import { chain } from './graph-helpers';
 import { bnResidualNet, newRun, ofType, reluLenet } from './train-helpers';
 
@@ -79,19 +80,29 @@ describe('training on Fashion-MNIST (wasm)', () => {
     expect(counts[1]).toBe(counts[0]);
   });
 
-  it('a NaN/Inf loss stops the run at once and suggests a lower learning rate', async () => {
-    // Four ReLU layers without normalisation at the largest learning rate allowed blow up in a few steps.
-    const hidden = Array.from({ length: 4 }, () => [['Linear', { out_features: 256 }], ['ReLU', {}]] as [string, Record<string, number>][]).flat();
-    const mlp = chain([1, 28, 28], ['Flatten', {}], ...hidden, ['Linear', { out_features: 10 }]);
-    const { runDir } = newRun(mlp, { epochs: 2, batchSize: 32, lr: SETTINGS.lr.max, limit: 640, valLimit: 32 });
+  // At lr 10 (the largest the settings allow) these runs blow up and, before the divergence rule,
+  // ran to the end and finished "done": softmax regression's loss went to 275, LeNet-ReLU's to
+  // 7e24, and the ReLU MLP's to NaN.
+  const hidden = Array.from({ length: 4 }, () => [['Linear', { out_features: 256 }], ['ReLU', {}]] as [string, Record<string, number>][]).flat();
+  it.each([
+    ['softmax regression', chain([1, 28, 28], ['Flatten', {}], ['Linear', { out_features: 10 }])],
+    ['LeNet with ReLU', reluLenet()],
+    ['a 4×256 ReLU MLP', chain([1, 28, 28], ['Flatten', {}], ...hidden, ['Linear', { out_features: 10 }])],
+  ])('%s at lr 10 diverges: the run stops within one batch and suggests a lower learning rate', async (_what, net) => {
+    const { runDir } = newRun(net, { epochs: 2, batchSize: 128, lr: SETTINGS.lr.max, limit: 2560, valLimit: 32 });
     const { outcome, events } = await train(runDir);
     expect(outcome).toBe('failed');
     const [err] = ofType(events, 'error');
-    expect(err.code).toBe('nan-loss');
-    expect(err.message).toMatch(/lower the learning rate/i);
-    const batches = ofType(events, 'batch');
-    expect(batches.length).toBeLessThan(20);
-    expect(batches.every((b) => Number.isFinite(b.loss))).toBe(true);
+    expect(['diverged', 'nan-loss']).toContain(err.code);
+    expect(err.message).toMatch(/training diverged\. Lower the learning rate \(it is 10; try 1\)/);
+    const losses = ofType(events, 'batch').map((b) => b.loss);
+    expect(losses.length).toBeGreaterThan(0);
+    expect(losses.length).toBeLessThan(20);
+    // Every batch it let through was within the rule, so the one that broke it stopped the run.
+    const limit = DIVERGENCE_FACTOR * Math.max(losses[0], Math.log(10));
+    expect(losses.every((l) => Number.isFinite(l) && l <= limit)).toBe(true);
+    expect(err.message).toContain(`at epoch 1, batch ${losses.length + 1}`);
+    expect(ofType(events, 'epoch')).toEqual([]);
     expect(readFinal(runDir)?.status).toBe('failed');
   });
 
@@ -120,9 +131,23 @@ describe('training on Fashion-MNIST (wasm)', () => {
     const rgb = newRun(chain([3, 28, 28], ['Flatten', {}], ['Linear', { out_features: 10 }]), { epochs: 1 });
     const b = await train(rgb.runDir);
     expect(ofType(b.events, 'error')[0].message).toMatch(/1 channel/);
-    const dilated = newRun(chain([1, 28, 28], ['Conv2d', { out_channels: 2, kernel_size: 3, dilation: 2 }], ['Flatten', {}], ['Linear', { out_features: 10 }]), { epochs: 1 });
-    const c = await train(dilated.runDir);
-    expect(ofType(c.events, 'error')[0].message).toMatch(/dilated convolutions.*Conv2d n1/);
+  });
+
+  it('a dilated, strided convolution trains, checkpoints and resumes (d2l-style dilated nets)', async () => {
+    const net = chain([1, 28, 28], ['Conv2d', { out_channels: 8, kernel_size: 3, stride: 2, dilation: 2, padding: 2 }], ['ReLU', {}],
+      ['Conv2d', { out_channels: 8, kernel_size: 3, dilation: 3 }], ['ReLU', {}], ['Flatten', {}], ['Linear', { out_features: 10 }]);
+    const { runDir } = newRun(net, { epochs: 2, batchSize: 32, lr: 0.1, limit: 640, valLimit: 200 });
+    const first = await train(runDir, { stopAfterBatches: 25 });
+    expect(ofType(first.events, 'error')).toEqual([]);
+    expect(first.outcome).toBe('stopped');
+    const second = await train(runDir, { resume: true });
+    expect(ofType(second.events, 'error')).toEqual([]);
+    expect(second.outcome).toBe('done');
+    expect(ofType(second.events, 'batch')[0]).toMatchObject({ epoch: 2, batch: 6 });
+    const losses = [...first.events, ...second.events].filter((e) => e.event === 'batch').map((e) => (e as { loss: number }).loss);
+    const mean = (a: number[]) => a.reduce((t, v) => t + v, 0) / a.length;
+    expect(mean(losses.slice(-10))).toBeLessThan(mean(losses.slice(0, 10)) - 0.3);
+    expect(ofType(second.events, 'epoch').at(-1)!.val_acc).toBeGreaterThan(0.4);
   });
 
   it('missing data: the message says where it looked and how to get the files', async () => {
@@ -149,6 +174,25 @@ describe('training on Fashion-MNIST (wasm)', () => {
     expect(batches.length).toBe(6 + 10);
     expect(ofType(second.events, 'epoch').map((e) => e.epoch)).toEqual([1, 2]);
     expect(readFinal(runDir)).toMatchObject({ status: 'done', epochs: 2 });
+  });
+
+  it('a torn last line in metrics.jsonl is cut off on resume and the break recorded; the new start event is intact', async () => {
+    const { runDir } = newRun(reluLenet(), { epochs: 1, batchSize: 64, limit: 320, valLimit: 50 });
+    expect((await train(runDir, { stopAfterBatches: 2 })).outcome).toBe('stopped');
+    const metrics = path.join(runDir, 'metrics.jsonl');
+    // What a disk filling up (or a kill) mid-write leaves: the first bytes of an event, no newline.
+    const torn = '{"event":"batch","runId":"r","epoch":1,"ba';
+    appendFileSync(metrics, torn);
+    const second = await train(runDir, { resume: true });
+    expect(second.outcome).toBe('done');
+    const lines = readFileSync(metrics, 'utf8').split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines.every((l) => { try { JSON.parse(l); return true; } catch { return false; } })).toBe(true);
+    const stored = readEvents(runDir);
+    expect(stored.map((e) => e.event).filter((e) => e === 'start' || e === 'resume' || e === 'done')).toEqual(['start', 'done', 'resume', 'start', 'done']);
+    const [resume] = ofType(stored, 'resume');
+    expect(resume).toMatchObject({ previous: 'stopped', epoch: 0, batch: 2, checkpoint: 'e0000-b00002', superseded: 0 });
+    expect(resume.message).toContain(`metrics.jsonl ended in half a line (${torn.length} bytes of an event whose write was cut short); it was removed.`);
   });
 
   it('a corrupt checkpoint is reported and set aside, and the older one is used', async () => {

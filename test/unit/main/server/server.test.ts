@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import http from 'node:http';
+import net from 'node:net';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { startServer, type RunningServer } from '../../../../main/server/server';
+import { MAX_REPLY_BYTES, replyText, startServer, type RunningServer } from '../../../../main/server/server';
 
 let server: RunningServer;
 let rendererDir: string;
@@ -23,7 +24,7 @@ afterAll(async () => {
 
 function request(opts: { path: string; method?: string; headers?: Record<string, string>; body?: string }): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: server.port, path: opts.path, method: opts.method ?? 'GET', headers: opts.headers }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port: server.port, agent: false, path: opts.path, method: opts.method ?? 'GET', headers: opts.headers }, (res) => {
       let body = '';
       res.on('data', (c) => (body += c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
@@ -138,5 +139,56 @@ describe('browser-mode server: WebSocket', () => {
     again.send(JSON.stringify({ type: 'call', id: 1, call: 'info' }));
     expect((await reply).result.ok).toBe(true);
     again.close();
+  });
+});
+
+describe('browser-mode server: limits', () => {
+  it('a client that stalls mid-headers gets 408 and is closed; others are answered meanwhile', async () => {
+    const lines: string[] = [];
+    const quick = await startServer({ port: 0, rendererDir, runsRoot: path.join(rendererDir, 'runs'), log: (l) => lines.push(l), limits: { headersTimeoutMs: 300, requestTimeoutMs: 600, checkIntervalMs: 50 } });
+    try {
+      const got = await new Promise<string>((resolve) => {
+        const s = net.connect(quick.port, '127.0.0.1');
+        let text = '';
+        s.on('data', (d) => (text += d));
+        s.on('close', () => resolve(text));
+        s.on('error', () => resolve(text));
+        s.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+      });
+      expect(got).toMatch(/^HTTP\/1\.1 408 /);
+      expect(lines.some((l) => l.includes('Request Timeout'))).toBe(true);
+      // A socket (the training event stream, open for hours) is not a slow request: it outlives
+      // several request timeouts and still answers.
+      const ws = new WebSocket(`ws://127.0.0.1:${quick.port}/ws?token=${quick.token}`);
+      await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const reply = nextReply(ws);
+      ws.send(JSON.stringify({ type: 'call', id: 1, call: 'info' }));
+      expect((await reply).result.ok).toBe(true);
+      ws.close();
+    } finally {
+      await quick.close();
+    }
+  });
+
+  it.each([
+    ['a cyclic value', () => { const a: Record<string, unknown> = {}; a.self = a; return a; }],
+    ['a BigInt', () => ({ n: 10n })],
+    ['a value past the reply limit', () => ({ events: ['x'.repeat(MAX_REPLY_BYTES)] })],
+  ])('a reply that cannot be sent as it is (%s) becomes an error value', (_what, make) => {
+    const text = replyText(make());
+    expect(text.length).toBeLessThan(1000);
+    expect(JSON.parse(text)).toMatchObject({ ok: false, error: { code: 'reply-too-large' } });
+  });
+
+  it('the page is served with a strict policy and no Referer', async () => {
+    const r = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port: server.port, path: '/', agent: false }, resolve).on('error', reject);
+    });
+    r.resume();
+    const csp = String(r.headers['content-security-policy']);
+    for (const d of ["default-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'"]) expect(csp).toContain(d);
+    expect(r.headers['referrer-policy']).toBe('no-referrer');
+    expect(server.pageUrl).toMatch(/\/#token=/);
   });
 });

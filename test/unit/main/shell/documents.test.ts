@@ -5,8 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getTemplate } from '../../../../shared/templates/index';
-import { parseGraph } from '../../../../shared/graph/parse';
-import { createFileDialogs, graphFileName, MAX_GRAPH_FILE_BYTES, type DialogDeps } from '../../../../main/shell/dialogs';
+import { MAX_GRAPH_BYTES, parseGraph } from '../../../../shared/graph/parse';
+import { createFileDialogs, graphFileName, type DialogDeps } from '../../../../main/shell/dialogs';
 import { createDocumentTracker } from '../../../../main/shell/document-state';
 import { graphFilesInArgv } from '../../../../main/shell/open-files';
 import { addRecent, loadRecent, parseRecent, saveRecent } from '../../../../main/shell/recent-files';
@@ -50,7 +50,7 @@ describe('file dialogs', () => {
     const missing = await dialogs({ open: path.join(tmp, 'nope.json') }).d.openGraphFile();
     expect(missing).toMatchObject({ ok: false, error: { code: 'io-error' } });
     const big = path.join(tmp, 'big.json');
-    writeFileSync(big, Buffer.alloc(MAX_GRAPH_FILE_BYTES + 1, 32));
+    writeFileSync(big, Buffer.alloc(MAX_GRAPH_BYTES + 1, 32));
     expect(await dialogs({ open: big }).d.openGraphFile()).toMatchObject({ ok: false, error: { code: 'too-large' } });
   });
 

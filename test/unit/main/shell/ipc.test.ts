@@ -11,6 +11,7 @@ import { getTemplate } from '../../../../shared/templates/index';
 import { createDesktopApi } from '../../../../main/shell/desktop-api';
 import { createFileDialogs } from '../../../../main/shell/dialogs';
 import { createDocumentTracker } from '../../../../main/shell/document-state';
+import { createExportToFolder } from '../../../../main/shell/export-folder';
 import { createNodeApi } from '../../../../main/api/node-api';
 import { TRAINING_EVENT_CHANNEL, callChannel } from '../../../../main/shell/ipc-channels';
 import { createJobManager } from '../../../../main/engine/jobs';
@@ -41,7 +42,8 @@ function setup() {
     },
   });
   const document = createDocumentTracker({ requestSave: () => {}, close: () => {} });
-  const api = createDesktopApi({ base: createNodeApi({ runsRoot: path.join(tmp, 'runs'), host: 'electron' }), dialogs, document });
+  const exportToFolder = createExportToFolder({ runsRoot: path.join(tmp, 'runs'), version: '0.1.0', defaultDir: tmp, showOpenDialog: async () => ({ canceled: true, filePaths: [] }) });
+  const api = createDesktopApi({ base: createNodeApi({ runsRoot: path.join(tmp, 'runs'), host: 'electron' }), dialogs, document, exportToFolder });
   const registration = registerIpc({
     ipcMain,
     api,
@@ -96,6 +98,24 @@ const MALFORMED: Record<(typeof API_CALLS)[number] | (typeof DESKTOP_CALLS)[numb
   setDocumentState: [
     ['no argument', [], 'bad-request'],
     ['wrong field types', [{ dirty: 'yes', title: 1 }], 'bad-request'],
+  ],
+  exportModel: [
+    ['no argument', [], 'bad-request'],
+    ['an unknown format', [{ format: 'keras', graph: lenet }], 'bad-request'],
+    ['both a graph and a run', [{ format: 'pytorch', graph: lenet, runId: 'r' }], 'bad-request'],
+    ['a path as run id', [{ format: 'onnx', runId: '../../etc' }], 'bad-request'],
+    ['a negative epoch', [{ format: 'pytorch', runId: 'run-1', epoch: -1 }], 'bad-request'],
+    ['a junk graph', [{ format: 'pytorch', graph: { nodes: 'all of them' } }], 'invalid-graph'],
+  ],
+  exportEpochs: [
+    ['null', [null], 'bad-request'],
+    ['a path as run id', [{ runId: '../secrets' }], 'bad-request'],
+    ['a run that is not there', [{ runId: 'no-such-run' }], 'not-found'],
+  ],
+  exportToFolder: [
+    ['no argument', [], 'bad-request'],
+    ['an unknown format', [{ format: 'tflite', graph: lenet }], 'bad-request'],
+    ['a graph with errors', [{ format: 'onnx', graph: { ...lenet, edges: [] } }], 'invalid-graph'],
   ],
 };
 

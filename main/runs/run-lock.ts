@@ -1,0 +1,193 @@
+/**
+ * The run lock: running.json in a run folder says which process trains it (pid, the process's
+ * start time, host, a random token). Only the holder writes the run's events, checkpoints and
+ * final state, so two `--resume`s of one run cannot both train it.
+ *
+ * The file is created whole or not at all (written beside, then hard-linked into place, which
+ * fails if a lock is there). A lock whose process is gone — killed, crashed, the machine
+ * restarted — is stale: the next trainer takes it over and says so. The pid alone cannot tell (pids
+ * are reused), so on Linux the process's start time is compared too; a lock from another host is
+ * never presumed stale.
+ */
+
+import { closeSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { fsyncDir } from '../common/atomic';
+import { RunFolderError, runFolderError } from './errors';
+
+export const RUNNING_JSON = 'running.json';
+
+export interface LockInfo {
+  pid: number;
+  /** When the lock was taken (ISO). */
+  since: string;
+  host: string;
+  /** The holder's start time in clock ticks since boot (/proc/<pid>/stat), where the OS says; tells a reused pid apart. */
+  procStart: number | null;
+  token: string;
+}
+
+export interface RunLock {
+  readonly info: LockInfo;
+  /** The stale lock this one replaced, if any. */
+  readonly tookOver: LockInfo | null;
+  /** Whether running.json still holds this lock (a careless hand may have deleted or replaced it). */
+  held(): boolean;
+  /** Removes running.json if it is still this lock. Idempotent. */
+  release(): void;
+}
+
+/** Field 22 of /proc/<pid>/stat; null where there is no /proc (macOS, Windows) or no such process. */
+export function processStartTicks(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may itself contain spaces or parentheses.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[19]);
+    return Number.isFinite(ticks) ? ticks : null;
+  } catch {
+    return null;
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: alive, but another user's process.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function parseLock(text: string): LockInfo | null {
+  try {
+    const v = JSON.parse(text) as Partial<LockInfo>;
+    if (!Number.isInteger(v.pid) || (v.pid as number) <= 0) return null;
+    return {
+      pid: v.pid as number, since: typeof v.since === 'string' ? v.since : '?', host: typeof v.host === 'string' ? v.host : os.hostname(),
+      // Written before locks had tokens: judged by its pid alone.
+      procStart: typeof v.procStart === 'number' ? v.procStart : null, token: typeof v.token === 'string' ? v.token : `pid-${v.pid}`,
+    };
+  } catch {
+    return null;
+  }
+}
+
+export function readLock(runDir: string): LockInfo | null {
+  try {
+    return parseLock(readFileSync(path.join(runDir, RUNNING_JSON), 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/** Whether the lock's process still runs (or might: another host's lock counts as live). */
+export function lockIsLive(info: LockInfo): boolean {
+  if (info.host !== os.hostname()) return true;
+  if (!pidAlive(info.pid)) return false;
+  if (info.procStart === null) return true;
+  const now = processStartTicks(info.pid);
+  return now === null || now === info.procStart;
+}
+
+/** The live lock on a run, or null when nobody trains it (no lock, a stale one, or an unreadable one). */
+export function liveLock(runDir: string): LockInfo | null {
+  const info = readLock(runDir);
+  return info && lockIsLive(info) ? info : null;
+}
+
+export function describeHolder(info: LockInfo): string {
+  const where = info.host === os.hostname() ? '' : ` on ${info.host}`;
+  return `process ${info.pid}${where} (since ${info.since})`;
+}
+
+function lockedError(runDir: string, holder: LockInfo): RunFolderError {
+  const fix = holder.host === os.hostname()
+    ? 'Wait for it to finish, or stop it first.'
+    : `If ${holder.host} no longer trains it, delete ${path.join(runDir, RUNNING_JSON)}.`;
+  return new RunFolderError('locked', path.join(runDir, RUNNING_JSON), `The run ${path.basename(runDir)} is already being trained by ${describeHolder(holder)}. ${fix}`, fix);
+}
+
+/** Creates running.json holding `info` if there is none; false if there is one. */
+function tryCreate(file: string, info: LockInfo): boolean {
+  const tmp = `${file}.${info.token}.tmp`;
+  const fd = openSync(tmp, 'w');
+  try {
+    const bytes = Buffer.from(`${JSON.stringify(info, null, 2)}\n`);
+    let off = 0;
+    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(tmp, file);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
+/**
+ * Takes the run's lock, taking over a stale one; throws a RunFolderError ('locked') when another
+ * live process holds it, or when the folder cannot be written.
+ */
+export function acquireRunLock(runDir: string): RunLock {
+  const file = path.join(runDir, RUNNING_JSON);
+  const info: LockInfo = { pid: process.pid, since: new Date().toISOString(), host: os.hostname(), procStart: processStartTicks(process.pid), token: randomBytes(8).toString('hex') };
+  let tookOver: LockInfo | null = null;
+  /** A stale lock another process moved aside while we were about to: if we win, we are the one replacing it. */
+  let staleSeen: LockInfo | null = null;
+  try {
+    for (let attempt = 0; ; attempt++) {
+      if (tryCreate(file, info)) {
+        tookOver ??= staleSeen;
+        break;
+      }
+      const current = readLock(runDir);
+      if (current && lockIsLive(current)) throw lockedError(runDir, current);
+      if (attempt >= 5) throw new RunFolderError('locked', file, `Could not take the lock of run ${path.basename(runDir)}: ${file} keeps changing. Another process may be starting the run; try again.`, 'Try again.');
+      // Stale (or unreadable: a lock is written whole, so that is not a live one half-written).
+      // Rename, not unlink: of two processes taking over at once, only one rename succeeds.
+      const aside = `${file}.stale-${info.token}`;
+      try {
+        renameSync(file, aside);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+          staleSeen ??= current;
+          continue;
+        }
+        throw err;
+      }
+      const moved = parseLock(readFileSync(aside, 'utf8'));
+      if (moved && current && moved.token !== current.token && lockIsLive(moved)) {
+        // Another process took the stale lock over between our read and our rename: give it back.
+        try { linkSync(aside, file); } catch { /* a third process has one in place; it wins */ }
+        rmSync(aside, { force: true });
+        continue;
+      }
+      rmSync(aside, { force: true });
+      tookOver = current ?? moved;
+    }
+    fsyncDir(runDir);
+  } catch (err) {
+    throw runFolderError(err, file, `lock the run ${path.basename(runDir)}`);
+  }
+  let released = false;
+  return {
+    info,
+    tookOver,
+    held: () => readLock(runDir)?.token === info.token,
+    release() {
+      if (released) return;
+      released = true;
+      if (readLock(runDir)?.token === info.token) rmSync(file, { force: true });
+    },
+  };
+}
