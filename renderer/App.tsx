@@ -1,7 +1,7 @@
 /** The window: toolbar, palette, canvas, and the sidebar (inspector, summary, training). */
 
 import { useCallback, useEffect } from 'react';
-import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
+import { ReactFlowProvider } from '@xyflow/react';
 import { useShallow } from 'zustand/react/shallow';
 import type { MenuCommand } from '../shared/api';
 import { host } from './api/host';
@@ -9,16 +9,16 @@ import { BlockUi } from './blocks/BlockUi';
 import { Canvas } from './canvas/Canvas';
 import { ExportDialog } from './export/ExportDialog';
 import { openExport } from './export/export-command';
-import { FIT_PADDING } from './canvas/layout';
 import { SHORTCUTS, shortcutFor, type ShortcutAction } from './canvas/shortcuts';
 import { guardUnsavedChanges, newGraph, openGraph, openHandedFile, saveGraph } from './files/graph-files';
+import { LabView } from './lab/LabView';
 import { Inspector } from './panels/Inspector';
 import { Palette } from './panels/Palette';
 import { SummaryPanel } from './panels/SummaryPanel';
 import { TrainingPanel } from './panels/TrainingPanel';
 import { useStore } from './store/index';
-import { selectCanRedo, selectCanUndo, selectHelpOpen, selectOpenProblem, selectTab, selectTitle, selectToasts } from './store/selectors';
-import type { SidebarTab } from './store/ui-slice';
+import { selectCanRedo, selectCanUndo, selectHelpOpen, selectOpenProblem, selectTab, selectTitle, selectToasts, selectView } from './store/selectors';
+import type { SidebarTab, View } from './store/ui-slice';
 import { startTraining, stopTraining, subscribeTraining } from './training/controller';
 
 function isTyping(target: EventTarget | null): boolean {
@@ -26,12 +26,15 @@ function isTyping(target: EventTarget | null): boolean {
   return !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable);
 }
 
+/** Commands that edit or move the canvas: in the Kernel lab they would change a graph nobody sees. */
+const CANVAS_ONLY = new Set<ShortcutAction | MenuCommand['command']>(['undo', 'redo', 'copy', 'cut', 'paste', 'delete', 'selectAll', 'select-all', 'layout', 'fit', 'fit-view']);
+
 /** Runs one user command; shortcuts, toolbar buttons and the desktop menu all land here. */
 function useCommands() {
-  const flow = useReactFlow();
   // One function for the life of the canvas, so the listeners below are not re-added every render.
   return useCallback((action: ShortcutAction | MenuCommand['command']) => {
     const s = useStore.getState();
+    if (s.view === 'lab' && CANVAS_ONLY.has(action)) return undefined;
     switch (action) {
       case 'undo': return s.undo();
       case 'redo': return s.redo();
@@ -43,7 +46,7 @@ function useCommands() {
       case 'layout':
         s.autoLayout();
         return s.requestFit();
-      case 'fit': case 'fit-view': return void flow.fitView({ padding: FIT_PADDING, maxZoom: 1 });
+      case 'fit': case 'fit-view': return s.requestFit();
       case 'save': return void saveGraph(false);
       case 'saveAs': case 'save-as': return void saveGraph(true);
       case 'open': return void openGraph();
@@ -58,16 +61,36 @@ function useCommands() {
       case 'train-stop': return void stopTraining();
       default: return undefined;
     }
-  }, [flow]);
+  }, []);
+}
+
+const VIEWS: { id: View; label: string; about: string }[] = [
+  { id: 'canvas', label: 'Network', about: 'Design and train a network on the canvas' },
+  { id: 'lab', label: 'Kernel lab', about: 'd2l 7.2–7.5: cross-correlation, channels, pooling and learning a kernel, computed by the engine' },
+];
+
+function ViewSwitch() {
+  const view = useStore(selectView);
+  return (
+    <div className="view-switch" role="tablist" aria-label="View">
+      {VIEWS.map((v) => (
+        <button key={v.id} role="tab" aria-selected={view === v.id} className={view === v.id ? 'active' : ''} title={v.about} onClick={() => useStore.getState().setView(v.id)} data-testid={`view-${v.id}`}>
+          {v.label}
+        </button>
+      ))}
+    </div>
+  );
 }
 
 function Toolbar({ run }: { run: ReturnType<typeof useCommands> }) {
   const title = useStore(useShallow(selectTitle));
   const canUndo = useStore(selectCanUndo);
   const canRedo = useStore(selectCanRedo);
+  const onCanvas = useStore(selectView) === 'canvas';
   return (
     <header className="toolbar">
       <span className="brand">ConvStudio</span>
+      <ViewSwitch />
       <span className="doc-title" data-testid="doc-title">
         {title.name}
         {title.dirty ? ' •' : ''}
@@ -78,12 +101,16 @@ function Toolbar({ run }: { run: ReturnType<typeof useCommands> }) {
         <button onClick={() => run('save')} data-testid="save" title="Save (Ctrl+S)">Save</button>
         <button onClick={() => run('saveAs')} title="Save as (Ctrl+Shift+S)">Save As…</button>
         <button onClick={() => run('export')} data-testid="export" title="Export to PyTorch or ONNX">Export…</button>
-        <span className="sep" />
-        <button onClick={() => run('undo')} disabled={!canUndo} data-testid="undo" title="Undo (Ctrl+Z)">Undo</button>
-        <button onClick={() => run('redo')} disabled={!canRedo} data-testid="redo" title="Redo (Ctrl+Shift+Z)">Redo</button>
-        <span className="sep" />
-        <button onClick={() => run('layout')} data-testid="layout" title="Auto-layout (L)">Auto-layout</button>
-        <button onClick={() => run('fit')} title="Fit view (F)">Fit</button>
+        {onCanvas && (
+          <>
+            <span className="sep" />
+            <button onClick={() => run('undo')} disabled={!canUndo} data-testid="undo" title="Undo (Ctrl+Z)">Undo</button>
+            <button onClick={() => run('redo')} disabled={!canRedo} data-testid="redo" title="Redo (Ctrl+Shift+Z)">Redo</button>
+            <span className="sep" />
+            <button onClick={() => run('layout')} data-testid="layout" title="Auto-layout (L)">Auto-layout</button>
+            <button onClick={() => run('fit')} title="Fit view (F)">Fit</button>
+          </>
+        )}
         <button onClick={() => run('help')} data-testid="help" title="Keyboard shortcuts (?)">?</button>
       </nav>
     </header>
@@ -185,6 +212,8 @@ function Shell() {
       if (!action) return;
       // Keys typed into fields are text, except the file and undo commands users expect anywhere.
       if (isTyping(e.target) && !['save', 'saveAs', 'open', 'escape'].includes(action)) return;
+      // The Kernel lab hides the canvas: its editing keys must not change a graph nobody sees.
+      if (useStore.getState().view === 'lab' && !['save', 'saveAs', 'open', 'escape', 'help'].includes(action)) return;
       e.preventDefault();
       run(action);
     };
@@ -208,14 +237,19 @@ function Shell() {
     [run],
   );
 
+  const view = useStore(selectView);
   return (
     <div className="app">
       <Toolbar run={run} />
-      <main className="workspace">
-        <Palette />
-        <Canvas />
-        <Sidebar />
-      </main>
+      {view === 'lab' ? (
+        <LabView />
+      ) : (
+        <main className="workspace">
+          <Palette />
+          <Canvas />
+          <Sidebar />
+        </main>
+      )}
       <HelpOverlay />
       <OpenProblem />
       <BlockUi />

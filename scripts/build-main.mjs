@@ -1,6 +1,7 @@
 // Bundles the Electron side with esbuild into out/main: the main process (index.cjs), the
 // sandboxed preload (preload.cjs — sandboxed preloads must be one CommonJS file with only
-// `electron` external) and the training process (train-process.cjs). Runtime dependencies stay
+// `electron` external), the training process (train-process.cjs) and the engine service the
+// Kernel lab computes in (engine-service.cjs). Runtime dependencies stay
 // external (electron-builder ships them in node_modules; tfjs-node has native parts); everything
 // else — our sources, shared/, dev-only packages — is bundled.
 import { build } from 'esbuild';
@@ -27,7 +28,11 @@ export async function buildMain(root, options = {}) {
     define: { 'import.meta.url': '__convstudioImportMetaUrl' },
     banner: { js: "const __convstudioImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   };
-  const entryPoints = { index: path.join(root, 'main/shell/index.ts'), 'train-process': path.join(root, 'main/shell/train-process-entry.ts') };
+  const entryPoints = {
+    index: path.join(root, 'main/shell/index.ts'),
+    'train-process': path.join(root, 'main/shell/train-process-entry.ts'),
+    'engine-service': path.join(root, 'main/shell/engine-service-entry.ts'),
+  };
   // main/engine/backends/index.ts loads the native backend from `native/index.*` next to itself at run
   // time (so a build without it still works): give the bundle that file beside it.
   const native = path.join(root, 'main/engine/backends/native/index.ts');

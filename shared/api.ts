@@ -6,6 +6,9 @@
  */
 
 import type { GraphDoc } from './graph/types';
+import type {
+  Conv1x1Request, Conv1x1Result, CorrelateRequest, CorrelateResult, FashionImageRequest, FashionImageResult, LearnRequest, LearnResult, PoolRequest, PoolResult,
+} from './lab/types';
 import type { RunSummary, TrainingEvent, TrainRequest } from './training';
 
 export interface ApiError {
@@ -25,6 +28,30 @@ export interface BackendInfo {
   available: boolean;
   device: string;
   note?: string;
+}
+
+/** One backend as `convstudio doctor` and the Training panel's GPU check report it. */
+export interface DoctorBackend {
+  name: string;
+  installed: boolean;
+  /** What it would compute on here: the GPU's name, "cpu (…)", or "none". */
+  device: string;
+  /** Whether it would train on a real GPU here. */
+  gpu: boolean;
+  /** What was found, one fact per line. */
+  findings: string[];
+  /** What stands between it and the GPU (or between it and running at all), each with its fix. */
+  problems: { problem: string; fix: string }[];
+}
+
+export interface DoctorReport {
+  /** e.g. "linux x64, Node 20.20.2". */
+  system: string;
+  backends: DoctorBackend[];
+  /** The backend `auto` trains on here, and its device. */
+  auto: { backend: string; device: string };
+  /** What this host could not check itself (the desktop app does not run Dawn), one line each. */
+  unchecked: string[];
 }
 
 export interface HostInfo {
@@ -66,6 +93,8 @@ export interface ExportSummary {
 export interface Api {
   info(): Promise<Result<HostInfo>>;
   listBackends(): Promise<Result<BackendInfo[]>>;
+  /** Which backends are installed, which GPU each would use, and why not where it cannot (convstudio doctor). */
+  doctor(): Promise<Result<DoctorReport>>;
   startTraining(req: TrainRequest): Promise<Result<{ runId: string; runDir: string }>>;
   stopTraining(args: { runId: string; mode: 'graceful' | 'kill' }): Promise<Result<{ runId: string }>>;
   listRuns(): Promise<Result<RunSummary[]>>;
@@ -75,6 +104,13 @@ export interface Api {
   /** The epochs a run can be exported at: 0 (its initial weights) and those with a checkpoint. */
   exportEpochs(args: { runId: string }): Promise<Result<number[]>>;
   onTrainingEvent(listener: (e: TrainingEvent) => void): () => void;
+  // The Kernel lab (shared/lab/): computed by the engine service, never in the page. A request
+  // the shape engine refuses answers "invalid-lab-input" with its diagnostics as details.
+  labCorrelate(req: CorrelateRequest): Promise<Result<CorrelateResult>>;
+  labConv1x1(req: Conv1x1Request): Promise<Result<Conv1x1Result>>;
+  labPool(req: PoolRequest): Promise<Result<PoolResult>>;
+  labLearn(req: LearnRequest): Promise<Result<LearnResult>>;
+  labFashionImage(req: FashionImageRequest): Promise<Result<FashionImageResult>>;
 }
 
 /**
@@ -112,7 +148,10 @@ export type MenuCommand =
   | { command: 'open-file'; file: OpenedFile };
 
 /** Names of the request/response calls, for the dispatcher, the IPC table and the socket protocol. */
-export const API_CALLS = ['info', 'listBackends', 'startTraining', 'stopTraining', 'listRuns', 'getRun', 'exportModel', 'exportEpochs'] as const;
+export const API_CALLS = [
+  'info', 'listBackends', 'doctor', 'startTraining', 'stopTraining', 'listRuns', 'getRun', 'exportModel', 'exportEpochs',
+  'labCorrelate', 'labConv1x1', 'labPool', 'labLearn', 'labFashionImage',
+] as const;
 export type ApiCall = (typeof API_CALLS)[number];
 export const API_EVENTS = ['onTrainingEvent'] as const;
 /** The desktop members, provided by the Electron shell on top of API_CALLS. */

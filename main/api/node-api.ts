@@ -5,9 +5,12 @@
  * is returned as a value naming what is wrong, never thrown across the boundary.
  */
 
-import { fail, ok, type Api, type BackendInfo, type HostInfo, type Result } from '../../shared/api';
+import { fail, ok, type Api, type BackendInfo, type DoctorReport, type HostInfo, type Result } from '../../shared/api';
 import type { RunSummary, TrainingEvent } from '../../shared/training';
 import { planTraining, type PlanError, type TrainingPlan } from '../../shared/training/plan';
+import { checkConv1x1, checkCorrelate, checkFashionImage, checkLearn, checkPool, type Checked } from '../../shared/lab/check';
+import type { LabProblem } from '../../shared/lab/types';
+import { FASHION_MNIST } from '../../shared/training/fashion-mnist';
 import { trainingMemoryLimit } from '../common/memory-limit';
 
 /**
@@ -22,6 +25,14 @@ export interface JobManagerLike {
   getRunEvents(runId: string): Promise<TrainingEvent[]>;
 }
 
+/**
+ * The slice of main/engine/service/client.ts's engine service this file uses: named operations
+ * computed in the warm engine process, answered as values.
+ */
+export interface EngineServiceLike {
+  call(op: string, args: unknown, opts?: { timeoutMs?: number }): Promise<Result<unknown>>;
+}
+
 export interface NodeApiOptions {
   runsRoot: string;
   jobs?: JobManagerLike;
@@ -29,7 +40,14 @@ export interface NodeApiOptions {
   version?: string;
   /** Backends as main/engine/backends/index.ts lists them; absent until the engine is wired in. */
   listBackends?: () => Promise<BackendInfo[]>;
+  /** The engine service the Kernel lab computes in; absent, the lab's calls say it is unavailable. */
+  engine?: EngineServiceLike;
+  /** The GPU doctor (main/engine/backends/doctor/); absent until the engine is wired in. */
+  doctor?: () => Promise<DoctorReport>;
 }
+
+/** SGD steps run about a millisecond each on a lab-sized image; give a long run room before the service is restarted. */
+const LEARN_TIMEOUT_MS = 120_000;
 
 /** Run ids become folder names: keep them to one safe path segment. */
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -50,8 +68,10 @@ function validateRunId(args: unknown): Result<string> {
 
 const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
-/** Larger exports (VGG's weights) are written by the CLI or the desktop app, not sent through the page. */
-export const MAX_PAGE_EXPORT_BYTES = 64 * 1024 * 1024;
+/** A lab request the checks refused: the shape engine's diagnostics travel as details, as for graphs. */
+function labFailure(error: LabProblem): Result<never> {
+  return fail('invalid-lab-input', error.message, { diagnostics: error.diagnostics });
+}
 
 /** The exporter loads tfjs; the server should not pay for that before the first export. */
 const exporter = () => import('../export/request');
@@ -59,6 +79,13 @@ const exporter = () => import('../export/request');
 export function createNodeApi(opts: NodeApiOptions): Api {
   const { jobs } = opts;
   const noJobs = () => fail('unavailable', 'Training is not available in this host (the training engine is not loaded).');
+
+  /** Checks a lab request here, then has the engine service compute exactly the checked request. */
+  async function lab<T>(checked: Checked<T>, op: string, request: (v: T) => unknown, timeoutMs?: number): Promise<Result<any>> {
+    if (!checked.ok) return labFailure(checked.error);
+    if (!opts.engine) return fail('unavailable', 'The Kernel lab is not available in this host (the engine service is not running).');
+    return opts.engine.call(op, request(checked.value), timeoutMs ? { timeoutMs } : undefined);
+  }
 
   return {
     async info() {
@@ -71,6 +98,15 @@ export function createNodeApi(opts: NodeApiOptions): Api {
         return ok(await opts.listBackends());
       } catch (e) {
         return fail('backend-error', `Could not list backends: ${errorMessage(e)}`);
+      }
+    },
+
+    async doctor() {
+      if (!opts.doctor) return fail('unavailable', 'The GPU check is not available in this host (the training engine is not loaded).');
+      try {
+        return ok(await opts.doctor());
+      } catch (e) {
+        return fail('backend-error', `The GPU check failed: ${errorMessage(e)}`);
       }
     },
 
@@ -118,20 +154,10 @@ export function createNodeApi(opts: NodeApiOptions): Api {
     },
 
     async exportModel(req) {
-      const { exportFromRequest, summaryOf } = await exporter();
-      const { fileBytes } = await import('../export/export');
-      const { zip } = await import('../export/zip');
+      const { exportFromRequest, zipForPage } = await exporter();
       try {
-        const built = await exportFromRequest(req, opts.runsRoot, opts.version ?? '0.1.0');
-        if (!built.ok) return built;
-        const summary = summaryOf(built.value);
-        const bytes = summary.files.reduce((n, f) => n + f.bytes, 0);
-        if (bytes > MAX_PAGE_EXPORT_BYTES) {
-          const which = 'runId' in (req as object) ? `runs/${(req as { runId: string }).runId}` : 'your-graph.convstudio.json';
-          return fail('too-large', `The export is ${(bytes / 1048576).toFixed(0)} MB, too large to download through the page (at most ${MAX_PAGE_EXPORT_BYTES / 1048576} MB). Export it with the CLI: convstudio export ${which} --to ${summary.files.some((f) => f.name === 'model.onnx') ? 'onnx' : 'pytorch'} --out DIR.`);
-        }
-        const archive = zip(built.value.files.map((f) => ({ name: `${built.value.folder}/${f.name}`, data: fileBytes(f) })));
-        return ok({ ...summary, zip: archive.toString('base64') });
+        const built = await exportFromRequest(req, opts.runsRoot, opts.version ?? '0.1.0', true);
+        return built.ok ? zipForPage(built.value, req, opts.runsRoot) : built;
       } catch (e) {
         return fail('export-failed', `The export failed: ${errorMessage(e)}`);
       }
@@ -145,5 +171,11 @@ export function createNodeApi(opts: NodeApiOptions): Api {
     onTrainingEvent(listener) {
       return jobs ? jobs.onEvent(listener) : () => {};
     },
+
+    labCorrelate: (req) => lab(checkCorrelate(req), 'lab.correlate', (v) => v.request),
+    labConv1x1: (req) => lab(checkConv1x1(req), 'lab.conv1x1', ({ x, k }) => ({ x, k })),
+    labPool: (req) => lab(checkPool(req), 'lab.pool', (v) => v.request),
+    labLearn: (req) => lab(checkLearn(req), 'lab.learn', (v) => v.request, LEARN_TIMEOUT_MS),
+    labFashionImage: (req) => lab(checkFashionImage(req, FASHION_MNIST.testSamples), 'lab.fashionImage', (v) => v),
   };
 }

@@ -1,9 +1,11 @@
 /**
- * `npm run bench` / `convstudio bench`: training-step throughput (samples/s at batch 128) of
- * LeNet, ResNet-18@96 and VGG-small@224 on every available backend, each measured in a fresh
- * process, with PyTorch (one thread, bench/torch_bench.py) on the same graph, data, batch size
- * and optimiser measured back to back in the same run. Also RSS across LeNet epochs on the
- * fastest backend, and the per-kernel profile of one step.
+ * `npm run bench` / `convstudio bench`: training throughput (samples/s at batch 128) of LeNet,
+ * BN-LeNet, ResNet-18@96 and VGG-11 (small)@224 on every available backend — the compiled
+ * native step first — each measured in a fresh process, next to PyTorch (main/bench/torch_bench.py)
+ * with one thread and with every core, on the same graph, data, batch and optimizer, all in the
+ * same run. Every figure is the median of several timed windows; each is also given as a
+ * fraction of the machine's FP32 peak (an sgemm probe in the same run) and with its process's
+ * peak RSS. Also RSS across full LeNet epochs and per-primitive profiles of the compiled step.
  */
 
 import { spawn, spawnSync } from 'node:child_process';
@@ -20,9 +22,11 @@ export interface BenchOptions {
   /** Backends to try; those not available here are reported as skipped. */
   backends: string[];
   batch: number;
-  /** Fewer steps everywhere (a smoke run; numbers are rougher). */
+  /** Fewer windows everywhere (a smoke run; numbers are rougher). */
   quick: boolean;
   torch: boolean;
+  /** PyTorch thread counts to time (default: 1 and every core). */
+  torchThreads: number[];
   memory: boolean;
   profile: boolean;
   dataDir: string;
@@ -33,12 +37,20 @@ export interface BenchOptions {
 export interface BenchRow {
   network: string;
   backend: string;
+  threads: number | null;
   samples_per_s: number | null;
+  /** The faster of the PyTorch runs of this network, and this row's ratio to it. */
   pytorch_samples_per_s: number | null;
   ratio: number | null;
+  /** Training FLOP/s (6 × forward MACs per sample) over the sgemm probe's peak at this row's thread count. */
+  peak_fraction?: number | null;
+  peak_rss_mb?: number;
   device?: string;
   median_step_ms?: number;
-  steps?: number;
+  windows?: number;
+  window_steps?: number;
+  /** Load average when the measurement started. */
+  load?: number;
   note?: string;
 }
 
@@ -46,8 +58,10 @@ export interface BenchReport {
   date: string;
   machine: string;
   command: string;
+  load: { start: number[]; end?: number[] };
+  peak: { threads: number; gflops: number }[];
   results: BenchRow[];
-  pytorch: { available: boolean; note?: string; version?: string };
+  pytorch: { available: boolean; note?: string; version?: string; cuda?: boolean };
   memory?: unknown;
   profiles: Record<string, { name: string; ms: number; calls: number }[]>;
   shapes?: { title: string; markdown: string; json: unknown };
@@ -55,12 +69,15 @@ export interface BenchReport {
 
 const HERE = moduleDir(import.meta.url);
 
+const CORES = os.availableParallelism?.() ?? os.cpus().length;
+
 export const DEFAULTS: BenchOptions = {
-  networks: ['lenet', 'resnet18', 'vgg-small'],
-  backends: ['tensorflow', 'native', 'wasm', 'cpu'],
+  networks: ['lenet', 'bn-lenet', 'resnet18', 'vgg-small'],
+  backends: ['tensorflow', 'compiled', 'native', 'wasm', 'cpu'],
   batch: 128,
   quick: false,
   torch: true,
+  torchThreads: [...new Set([1, CORES])],
   memory: true,
   profile: true,
   dataDir: '/usr/share/datasets/fashion-mnist',
@@ -68,20 +85,30 @@ export const DEFAULTS: BenchOptions = {
   log: (line) => console.error(line),
 };
 
-/** [warmup, timed steps] per network and backend speed class; slow backends get fewer steps. */
-function stepsFor(network: NetworkId, backend: string, quick: boolean): [number, number] {
-  if (backend === 'cpu') return [0, quick ? 1 : 2];
-  const slow = backend === 'wasm';
-  const table: Record<NetworkId, [number, number]> = {
-    // LeNet steps are ~10 ms: V8 needs a few dozen of them to optimise tfjs's JavaScript, so the
-    // warm-up is longer (an epoch is 469 steps; the steady state is what training runs at).
-    lenet: slow ? [2, 10] : [30, 100],
-    resnet18: slow ? [1, 2] : [1, 5],
-    'vgg-small': slow ? [1, 1] : [1, 3],
-  };
-  const [w, s] = table[network];
-  // Fast backends keep their warm-up in quick runs: the first steps build oneDNN primitives.
-  return quick ? [network === 'lenet' ? w : Math.min(w, 1), Math.max(1, Math.ceil(s / 4))] : [w, s];
+export const ALL_NETWORKS: readonly NetworkId[] = ['lenet', 'bn-lenet', 'resnet18', 'vgg-small'];
+export const ALL_BACKENDS: readonly string[] = ['tensorflow', 'compiled', 'native', 'wasm', 'cpu'];
+
+/**
+ * Backends measured only when named (`--backends webgpu,tensorflow`): without a GPU, webgpu has
+ * no adapter (or a software one) and the row would only say so.
+ */
+export const GPU_ONLY_BACKENDS: readonly string[] = ['webgpu'];
+const ACCEPTED_BACKENDS = [...ALL_BACKENDS, ...GPU_ONLY_BACKENDS];
+
+/** Warm-up steps, timed windows and steps per window, by network and backend speed. */
+export function stepsFor(network: NetworkId, backend: string, quick: boolean): { warmup: number; windows: number; windowSteps: number } {
+  // The first steps on a GPU compile its shaders; two keep that out of the timed ones.
+  if (backend === 'webgpu' || backend === 'tensorflow') {
+    const s = stepsFor(network, 'native', quick);
+    return { ...s, warmup: Math.max(2, s.warmup) };
+  }
+  const small = network === 'lenet' || network === 'bn-lenet';
+  if (backend === 'cpu') return { warmup: 0, windows: quick ? 1 : 2, windowSteps: 1 };
+  if (backend === 'wasm') return small ? { warmup: 2, windows: quick ? 2 : 3, windowSteps: 4 } : { warmup: 1, windows: 1, windowSteps: 1 };
+  // LeNet steps take milliseconds: V8 needs a few dozen of them to optimise tfjs's JavaScript.
+  if (small) return { warmup: 30, windows: quick ? 3 : 7, windowSteps: 20 };
+  if (network === 'resnet18') return { warmup: quick ? 1 : 2, windows: quick ? 2 : 5, windowSteps: quick ? 1 : 2 };
+  return { warmup: 1, windows: quick ? 2 : 5, windowSteps: 1 };
 }
 
 function machine(): string {
@@ -98,9 +125,9 @@ function tsxLoader(): string {
 }
 
 /** Runs a command and returns the last JSON line it printed (or an error). */
-function runJson(cmd: string, args: string[], timeoutMs: number): Promise<Record<string, any>> {
+function runJson(cmd: string, args: string[], timeoutMs: number, env: Record<string, string> = {}): Promise<Record<string, any>> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let out = '';
     let err = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
@@ -122,22 +149,30 @@ function runJson(cmd: string, args: string[], timeoutMs: number): Promise<Record
 }
 
 function childArgs(network: NetworkId, backend: string, opts: BenchOptions, extra: string[]): string[] {
-  const [warmup, steps] = stepsFor(network, backend, opts.quick);
+  const s = stepsFor(network, backend, opts.quick);
   return ['--import', tsxLoader(), path.join(HERE, 'step-child.ts'), '--network', network, '--backend', backend,
-    '--warmup', String(warmup), '--steps', String(steps), '--batch', String(opts.batch), '--data-dir', opts.dataDir, ...extra];
+    '--warmup', String(s.warmup), '--windows', String(s.windows), '--window-steps', String(s.windowSteps),
+    '--batch', String(opts.batch), '--data-dir', opts.dataDir, ...extra];
 }
 
-function torchAvailable(python: string): { available: boolean; note?: string; version?: string } {
-  const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+function torchAvailable(python: string): { available: boolean; note?: string; version?: string; cuda?: boolean } {
+  const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__, torch.cuda.is_available())'], { encoding: 'utf8' });
   if (r.error) return { available: false, note: `${python} not found: PyTorch comparison skipped (apt-get install -y python3-torch libopenblas0-pthread)` };
   if (r.status !== 0) return { available: false, note: `torch is not importable by ${python}: PyTorch comparison skipped (apt-get install -y python3-torch libopenblas0-pthread)` };
-  return { available: true, version: r.stdout.trim() };
+  const [version, cuda] = r.stdout.trim().split(' ');
+  return { available: true, version, cuda: cuda === 'True' };
 }
 
 async function availableBackends(wanted: string[], log: (l: string) => void): Promise<string[]> {
   const { listBackends } = await import('../engine/backends/index');
   const all = await listBackends();
   return wanted.filter((name) => {
+    if (name === 'compiled') {
+      const native = all.find((x) => x.name === 'native');
+      if (native?.available) return true;
+      log(`backend compiled: skipped (${native?.note ?? 'the native addon is not available'})`);
+      return false;
+    }
     const b = all.find((x) => x.name === name);
     if (b?.available) return true;
     log(`backend ${name}: skipped (${b?.note ?? 'unknown backend'})`);
@@ -145,48 +180,116 @@ async function availableBackends(wanted: string[], log: (l: string) => void): Pr
   });
 }
 
+/** The thread count a device line names ("…, 2 threads)"). */
+export function threadsOf(device: string | undefined): number | null {
+  const m = /(\d+) threads?\)/.exec(device ?? '');
+  return m ? Number(m[1]) : null;
+}
+
 export async function runBench(partial: Partial<BenchOptions> = {}): Promise<BenchReport> {
   const opts: BenchOptions = { ...DEFAULTS, ...partial };
   const log = opts.log;
   const report: BenchReport = {
     date: new Date().toISOString(), machine: machine(), command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    load: { start: os.loadavg() }, peak: [],
     results: [], pytorch: opts.torch ? torchAvailable(opts.python) : { available: false, note: 'disabled (--no-torch)' }, profiles: {},
   };
   if (!report.pytorch.available) log(`PyTorch: ${report.pytorch.note}`);
   const backends = await availableBackends(opts.backends, log);
+  const probeThreads = [...new Set([1, CORES, ...opts.torchThreads])].sort((a, b) => a - b);
+  if (backends.includes('compiled') || backends.includes('native')) {
+    for (const t of probeThreads) {
+      const r = await runJson(process.execPath, ['--import', tsxLoader(), path.join(HERE, 'step-child.ts'), '--probe', 'sgemm', '--size', '2048'], 10 * 60_000, { OMP_NUM_THREADS: String(t) });
+      if (r.error) log(`sgemm probe (${t} threads) failed: ${r.error}`);
+      else {
+        report.peak.push({ threads: r.threads, gflops: r.gflops });
+        log(`sgemm probe: ${r.threads} thread(s), ${r.gflops.toFixed(1)} GFLOP/s (oneDNN matmul 2048³, best of 7)`);
+      }
+    }
+  }
+  const peakAt = (threads: number | null) => report.peak.find((p) => p.threads === threads)?.gflops ?? null;
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'convstudio-bench-'));
   try {
     for (const network of opts.networks) {
       const spec = networkSpec(network);
-      let torchRate: number | null = null;
+      const flopsPerSample = 6 * spec.macs;
+      const fraction = (rate: number | null, threads: number | null) => {
+        const peak = peakAt(threads);
+        return rate && peak ? (rate * flopsPerSample) / (peak * 1e9) : null;
+      };
+      const torchRows: BenchRow[] = [];
       if (report.pytorch.available) {
-        const [warmup, steps] = stepsFor(network, 'native', opts.quick);
-        const specFile = path.join(tmp, `${network}.json`);
-        writeFileSync(specFile, JSON.stringify({ network, batch: opts.batch, warmup, steps, lr: 0.1, size: spec.size, data_dir: opts.dataDir, nodes: spec.nodes }));
-        log(`${spec.label}: pytorch (1 thread), ${warmup}+${steps} steps ...`);
-        const r = await runJson(opts.python, [path.join(HERE, 'torch_bench.py'), specFile], 30 * 60_000);
-        if (r.error) log(`  pytorch failed: ${r.error}`);
-        else {
-          torchRate = r.samples_per_s;
+        for (const threads of opts.torchThreads) {
+          const s = stepsFor(network, 'compiled', opts.quick);
+          const specFile = path.join(tmp, `${network}-${threads}.json`);
+          writeFileSync(specFile, JSON.stringify({ network, batch: opts.batch, ...s, window_steps: s.windowSteps, threads, lr: 0.1, size: spec.size, data_dir: opts.dataDir, nodes: spec.nodes }));
+          log(`${spec.label}: pytorch (${threads} thread${threads === 1 ? '' : 's'}), ${s.warmup} + ${s.windows}×${s.windowSteps} steps ...`);
+          const load = os.loadavg()[0];
+          const r = await runJson(opts.python, [path.join(HERE, 'torch_bench.py'), specFile], 60 * 60_000);
+          if (r.error) {
+            log(`  pytorch failed: ${r.error}`);
+            torchRows.push({ network: spec.label, backend: 'pytorch', threads, samples_per_s: null, pytorch_samples_per_s: null, ratio: null, note: `failed: ${r.error}`, load });
+            continue;
+          }
           if (r.params !== spec.params) log(`  warning: PyTorch counts ${r.params} parameters, the shape engine ${spec.params}`);
-          log(`  ${Math.round(r.samples_per_s)} samples/s (median step ${r.median_step_ms.toFixed(1)} ms)`);
+          log(`  ${Math.round(r.samples_per_s)} samples/s (median window: ${r.median_step_ms.toFixed(1)} ms/step), peak RSS ${r.peak_rss_mb} MB`);
+          torchRows.push({
+            network: spec.label, backend: 'pytorch', threads, samples_per_s: r.samples_per_s, pytorch_samples_per_s: null, ratio: null,
+            device: `torch ${r.torch}, ${threads} thread${threads === 1 ? '' : 's'}`, median_step_ms: r.median_step_ms, windows: r.windows, window_steps: r.window_steps,
+            peak_rss_mb: r.peak_rss_mb, peak_fraction: fraction(r.samples_per_s, threads), load,
+          });
         }
-        report.results.push({ network: spec.label, backend: 'pytorch', samples_per_s: torchRate, pytorch_samples_per_s: torchRate, ratio: torchRate ? 1 : null, note: r.error ? `failed: ${r.error}` : `torch ${r.torch}, 1 thread`, ...(r.error ? {} : { median_step_ms: r.median_step_ms, steps: r.steps }) });
+      }
+      const best = Math.max(0, ...torchRows.map((r) => r.samples_per_s ?? 0)) || null;
+      for (const r of torchRows) {
+        r.pytorch_samples_per_s = best;
+        r.ratio = r.samples_per_s && best ? r.samples_per_s / best : null;
+      }
+      report.results.push(...torchRows);
+      // A GPU backend is compared with PyTorch on the GPU, measured in the same run.
+      let torchGpuRate: number | null = null;
+      if (report.pytorch.cuda && backends.some((b) => b === 'webgpu' || b === 'tensorflow')) {
+        const s = stepsFor(network, 'webgpu', opts.quick);
+        const specFile = path.join(tmp, `${network}-cuda.json`);
+        writeFileSync(specFile, JSON.stringify({ network, batch: opts.batch, ...s, window_steps: s.windowSteps, lr: 0.1, size: spec.size, data_dir: opts.dataDir, nodes: spec.nodes, device: 'cuda' }));
+        log(`${spec.label}: pytorch (CUDA), ${s.warmup} + ${s.windows}×${s.windowSteps} steps ...`);
+        const r = await runJson(opts.python, [path.join(HERE, 'torch_bench.py'), specFile], 30 * 60_000);
+        if (r.error) log(`  pytorch (CUDA) failed: ${r.error}`);
+        else {
+          torchGpuRate = r.samples_per_s;
+          log(`  ${Math.round(r.samples_per_s)} samples/s (median window: ${r.median_step_ms.toFixed(1)} ms/step)`);
+        }
+        report.results.push({
+          network: spec.label, backend: 'pytorch-cuda', threads: null, samples_per_s: torchGpuRate, pytorch_samples_per_s: torchGpuRate, ratio: torchGpuRate ? 1 : null,
+          ...(r.error ? { note: `failed: ${r.error}` } : { device: `gpu: ${r.device} (CUDA)`, median_step_ms: r.median_step_ms, windows: r.windows, window_steps: r.window_steps }),
+        });
       }
       for (const backend of backends) {
-        if (backend === 'cpu' && network !== 'lenet') continue; // ~9 samples/s: only LeNet is measurable
-        const [warmup, steps] = stepsFor(network, backend, opts.quick);
-        log(`${spec.label}: ${backend}, ${warmup}+${steps} steps ...`);
-        const profile = opts.profile && backend === 'native' && network !== 'vgg-small' ? ['--profile'] : [];
+        if (backend === 'cpu' && network !== 'lenet') continue; // ~10 samples/s: only LeNet is measurable
+        if (backend === 'wasm' && (network === 'resnet18' || network === 'vgg-small')) {
+          report.results.push({ network: spec.label, backend, threads: 1, samples_per_s: null, pytorch_samples_per_s: best, ratio: null, note: 'not run: its 4 GB WebAssembly heap does not hold this network at batch 128' });
+          continue;
+        }
+        const s = stepsFor(network, backend, opts.quick);
+        log(`${spec.label}: ${backend}, ${s.warmup} + ${s.windows}×${s.windowSteps} steps ...`);
+        const profile = opts.profile && backend === 'compiled' && network !== 'vgg-small' ? ['--profile'] : [];
+        const load = os.loadavg()[0];
         const r = await runJson(process.execPath, childArgs(network, backend, opts, profile), 60 * 60_000);
         if (r.error) {
           log(`  failed: ${r.error}`);
-          report.results.push({ network: spec.label, backend, samples_per_s: null, pytorch_samples_per_s: torchRate, ratio: null, note: `failed: ${r.error}` });
+          report.results.push({ network: spec.label, backend, threads: null, samples_per_s: null, pytorch_samples_per_s: best, ratio: null, note: `failed: ${r.error}`, load });
           continue;
         }
-        const ratio = torchRate ? r.samples_per_s / torchRate : null;
-        log(`  ${Math.round(r.samples_per_s)} samples/s (median step ${r.median_step_ms.toFixed(1)} ms)${ratio ? `, ${ratio.toFixed(2)}x PyTorch` : ''}`);
-        report.results.push({ network: spec.label, backend: r.backend, samples_per_s: r.samples_per_s, pytorch_samples_per_s: torchRate, ratio, device: r.device, median_step_ms: r.median_step_ms, steps: r.steps });
+        const threads = threadsOf(r.device);
+        const onGpu = /^gpu/.test(String(r.device)) && torchGpuRate !== null;
+        const ref = onGpu ? torchGpuRate : best;
+        const ratio = ref ? r.samples_per_s / ref : null;
+        log(`  ${Math.round(r.samples_per_s)} samples/s (median window: ${r.median_step_ms.toFixed(1)} ms/step)${ratio ? `, ${ratio.toFixed(2)}× ${onGpu ? 'PyTorch on CUDA' : 'the faster PyTorch'}` : ''}, peak RSS ${r.peak_rss_mb} MB`);
+        report.results.push({
+          network: spec.label, backend: r.backend, threads, samples_per_s: r.samples_per_s, pytorch_samples_per_s: ref, ratio, device: r.device,
+          median_step_ms: r.median_step_ms, windows: r.windows, window_steps: r.window_steps, peak_rss_mb: r.peak_rss_mb,
+          peak_fraction: fraction(r.samples_per_s, threads), load,
+        });
         if (r.profile) report.profiles[`${spec.label} / ${r.backend}`] = r.profile;
       }
     }
@@ -209,6 +312,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+  report.load.end = os.loadavg();
   return report;
 }
 
@@ -216,12 +320,18 @@ const fmt = (v: number | null | undefined, digits = 0) => (v == null ? '–' : v
 
 /** The report as Markdown tables (one per network), for docs/benchmarks/. */
 export function toMarkdown(r: BenchReport): string {
-  const lines = [`Command: \`${r.command}\` — ${r.date}`, `Machine: ${r.machine}`, ''];
+  const loads = `load average ${r.load.start.map((l) => l.toFixed(1)).join(' / ')} at the start${r.load.end ? `, ${r.load.end.map((l) => l.toFixed(1)).join(' / ')} at the end` : ''} (1 / 5 / 15 min)`;
+  const lines = [`Command: \`${r.command}\` — ${r.date}`, `Machine: ${r.machine}; ${loads}`, ''];
+  if (r.peak.length) lines.push(`FP32 peak (sgemm probe, oneDNN matmul 2048³, best of 7): ${r.peak.map((p) => `${p.threads} thread${p.threads === 1 ? '' : 's'} ${p.gflops.toFixed(1)} GFLOP/s`).join(', ')}`, '');
   const networks = [...new Set(r.results.map((x) => x.network))];
   for (const n of networks) {
-    lines.push(`**${n}** (batch ${DEFAULTS.batch})`, '', '| backend | device | samples/s | median step (ms) | steps timed | PyTorch samples/s | ratio |', '|---|---|---:|---:|---:|---:|---:|');
+    lines.push(`**${n}** (batch ${DEFAULTS.batch}; median of timed windows)`, '',
+      '| backend | threads | device | samples/s | ms/step | windows × steps | vs faster PyTorch | of FP32 peak | peak RSS (MB) |',
+      '|---|---:|---|---:|---:|---:|---:|---:|---:|');
     for (const x of r.results.filter((y) => y.network === n)) {
-      lines.push(`| ${x.backend} | ${x.device ?? x.note ?? ''} | ${fmt(x.samples_per_s)} | ${fmt(x.median_step_ms, 1)} | ${x.steps ?? '–'} | ${fmt(x.pytorch_samples_per_s)} | ${x.ratio == null ? '–' : `${x.ratio.toFixed(2)}×`} |`);
+      const windows = x.windows != null ? `${x.windows} × ${x.window_steps}` : '–';
+      const peak = x.peak_fraction == null ? '–' : `${(100 * x.peak_fraction).toFixed(0)}%`;
+      lines.push(`| ${x.backend} | ${x.threads ?? '–'} | ${x.device ?? x.note ?? ''} | ${fmt(x.samples_per_s)} | ${fmt(x.median_step_ms, 1)} | ${windows} | ${x.ratio == null ? '–' : `${x.ratio.toFixed(2)}×`} | ${peak} | ${x.peak_rss_mb ?? '–'} |`);
     }
     lines.push('');
   }
@@ -230,7 +340,7 @@ export function toMarkdown(r: BenchReport): string {
     // Names ending in __op are op wrappers around kernels listed separately: not counted twice.
     const kernels = prof.filter((p) => !p.name.endsWith('__op'));
     const total = kernels.reduce((a, b) => a + b.ms, 0);
-    lines.push(`**Profile: ${k}** (tf.profile, mean of 5 steps, input gradients computed eagerly; kernels ${total.toFixed(1)} ms/step)`, '', '| kernel | ms/step | share | calls/step |', '|---|---:|---:|---:|');
+    lines.push(`**Profile: ${k}** (mean of 5 steps, each primitive timed on its own; ${total.toFixed(1)} ms/step)`, '', '| primitive [implementation] | ms/step | share | calls/step |', '|---|---:|---:|---:|');
     for (const p of kernels.slice(0, 15)) lines.push(`| ${p.name} | ${p.ms.toFixed(2)} | ${((100 * p.ms) / total).toFixed(0)}% | ${p.calls.toFixed(0)} |`);
     lines.push('');
   }
@@ -238,7 +348,7 @@ export function toMarkdown(r: BenchReport): string {
   return lines.join('\n');
 }
 
-/** Shared by bench/run.ts and `convstudio bench`. */
+/** Shared by `npm run bench` and `convstudio bench`. */
 export function parseBenchArgs(argv: string[]): { opts: Partial<BenchOptions>; json: boolean; markdown: string | null } | { error: string } | { help: true } {
   const opts: Partial<BenchOptions> = {};
   let json = false;
@@ -259,15 +369,19 @@ export function parseBenchArgs(argv: string[]): { opts: Partial<BenchOptions>; j
       else if (a === '--markdown') markdown = value();
       else if (a === '--data-dir') opts.dataDir = value();
       else if (a === '--python') opts.python = value();
-      else if (a === '--networks' || a === '--backends') {
+      else if (a === '--torch-threads') {
+        const list = value().split(',').map((s) => Number(s.trim()));
+        if (list.some((t) => !Number.isInteger(t) || t < 1)) return { error: '--torch-threads takes whole numbers ≥ 1, e.g. 1,2' };
+        opts.torchThreads = list;
+      } else if (a === '--networks' || a === '--backends') {
         const list = value().split(',').map((s) => s.trim()).filter(Boolean);
         if (a === '--networks') {
-          const bad = list.filter((n) => !DEFAULTS.networks.includes(n as NetworkId));
-          if (bad.length) return { error: `unknown network ${bad.join(', ')}; choose from ${DEFAULTS.networks.join(', ')}` };
+          const bad = list.filter((n) => !ALL_NETWORKS.includes(n as NetworkId));
+          if (bad.length) return { error: `unknown network ${bad.join(', ')}; choose from ${ALL_NETWORKS.join(', ')}` };
           opts.networks = list as NetworkId[];
         } else {
-          const bad = list.filter((n) => !DEFAULTS.backends.includes(n));
-          if (bad.length) return { error: `unknown backend ${bad.join(', ')}; choose from ${DEFAULTS.backends.join(', ')}` };
+          const bad = list.filter((n) => !ACCEPTED_BACKENDS.includes(n));
+          if (bad.length) return { error: `unknown backend ${bad.join(', ')}; choose from ${ACCEPTED_BACKENDS.join(', ')}` };
           opts.backends = list;
         }
       } else if (a === '--help' || a === '-h') return { help: true };
@@ -280,10 +394,12 @@ export function parseBenchArgs(argv: string[]): { opts: Partial<BenchOptions>; j
 }
 
 export const BENCH_USAGE = `usage: npm run bench -- [options]   (or: convstudio bench [options])
-  --json                 print {"results": [{network, backend, samples_per_s, pytorch_samples_per_s, ratio}], ...}
-  --networks a,b         of ${DEFAULTS.networks.join(', ')} (default: all)
-  --backends a,b         of ${DEFAULTS.backends.join(', ')} (default: every available one)
-  --quick                fewer steps (a smoke run)
+  --json                 print the whole report as JSON ({"results": [{network, backend, threads, samples_per_s, ratio, ...}], ...})
+  --networks a,b         of ${ALL_NETWORKS.join(', ')} (default: all)
+  --backends a,b         of ${ACCEPTED_BACKENDS.join(', ')} (default: every available one
+                         but ${GPU_ONLY_BACKENDS.join(', ')}; on a GPU: --backends webgpu,tensorflow, docs/GPU.md)
+  --torch-threads 1,N    PyTorch thread counts to time (default: 1 and every core)
+  --quick                fewer windows (a smoke run)
   --markdown FILE        also write the tables as Markdown
   --no-torch | --no-memory | --no-profile
   --data-dir DIR         Fashion-MNIST *.gz (default ${DEFAULTS.dataDir})

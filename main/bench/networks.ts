@@ -9,7 +9,7 @@ import { analyzeGraph } from '../../shared/shapes/index';
 import { resolveParams } from '../../shared/graph/resolve';
 import type { GraphDoc } from '../../shared/graph/types';
 
-export type NetworkId = 'lenet' | 'resnet18' | 'vgg-small';
+export type NetworkId = 'lenet' | 'bn-lenet' | 'resnet18' | 'vgg-small';
 
 export interface NetworkSpec {
   id: NetworkId;
@@ -18,11 +18,13 @@ export interface NetworkSpec {
   /** Input height = width (images are resized from 28×28 when larger). */
   size: number;
   params: number;
+  /** Forward multiply-accumulates per sample in convolutions and dense layers (the shape engine's). */
+  macs: number;
   /** Nodes in topological order, for bench/torch_bench.py. */
   nodes: { id: string; type: string; params: unknown; inputs: string[]; in_shape: number[] | null }[];
 }
 
-const LABELS: Record<NetworkId, string> = { lenet: 'LeNet', resnet18: 'ResNet-18@96', 'vgg-small': 'VGG-small@224' };
+const LABELS: Record<NetworkId, string> = { lenet: 'LeNet', 'bn-lenet': 'BN-LeNet', resnet18: 'ResNet-18@96', 'vgg-small': 'VGG-11 (small)@224' };
 
 export function networkSpec(id: NetworkId): NetworkSpec {
   const doc = getTemplate(id);
@@ -36,5 +38,5 @@ export function networkSpec(id: NetworkId): NetworkSpec {
     return { id: nid, type: node.type, params: resolveParams(node), inputs, in_shape: inputs.length ? analysis.nodes[inputs[0]].shape : null };
   });
   const inShape = analysis.nodes[analysis.inputId].shape ?? [1, 1, 28, 28];
-  return { id, label: LABELS[id], doc, size: inShape[2], params: analysis.totals.params, nodes };
+  return { id, label: LABELS[id], doc, size: inShape[2], params: analysis.totals.params, macs: analysis.totals.macs, nodes };
 }

@@ -1,17 +1,19 @@
 """PyTorch side of `npm run bench`: trains the SAME graph the TypeScript side compiles, on the
-same Fashion-MNIST images, batch size and optimiser (plain SGD), on one thread, and prints
-training-step throughput as one JSON line.
+same Fashion-MNIST images, batch size and optimiser (plain SGD), with the given number of threads,
+and prints training throughput (the median of several timed windows) and the process's peak RSS
+as one JSON line.
 
-  /usr/bin/python3 bench/torch_bench.py SPEC.json
+  /usr/bin/python3 main/bench/torch_bench.py SPEC.json
 
-SPEC.json (written by bench/run.ts from the shared shape engine): {"network", "batch", "warmup",
-"steps", "lr", "size", "data_dir", "nodes": [{"id", "type", "params" (resolved), "inputs",
-"in_shape" (NCHW of the first input)}]} in topological order. Needs python3-torch with
-libopenblas0-pthread (Debian).
+SPEC.json (written by main/bench/bench.ts from the shared shape engine): {"network", "batch",
+"warmup", "windows", "window_steps", "threads", "lr", "size", "data_dir", "nodes": [{"id", "type",
+"params" (resolved), "inputs", "in_shape" (NCHW of the first input)}]} in topological order. Needs
+python3-torch with libopenblas0-pthread (Debian).
 """
 import gzip
 import json
 import os
+import resource
 import sys
 import time
 
@@ -20,7 +22,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-torch.set_num_threads(1)  # the reference figure is one thread, as in the issue
+# Denormal floats made PyTorch's sigmoid LeNet steps several times slower for their first ~70
+# steps here; flushing them is PyTorch at its fastest, the fair reference.
+torch.set_flush_denormal(True)
 
 
 class Residual(nn.Module):
@@ -130,36 +134,51 @@ def load_images(data_dir, count, size):
 
 def main():
     spec = json.load(open(sys.argv[1]))
+    # 'cuda' when the benchmark compares GPU backends: the figure a student's GPU gives PyTorch.
+    device = spec.get('device', 'cpu')
+    if device == 'cuda' and not torch.cuda.is_available():
+        print(json.dumps({'error': 'torch has no CUDA device here'}))
+        sys.exit(1)
+    torch.set_num_threads(spec.get('threads', 1))
     torch.manual_seed(0)
-    net = GraphNet(spec['nodes'])
+    net = GraphNet(spec['nodes']).to(device)
     net.train()
-    bs, warmup, steps = spec['batch'], spec['warmup'], spec['steps']
-    x, y = load_images(spec['data_dir'], bs * (warmup + steps), spec['size'])
+    bs, warmup, windows, per = spec['batch'], spec['warmup'], spec['windows'], spec['window_steps']
+    total = warmup + windows * per
+    # Big images: a few distinct batches reused (as the TypeScript side does), not hundreds of MB of them.
+    distinct = min(total, 8 if spec['size'] > 28 else total)
+    x, y = load_images(spec['data_dir'], bs * distinct, spec['size'])
+    x, y = x.to(device), y.to(device)
     lossf = nn.CrossEntropyLoss()
     opt = torch.optim.SGD(net.parameters(), lr=spec['lr'])
-    times = []
-    cpu0 = time.process_time()
-    for i in range(warmup + steps):
-        if i == warmup:
-            cpu0 = time.process_time()
-        xb, yb = x[i * bs:(i + 1) * bs], y[i * bs:(i + 1) * bs]
-        t0 = time.perf_counter()
+
+    def step(i):
+        k = i % distinct
+        xb, yb = x[k * bs:(k + 1) * bs], y[k * bs:(k + 1) * bs]
         loss = lossf(net(xb), yb)
         opt.zero_grad()
         loss.backward()
         opt.step()
-        loss.item()
-        if i >= warmup:
-            times.append(time.perf_counter() - t0)
+        return loss.item()
+
+    for i in range(warmup):
+        step(i)
+    rates = []
+    cpu0 = time.process_time()
+    for w in range(windows):
+        t0 = time.perf_counter()
+        for i in range(per):
+            step(warmup + w * per + i)
+        rates.append(bs * per / (time.perf_counter() - t0))
     cpu = time.process_time() - cpu0
-    times.sort()
-    median = times[len(times) // 2]
+    rate = sorted(rates)[len(rates) // 2]
     print(json.dumps({
         'network': spec['network'], 'backend': 'pytorch', 'torch': torch.__version__, 'threads': torch.get_num_threads(),
+        'device': torch.cuda.get_device_name(0) if device == 'cuda' else 'cpu',
         'params': sum(p.numel() for p in net.parameters() if p.requires_grad),
-        'steps': steps, 'median_step_ms': median * 1000, 'samples_per_s': bs / median,
-        'mean_samples_per_s': bs * len(times) / sum(times),
-        'cpu_ms_per_step': cpu * 1000 / steps,
+        'windows': windows, 'window_steps': per, 'samples_per_s': rate, 'median_step_ms': bs * 1000 / rate,
+        'window_samples_per_s': rates, 'cpu_ms_per_step': cpu * 1000 / (windows * per),
+        'peak_rss_mb': round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }))
 
 

@@ -14,6 +14,7 @@ const COMMANDS: Record<string, { about: string; load: () => Promise<{ run(argv: 
   summary: { about: 'layer table, parameters and MACs of a template or graph file', load: () => import('./summary') },
   train: { about: 'train a template or graph file on Fashion-MNIST', load: () => import('./train') },
   export: { about: 'a template, graph or run as a graph file, a PyTorch folder or ONNX', load: () => import('./export') },
+  doctor: { about: 'which backends are installed and which GPU each would use, or why not', load: () => import('./doctor') },
   bench: { about: 'training-step throughput per backend, next to PyTorch', load: () => import('./bench') },
 };
 

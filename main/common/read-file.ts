@@ -33,7 +33,7 @@ export type ReadOutcome =
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 
 const mb = (bytes: number): string => (bytes < 1048576 ? `${(bytes / 1024).toFixed(1)} kB` : `${(bytes / 1048576).toFixed(1)} MB`);
-const limitText = (bytes: number): string => (bytes < 1048576 ? `${Number((bytes / 1024).toFixed(1))} kB` : `${Number((bytes / 1048576).toFixed(1))} MB`);
+const limitText = (bytes: number): string => (bytes < 1048576 ? `${Number((bytes / 1024).toFixed(2))} kB` : `${Number((bytes / 1048576).toFixed(2))} MB`);
 
 function kindOf(s: Stats): string {
   if (s.isDirectory()) return 'a folder';

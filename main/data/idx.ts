@@ -6,7 +6,7 @@
  */
 
 import { gunzipSync } from 'node:zlib';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 export interface IdxArray {
@@ -20,6 +20,13 @@ export class IdxError extends Error {
 
 const UBYTE = 0x08;
 
+/**
+ * The most an IDX file may hold once unzipped: the largest Fashion-MNIST file is 47 MB (60,000
+ * images of 28×28), so anything past this is not one of them, and a small gzip file that unzips to
+ * gigabytes (a "zip bomb", or the wrong file in the data folder) is refused before it is held.
+ */
+export const MAX_IDX_BYTES = 64 * 1024 * 1024;
+
 export function isGzip(buf: Uint8Array): boolean {
   return buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b;
 }
@@ -28,8 +35,11 @@ export function parseIdx(input: Uint8Array, name = 'IDX file'): IdxArray {
   let buf = input;
   if (isGzip(buf)) {
     try {
-      buf = gunzipSync(buf);
+      buf = gunzipSync(buf, { maxOutputLength: MAX_IDX_BYTES });
     } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new IdxError(`${name} unzips to more than ${MAX_IDX_BYTES / 1024 / 1024} MB, far more than any Fashion-MNIST file; it is not one of them — delete it and fetch the files again`);
+      }
       throw new IdxError(`${name} is not a valid gzip file (${(err as Error).message}); it is probably truncated or corrupt — delete it and fetch it again`);
     }
   }
@@ -56,8 +66,13 @@ export function parseIdx(input: Uint8Array, name = 'IDX file'): IdxArray {
 export function readIdxFile(file: string): IdxArray {
   let buf: Buffer;
   try {
+    // A folder or a FIFO under a data file's name would throw EISDIR or block the read forever.
+    const st = statSync(file);
+    if (!st.isFile()) throw new IdxError(`${file} is not a regular file — replace it with the downloaded file`);
+    if (st.size > MAX_IDX_BYTES) throw new IdxError(`${file} holds ${st.size} bytes, more than any Fashion-MNIST file; it is not one of them — delete it and fetch the files again`);
     buf = readFileSync(file);
   } catch (err) {
+    if (err instanceof IdxError) throw err;
     throw new IdxError(`cannot read ${file}: ${(err as Error).message}`);
   }
   return parseIdx(buf, path.basename(file));

@@ -16,7 +16,7 @@
 import * as tf from '@tensorflow/tfjs-layers';
 import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
 import { buildLibrary, type Library } from '../../shared/graph/blocks';
-import type { GraphDoc } from '../../shared/graph/types';
+import type { GraphDoc, NodeInit } from '../../shared/graph/types';
 import { resolveParams, type ResolvedParams } from '../../shared/graph/resolve';
 import { insideOf, type PrimitiveType } from '../../shared/layers/index';
 import { BLOCK_INPUT, type BlockGraph } from '../../shared/layers/layer';
@@ -86,9 +86,10 @@ class Builder {
 
   /**
    * One node through its type's engine module; a block (built-in, the document's, a repeat) is
-   * built from its inside. `nested` says the node itself sits inside a block.
+   * built from its inside. `nested` says the node itself sits inside a block; `init` is the
+   * node's fixed initial weights (GraphNode.init).
    */
-  layer(p: ResolvedParams, inputs: SymbolicTensor[], name: Namer, path: string[], nested = false): SymbolicTensor {
+  layer(p: ResolvedParams, inputs: SymbolicTensor[], name: Namer, path: string[], nested = false, init?: NodeInit): SymbolicTensor {
     const inside = insideOf(p);
     if (inside) return this.block(inside, inputs, name, path, nested);
     // insideOf is null exactly for the table's types; the table is typed per type, the call is not.
@@ -98,7 +99,7 @@ class Builder {
       this.modules[n] = path.join('.');
       return n;
     };
-    const b: Build = { inputs, name: named, xavier: () => this.xavier() };
+    const b: Build = { inputs, name: named, xavier: () => this.xavier(), ...(init ? { init } : {}) };
     const out = engine.build(b, p);
     this.onLayer?.(path, out);
     return out;
@@ -137,7 +138,7 @@ export function compileGraphDetailed(doc: GraphDoc, opts: CompileOptions = {}): 
     const node = byId.get(id);
     if (!node) continue;
     const inputs = (analysis.inputsOf[id] ?? []).map((src) => tensors[src]);
-    tensors[id] = b.layer(resolveParams(node, lib), inputs, (suffix) => b.name(id, suffix), [id]);
+    tensors[id] = b.layer(resolveParams(node, lib), inputs, (suffix) => b.name(id, suffix), [id], false, node.init);
   }
   const model = tf.model({ inputs: tensors[analysis.inputId], outputs: tensors[analysis.outputId], name: b.name(doc.name || 'graph', 'model') });
   return { model, analysis, tensors, modules: b.modules };

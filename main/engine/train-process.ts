@@ -5,7 +5,7 @@
  *
  * Parent → child: { type: 'stop' } (graceful: finish the batch, checkpoint, exit 130).
  * Child → parent: { type: 'event', event: TrainingEvent }. A hard stop is the parent killing us.
- * SIGINT, SIGTERM, SIGHUP and the parent's death (the IPC channel closing) stop gracefully too.
+ * SIGINT, SIGHUP and the parent's death (the IPC channel closing) stop gracefully too.
  * Exit code: 0 done, 1 failed, 130 stopped. Without an IPC channel (run by hand) events are
  * printed to stdout as JSON lines.
  */
@@ -48,9 +48,10 @@ async function main(argv: string[]): Promise<number> {
     if (m && typeof m === 'object' && (m as ParentMessage).type === 'stop') requestStop();
   });
   // Ctrl-C in a terminal reaches the whole process group: treat it like the parent's graceful stop.
-  // So are SIGTERM (a polite kill, a shutdown) and SIGHUP (the terminal closed): a stop costs one
-  // batch and keeps everything, an exit by the signal's default loses the epoch so far.
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, requestStop);
+  // So is SIGHUP (the terminal closed): a stop costs one batch and keeps everything, an exit by the
+  // signal's default loses the epoch so far. (SIGTERM is left to its default: handling it here made
+  // tsx's signal relay kill the CLI above a dev-mode run on Ctrl-C.)
+  for (const signal of ['SIGINT', 'SIGHUP'] as const) process.on(signal, requestStop);
 
   // A parent that dies (killed, crashed) takes the IPC channel and our stdout/stderr pipes with it.
   // Training on unseen would hold the run's lock with nobody to stop it, and the next write to a

@@ -23,8 +23,10 @@ import { FASHION_MNIST } from '../../shared/training/fashion-mnist';
 import { MAX_GRAPH_BYTES } from '../../shared/graph/parse';
 import { readTextFileSync } from '../common/read-file';
 import { initBackend, type ActiveBackend } from './backends/index';
+import { isOutOfMemory, outOfMemoryMessage } from './backends/out-of-memory';
 import { compileGraph } from './compile';
 import { divergenceWatch } from './divergence';
+import { chooseCompiledTrainer, type CompiledTrainer } from './backends/native/compiled/trainer-step';
 import { GraphError } from './errors';
 import { loadFashionMnist, makeBatch, subset, DataError, type FashionMnist, type Split } from '../data/fashion-mnist';
 import { epochOrder } from '../data/shuffle';
@@ -63,40 +65,30 @@ function crossEntropy(logits: tf.Tensor, labels: tf.Tensor1D): tf.Scalar {
   return tf.losses.softmaxCrossEntropy(tf.oneHot(labels, NUM_CLASSES), logits) as tf.Scalar;
 }
 
-function evaluate(model: LayersModel, split: Split, indices: Uint32Array, size: number, batch: number): { loss: number; acc: number } {
+function* batchesOf(split: Split, indices: Uint32Array, size: number, batch: number) {
+  for (let s = 0; s < indices.length; s += batch) yield makeBatch(split, indices, s, Math.min(s + batch, indices.length), size);
+}
+
+async function evaluate(model: LayersModel, split: Split, indices: Uint32Array, size: number, batch: number): Promise<{ loss: number; acc: number }> {
   let lossSum = 0;
   let correct = 0;
   for (let s = 0; s < indices.length; s += batch) {
     const e = Math.min(s + batch, indices.length);
     const b = makeBatch(split, indices, s, e, size);
-    const [l, c] = tf.tidy(() => {
+    const [lt, ct] = tf.tidy(() => {
       const x = tf.tensor4d(b.x, [b.n, b.size, b.size, 1]);
       const y = tf.tensor1d(b.y, 'int32');
       const logits = model.apply(x, { training: false }) as tf.Tensor;
       const loss = tf.mul(crossEntropy(logits, y), b.n);
       const hits = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'int32'));
-      return [loss.dataSync()[0], hits.dataSync()[0]];
+      return [loss, hits];
     });
-    lossSum += l;
-    correct += c;
+    const [l, c] = await Promise.all([lt.data(), ct.data()]);
+    tf.dispose([lt, ct]);
+    lossSum += l[0];
+    correct += c[0];
   }
   return { loss: lossSum / indices.length, acc: correct / indices.length };
-}
-
-/**
- * The wasm backend's heap is one WebAssembly memory of at most 4 GB; a batch whose activations do
- * not fit traps ("memory access out of bounds", "Aborted()") instead of throwing a tfjs error.
- */
-function isWasmHeapFailure(err: unknown, active: ActiveBackend | null): boolean {
-  if (active?.name !== 'wasm') return false;
-  if (err instanceof WebAssembly.RuntimeError) return true;
-  return /out of bounds|Aborted\(|out of memory|Cannot enlarge memory/i.test((err as Error)?.message ?? '');
-}
-
-function wasmHeapMessage(batchSize: number): string {
-  const smaller = Math.max(1, Math.floor(batchSize / 4));
-  return `The wasm backend ran out of memory: WebAssembly gives it at most 4 GB, and this network's activations at batch size ${batchSize} do not fit. ` +
-    `Lower the batch size (try ${smaller}), resize to a smaller image, or use the native backend (npm run build:native; needs g++ and libdnnl-dev).`;
 }
 
 /**
@@ -181,6 +173,7 @@ async function trainLocked(store: RunStore, cfgFile: RunConfigFile, lock: RunLoc
   let plan: TrainingPlan | null = null;
   let model: LayersModel | null = null;
   let optimizer: tf.Optimizer | null = null;
+  let compiled: CompiledTrainer | null = null;
   try {
     const torn = await store.repairEvents();
     if (opts.epochs !== undefined && opts.epochs !== cfgFile.config.epochs) {
@@ -197,7 +190,7 @@ async function trainLocked(store: RunStore, cfgFile: RunConfigFile, lock: RunLoc
     plan = planned.value;
     const { config, imageSize } = plan;
 
-    active = await initBackend(config.backend);
+    active = await initBackend(config.backend, { readsAsync: true });
     const data = opts.data ?? (await loadFashionMnist({ dir: config.dataDir }));
     const trainIdx = subset(data.train.count, config.limit, config.seed);
     const valIdx = Uint32Array.from({ length: Math.min(config.valLimit ?? data.test.count, data.test.count) }, (_, i) => i);
@@ -237,11 +230,17 @@ async function trainLocked(store: RunStore, cfgFile: RunConfigFile, lock: RunLoc
     optimizer = tf.train.sgd(config.lr);
     const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
     const evalBatch = imageSize <= FASHION_MNIST.side ? 1000 : bs;
+    // On the native backend the whole step runs in the addon where the graph allows it.
+    const choice = chooseCompiledTrainer(active.name, plan, model, { seed: config.seed });
+    compiled = choice.trainer;
+    if (choice.note) notes.push(choice.note);
+    if (compiled) active = { ...active, device: compiled.device };
     const watch = divergenceWatch({ classes: FASHION_MNIST.classes, lr: config.lr, reference: state.referenceLoss });
     const checkpoint = async (s: TrainState): Promise<string> => {
       // A run whose lock was taken from under it (running.json deleted, another trainer started)
       // must not overwrite the other trainer's checkpoints.
       if (!lock.held()) throw new RunFolderError('locked', path.join(store.location, 'running.json'), 'This run\'s lock was removed or taken by another process while it trained; it stops without saving, to leave the run to that process.', 'Train each run in one process at a time.');
+      compiled?.syncModel();
       return store.saveCheckpoint(model!, { ...s, referenceLoss: watch.reference });
     };
 
@@ -265,12 +264,13 @@ async function trainLocked(store: RunStore, cfgFile: RunConfigFile, lock: RunLoc
         const s = b * bs;
         const e = Math.min(s + bs, n);
         const batch = makeBatch(data.train, Array.from(order.subarray(s, e), (i) => trainIdx[i]), 0, e - s, imageSize);
-        const lossValue = tf.tidy(() => {
+        const cost = compiled ? null : tf.tidy(() => {
           const x = tf.tensor4d(batch.x, [batch.n, batch.size, batch.size, 1]);
           const y = tf.tensor1d(batch.y, 'int32');
-          const cost = optimizer!.minimize(() => crossEntropy(model!.apply(x, { training: true }) as tf.Tensor, y), true, vars);
-          return cost!.dataSync()[0];
+          return optimizer!.minimize(() => crossEntropy(model!.apply(x, { training: true }) as tf.Tensor, y), true, vars)!;
         });
+        const lossValue = cost ? (await cost.data())[0] : compiled!.step(batch, config.lr);
+        cost?.dispose();
         trainMs += Date.now() - tb;
         seen += batch.n;
         const diverged = watch.check(lossValue, { epoch: epoch + 1, batch: b + 1 });
@@ -288,7 +288,7 @@ async function trainLocked(store: RunStore, cfgFile: RunConfigFile, lock: RunLoc
           return await finish('stopped');
         }
       }
-      const val = evaluate(model, data.test, valIdx, imageSize, evalBatch);
+      const val = compiled ? compiled.evaluate(batchesOf(data.test, valIdx, imageSize, evalBatch)) : await evaluate(model, data.test, valIdx, imageSize, evalBatch);
       const seconds = (Date.now() - tEpoch) / 1000;
       epochSecondsEstimate = seconds;
       last = { train_loss: lossSum / Math.max(lossCount, 1), val_loss: val.loss, val_acc: val.acc };
@@ -308,15 +308,17 @@ async function trainLocked(store: RunStore, cfgFile: RunConfigFile, lock: RunLoc
         hooks.emit({ event: 'error', runId, message: err.message, code: 'run-locked' });
         return 'failed';
       }
-      return fail(`${err.message}${await resumeHint(store)}`, 'run-folder');
+      // A run folder that is gone cannot be resumed at all: no advice about its checkpoints.
+      return fail(`${err.message}${err.problem === 'missing' ? '' : await resumeHint(store)}`, 'run-folder');
     }
-    if (isWasmHeapFailure(err, active) && plan) return fail(wasmHeapMessage(plan.config.batchSize), 'out-of-memory');
+    if (plan && isOutOfMemory(err, active?.name)) return fail(outOfMemoryMessage(err, active?.name ?? plan.config.backend, plan.config.batchSize), 'out-of-memory');
     return fail(`Training failed: ${(err as Error).message ?? String(err)}`, 'internal');
   } finally {
     // After a WebAssembly trap the wasm heap is unusable and disposing throws again; the run's
     // outcome is already recorded, and the process exits next.
     try {
       optimizer?.dispose();
+      compiled?.dispose();
       model?.dispose();
     } catch { /* see above */ }
   }

@@ -39,7 +39,7 @@ export type ExportSource =
   /** epoch null: the newest checkpoint; 0: the weights the run started from. */
   | { kind: 'run'; runDir: string; epoch: number | null };
 
-export type ExportErrorCode = 'invalid-graph' | 'not-a-run' | 'unknown-epoch' | 'damaged-checkpoint' | 'folder-not-empty' | 'io-error';
+export type ExportErrorCode = 'invalid-graph' | 'not-a-run' | 'unknown-epoch' | 'damaged-checkpoint' | 'folder-not-empty' | 'io-error' | 'too-large';
 
 export class ExportError extends Error {
   constructor(readonly code: ExportErrorCode, message: string) {
@@ -65,6 +65,11 @@ export interface Exported {
 export interface ExportOptions {
   /** "0.1.0". */
   version: string;
+  /**
+   * Refuse (too-large) before building weights that would be larger than this: the page's
+   * download has a ceiling, and building VGG's weights only to refuse them takes a minute.
+   */
+  maxWeightBytes?: number;
 }
 
 interface Source {
@@ -168,7 +173,7 @@ async function runWeights(src: Source, epoch: number | null): Promise<{ weights:
   const batches = Number(b);
   const describe = `epoch ${epochsDone}${batches ? ` and ${batches} batches` : ''} of run ${id}`;
   try {
-    const weights = await checkpointWeights(src.plan, dir, stepsAt(src.config, epochsDone, batches), describe);
+    const weights = await checkpointWeights(src.plan, run.dir, dir, stepsAt(src.config, epochsDone, batches), describe);
     return { weights, epochsDone, steps: stepsAt(src.config, epochsDone, batches) };
   } catch (err) {
     if (err instanceof WeightsError) throw new ExportError('damaged-checkpoint', `${err.message} Export another epoch (--epoch), or re-train.`);
@@ -213,6 +218,10 @@ export async function exportNetwork(source: ExportSource, format: ExportFormat, 
   const producer = `ConvStudio ${opts.version}`;
   const notes: string[] = [];
 
+  const withWeights = format === 'onnx' || src.run !== null;
+  if (withWeights && opts.maxWeightBytes !== undefined && src.plan.params * 4 > opts.maxWeightBytes) {
+    throw new ExportError('too-large', `Its weights are ${Math.round((src.plan.params * 4) / 1048576)} MB (${formatCount(src.plan.params)} parameters in float32).`);
+  }
   const fromRunWeights = src.run ? await runWeights(src, source.kind === 'run' ? source.epoch : null) : null;
   if (format === 'onnx') {
     const weights = fromRunWeights?.weights ?? (await initialWeights(src.plan, src.config.seed, `ConvStudio's initial weights for seed ${src.config.seed} (untrained)`));

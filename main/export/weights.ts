@@ -6,11 +6,11 @@
  */
 
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { initBackend } from '../engine/backends/index';
 import { compileGraphDetailed } from '../engine/compile';
+import { verifyCheckpoint } from '../runs/checkpoints';
 import { exportLayerOf } from './layers/index';
 import type { Tensor, TfjsWeights } from './layers/layer';
 import type { ExportPlan, PlanNode } from './plan';
@@ -88,8 +88,16 @@ interface ManifestEntry {
   dtype: string;
 }
 
-/** A checkpoint folder's weights by tfjs name, after checking weights.bin against its SHA-256. */
-export function readCheckpoint(dir: string): Raw {
+/**
+ * A checkpoint folder's weights by tfjs name, after checking every file against its manifest
+ * (sizes, SHA-256, and that the run's graph.json is the one the weights were trained for).
+ */
+export function readCheckpoint(runDir: string, dir: string): Raw {
+  try {
+    verifyCheckpoint(runDir, dir);
+  } catch (e) {
+    throw new WeightsError(`The checkpoint ${dir} is damaged: ${(e as Error).message}.`);
+  }
   const read = (f: string): Buffer => {
     try {
       return readFileSync(path.join(dir, f));
@@ -98,19 +106,14 @@ export function readCheckpoint(dir: string): Raw {
     }
   };
   let manifest: ManifestEntry[];
-  let sha: unknown;
   try {
     const json = JSON.parse(read('model.json').toString('utf8')) as { weightsManifest: { weights: ManifestEntry[] }[] };
     manifest = json.weightsManifest.flatMap((g) => g.weights);
-    sha = existsSync(path.join(dir, 'state.json')) ? (JSON.parse(read('state.json').toString('utf8')) as { weightsSha256?: unknown }).weightsSha256 : undefined;
   } catch (e) {
     if (e instanceof WeightsError) throw e;
-    throw new WeightsError(`The checkpoint ${dir} is damaged: model.json or state.json is not what ConvStudio writes (${(e as Error).message}).`);
+    throw new WeightsError(`The checkpoint ${dir} is damaged: model.json is not what ConvStudio writes (${(e as Error).message}).`);
   }
   const bin = read('weights.bin');
-  if (typeof sha === 'string' && createHash('sha256').update(bin).digest('hex') !== sha) {
-    throw new WeightsError(`The checkpoint ${dir} is damaged: weights.bin does not match the SHA-256 in its state.json.`);
-  }
   const raw: Raw = new Map();
   let offset = 0;
   for (const e of manifest) {
@@ -127,8 +130,8 @@ export function readCheckpoint(dir: string): Raw {
 }
 
 /** A checkpoint's weights in PyTorch's layout. `steps` is the number of training batches behind it. */
-export async function checkpointWeights(plan: ExportPlan, dir: string, steps: number, describe: string): Promise<NetworkWeights> {
-  const raw = readCheckpoint(dir);
+export async function checkpointWeights(plan: ExportPlan, runDir: string, dir: string, steps: number, describe: string): Promise<NetworkWeights> {
+  const raw = readCheckpoint(runDir, dir);
   const { model, layerOf } = await compileNamed(plan, 0, false);
   model.dispose();
   return convert(plan, layerOf, raw, steps, describe);

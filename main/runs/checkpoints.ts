@@ -138,8 +138,8 @@ function readManifest(dir: string): Manifest {
   return m;
 }
 
-/** Every file against the manifest, before any of them is parsed. Throws the first mismatch, in words. */
-function verify(runDir: string, dir: string): void {
+/** Every file against the manifest, before any of them is parsed. Throws the first mismatch, in words. (The exporter checks with it too.) */
+export function verifyCheckpoint(runDir: string, dir: string): void {
   const m = readManifest(dir);
   for (const f of FILES) {
     const want = m.files[f];
@@ -155,7 +155,7 @@ function verify(runDir: string, dir: string): void {
 }
 
 async function loadOne(runDir: string, dir: string): Promise<{ model: LayersModel; state: TrainState }> {
-  verify(runDir, dir);
+  verifyCheckpoint(runDir, dir);
   const state = JSON.parse(readFileSync(path.join(dir, STATE_JSON), 'utf8')) as StateFile;
   if (!Number.isInteger(state.epochsDone) || !Number.isInteger(state.batchesDone) || state.epochsDone < 0 || state.batchesDone < 0) throw new Error(`${STATE_JSON} has no epoch/batch position`);
   if (checkpointName(state) !== path.basename(dir)) throw new Error(`${STATE_JSON} says ${checkpointName(state)}, not ${path.basename(dir)}`);

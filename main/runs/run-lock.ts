@@ -120,9 +120,13 @@ function tryCreate(file: string, info: LockInfo): boolean {
     let off = 0;
     while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
     fsyncSync(fd);
-  } finally {
+  } catch (err) {
+    // A full disk: leave no empty lock file behind in the run folder.
     closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw err;
   }
+  closeSync(fd);
   try {
     linkSync(tmp, file);
     return true;

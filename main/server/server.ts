@@ -31,8 +31,9 @@ const ROOT = path.resolve(moduleDir(import.meta.url), '../..');
 /** A request carries at most one graph (MAX_GRAPH_BYTES, the one limit) and a small envelope. */
 export const MAX_MESSAGE_BYTES = MAX_GRAPH_BYTES + 1024 * 1024;
 /**
- * The largest reply: a run's whole event history is the biggest thing the Api returns; past
- * this a reply becomes an error value instead of a string V8 may not be able to build.
+ * The largest reply: the biggest thing the Api returns is an export for the page (a zip of up to
+ * MAX_PAGE_EXPORT_BYTES in main/export/request.ts, sized so its base64 and the envelope fit);
+ * past this a reply becomes an error value instead of a string V8 may not be able to build.
  */
 export const MAX_REPLY_BYTES = 64 * 1024 * 1024;
 /** The page's files: the largest built asset is a few MB. */
@@ -100,6 +101,8 @@ export interface ServerOptions {
   api?: Api;
   jobs?: NodeApiOptions['jobs'];
   listBackends?: NodeApiOptions['listBackends'];
+  engine?: NodeApiOptions['engine'];
+  doctor?: NodeApiOptions['doctor'];
   log?: (line: string) => void;
   /** Slow-client and connection limits (tests shorten them). */
   limits?: Partial<ServerLimits>;
@@ -156,7 +159,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const rendererDir = path.resolve(opts.rendererDir ?? path.join(ROOT, 'out/renderer'));
   const runsRoot = path.resolve(opts.runsRoot ?? path.join(process.cwd(), 'runs'));
   const log = opts.log ?? ((line: string) => console.log(line));
-  const api = opts.api ?? createNodeApi({ runsRoot, jobs: opts.jobs, listBackends: opts.listBackends, host: 'browser' });
+  const api = opts.api ?? createNodeApi({ runsRoot, jobs: opts.jobs, listBackends: opts.listBackends, doctor: opts.doctor, engine: opts.engine, host: 'browser' });
   let port = 0;
 
   const hostAllowed = (host: string | undefined) => host === `127.0.0.1:${port}` || host === `localhost:${port}`;
@@ -403,10 +406,11 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const runsRoot = path.resolve(argValue(argv, '--runs') ?? process.env.CONVSTUDIO_RUNS ?? path.join(process.cwd(), 'runs'));
-  const { jobs, listBackends } = await loadEngine(runsRoot);
-  const server = await startServer({ port, runsRoot, rendererDir: argValue(argv, '--renderer'), jobs, listBackends });
+  const { jobs, listBackends, doctor, engine } = await loadEngine(runsRoot);
+  const server = await startServer({ port, runsRoot, rendererDir: argValue(argv, '--renderer'), jobs, listBackends, doctor, engine });
   const shutdown = () => {
     jobs?.dispose?.();
+    engine?.dispose?.();
     void server.close().then(() => process.exit(0));
   };
   process.on('SIGINT', shutdown);
@@ -417,7 +421,12 @@ async function main(argv: string[]): Promise<void> {
  * The training engine is loaded lazily (tfjs is heavy) and is optional: if it fails to load, the
  * page still edits and validates graphs and says training is unavailable.
  */
-async function loadEngine(runsRoot: string): Promise<{ jobs?: NodeApiOptions['jobs'] & { dispose?(): void }; listBackends?: NodeApiOptions['listBackends'] }> {
+async function loadEngine(runsRoot: string): Promise<{
+  jobs?: NodeApiOptions['jobs'] & { dispose?(): void };
+  listBackends?: NodeApiOptions['listBackends'];
+  doctor?: NodeApiOptions['doctor'];
+  engine?: NodeApiOptions['engine'] & { dispose?(): void };
+}> {
   const out: Awaited<ReturnType<typeof loadEngine>> = {};
   try {
     const { createJobManager } = await import('../engine/jobs');
@@ -425,7 +434,15 @@ async function loadEngine(runsRoot: string): Promise<{ jobs?: NodeApiOptions['jo
   } catch (e) {
     console.warn(`convstudio serve: training unavailable (${e instanceof Error ? e.message : String(e)}).`);
   }
+  try {
+    // The Kernel lab's engine process starts on its first request, not with the server.
+    const { createEngineService } = await import('../engine/service/client');
+    out.engine = createEngineService();
+  } catch (e) {
+    console.warn(`convstudio serve: the Kernel lab is unavailable (${e instanceof Error ? e.message : String(e)}).`);
+  }
   out.listBackends = async () => (await import('../engine/backends/index')).listBackends();
+  out.doctor = async () => (await import('../engine/backends/doctor/index')).runDoctor();
   return out;
 }
 

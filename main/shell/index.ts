@@ -16,6 +16,7 @@ import { createFileDialogs, readGraphFile } from './dialogs';
 import { createDocumentTracker } from './document-state';
 import { createExportToFolder } from './export-folder';
 import { createJobManager } from '../engine/jobs';
+import { createEngineService } from '../engine/service/client';
 import { createNodeApi } from '../api/node-api';
 import { MENU_COMMAND_CHANNEL } from './ipc-channels';
 import { registerIpc, type IpcMainLike } from './ipc';
@@ -105,6 +106,11 @@ async function start(): Promise<void> {
   const spawn = createUtilitySpawn({ utilityProcess, entry: path.join(__dirname, 'train-process.cjs') });
   const jobs = createJobManager({ runsRoot, spawn });
   app.on('will-quit', () => jobs.dispose());
+  // The Kernel lab computes in a warm utility process of its own, started on its first request.
+  const engine = createEngineService({
+    spawn: createUtilitySpawn({ utilityProcess, entry: path.join(__dirname, 'engine-service.cjs'), serviceName: 'ConvStudio engine' }),
+  });
+  app.on('will-quit', () => engine.dispose());
 
   const dialogs = createFileDialogs({
     defaultDir: app.getPath('documents'),
@@ -119,6 +125,9 @@ async function start(): Promise<void> {
     version: app.getVersion(),
     // Loaded on first use: probing backends loads tfjs, which start-up need not wait for.
     listBackends: async () => (await import('../engine/backends/index')).listBackends(),
+    engine,
+    // No probe processes: Dawn cannot run in Electron, and libtensorflow loads only for a run.
+    doctor: async () => (await import('../engine/backends/doctor/index')).runDoctor({ probes: false }),
   });
   const exportToFolder = createExportToFolder({
     runsRoot,
@@ -156,7 +165,7 @@ async function start(): Promise<void> {
   // A training process that dies is reported by the job manager as the run's error event; this
   // only leaves a trace in the log for a crash report.
   app.on('child-process-gone', (_e, details) => {
-    if (details.type === 'Utility' && details.reason !== 'clean-exit') console.error(`ConvStudio: training process gone (${details.reason}, exit code ${details.exitCode}).`);
+    if (details.type === 'Utility' && details.reason !== 'clean-exit') console.error(`ConvStudio: ${details.name ?? 'utility'} process gone (${details.reason}, exit code ${details.exitCode}).`);
   });
 }
 

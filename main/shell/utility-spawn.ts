@@ -24,9 +24,10 @@ export interface UtilityForker {
   fork(modulePath: string, args?: string[], options?: { serviceName?: string; stdio?: 'inherit' | 'pipe' | 'ignore'; env?: Record<string, string | undefined> }): UtilityChild;
 }
 
-export function createUtilitySpawn({ utilityProcess, entry }: { utilityProcess: UtilityForker; entry: string }): SpawnFn {
+/** `serviceName` is what the OS task manager shows; the engine service passes its own. */
+export function createUtilitySpawn({ utilityProcess, entry, serviceName = 'ConvStudio training' }: { utilityProcess: UtilityForker; entry: string; serviceName?: string }): SpawnFn {
   return (_modulePath, args) => {
-    const child = utilityProcess.fork(entry, args, { serviceName: 'ConvStudio training', stdio: 'inherit' });
+    const child = utilityProcess.fork(entry, args, { serviceName, stdio: 'inherit' });
     let exited = false;
     child.on('exit', () => {
       exited = true;

@@ -4,7 +4,8 @@
 // boundary. Layout is tfjs's: activations NHWC, filters HWIO.
 #include <napi.h>
 
-#include <oneapi/dnnl/dnnl.hpp>
+#include "compiled/binding.h"
+#include "dnnl_util.h"
 #include <omp.h>
 #include <malloc.h>
 
@@ -21,18 +22,41 @@
 using dnnl::memory;
 using tag = dnnl::memory::format_tag;
 using dt = dnnl::memory::data_type;
+using cs::cpuEngine;
+using cs::cpuStream;
 
 namespace {
 
-dnnl::engine& cpuEngine() {
-  static dnnl::engine eng(dnnl::engine::kind::cpu, 0);
-  return eng;
-}
+// The scratch memory of every primitive below; execution is serialised by cacheMutex.
+cs::Scratchpad scratch;
 
-dnnl::stream& cpuStream() {
-  static dnnl::stream s(cpuEngine());
-  return s;
-}
+// In guard mode (CONVSTUDIO_NATIVE_GUARD, the heap check) every JS-owned array a oneDNN primitive
+// touches is copied into a page-guarded block for the call and the outputs copied back, so an
+// out-of-bounds access by JIT code faults at once instead of corrupting V8's heap.
+class GuardedArgs {
+ public:
+  float* in(float* p, size_t n) { return add(p, n, false); }
+  float* out(float* p, size_t n) { return add(p, n, true); }
+  ~GuardedArgs() {
+    for (auto& e : entries_)
+      if (e.out) std::memcpy(e.user, e.buf.data(), e.n * sizeof(float));
+  }
+
+ private:
+  struct Entry {
+    float* user;
+    size_t n;
+    cs::Buffer buf;
+    bool out;
+  };
+  float* add(float* p, size_t n, bool out) {
+    if (!p || cs::guardMode() == cs::Guard::off) return p;
+    entries_.push_back({p, n, cs::Buffer(n * sizeof(float)), out});
+    std::memcpy(entries_.back().buf.data(), p, n * sizeof(float));
+    return entries_.back().buf.data();
+  }
+  std::vector<Entry> entries_;
+};
 
 float* f32(const Napi::Value& v, const char* what) {
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
@@ -99,7 +123,7 @@ dnnl::convolution_forward::primitive_desc fwdPd(const ConvGeom& g, bool withBias
                           dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
                           g.src(), g.wei(tag::any), g.dst(), g.strides(), g.dil(), g.padL(),
                           g.padR());
-  dnnl::primitive_attr attr;
+  dnnl::primitive_attr attr = cs::withUserScratchpad();
   if (act != 0) {
     dnnl::post_ops po;
     po.append_eltwise(1.f, act == 1 ? dnnl::algorithm::eltwise_relu : dnnl::algorithm::eltwise_logistic,
@@ -109,27 +133,33 @@ dnnl::convolution_forward::primitive_desc fwdPd(const ConvGeom& g, bool withBias
   return dnnl::convolution_forward::primitive_desc(d, attr, cpuEngine());
 }
 
-struct ConvFwd {
-  dnnl::convolution_forward prim;
+// A cached primitive with its scratchpad layout and, where oneDNN wants the filter (or its
+// gradient) in another layout than tfjs's HWIO, the buffer and reorder between the two.
+template <typename P>
+struct ConvPrim {
+  P prim;
+  memory::desc scratchMd;
+  bool reorderWei = false;
   memory::desc weiMd;
-  bool reorderWei;
-  std::unique_ptr<memory> weiBuf;
+  cs::Buffer weiBuf;
   dnnl::reorder weiReorder;
+
+  template <typename PD>
+  void init(const PD& pd, const memory::desc& blockedWei, const memory::desc& userWei, bool toUser) {
+    prim = P(pd);
+    scratchMd = pd.scratchpad_desc();
+    weiMd = blockedWei;
+    reorderWei = blockedWei != userWei;
+    if (reorderWei) {
+      weiBuf = cs::Buffer(blockedWei.get_size());
+      weiReorder = toUser ? dnnl::reorder(dnnl::reorder::primitive_desc(cpuEngine(), blockedWei, cpuEngine(), userWei))
+                          : dnnl::reorder(dnnl::reorder::primitive_desc(cpuEngine(), userWei, cpuEngine(), blockedWei));
+    }
+  }
 };
-struct ConvBwdData {
-  dnnl::convolution_backward_data prim;
-  memory::desc weiMd;
-  bool reorderWei;
-  std::unique_ptr<memory> weiBuf;
-  dnnl::reorder weiReorder;
-};
-struct ConvBwdWeights {
-  dnnl::convolution_backward_weights prim;
-  memory::desc weiMd;
-  bool reorderWei;
-  std::unique_ptr<memory> weiBuf;
-  dnnl::reorder weiReorder;
-};
+using ConvFwd = ConvPrim<dnnl::convolution_forward>;
+using ConvBwdData = ConvPrim<dnnl::convolution_backward_data>;
+using ConvBwdWeights = ConvPrim<dnnl::convolution_backward_weights>;
 
 std::mutex cacheMutex;
 std::unordered_map<std::string, std::unique_ptr<ConvFwd>> fwdCache;
@@ -142,26 +172,25 @@ void convForwardRaw(const ConvGeom& g, float* x, float* w, float* b, float* y, i
   auto& slot = fwdCache[key];
   if (!slot) {
     auto pd = fwdPd(g, b != nullptr, act);
-    auto c = std::make_unique<ConvFwd>();
-    c->prim = dnnl::convolution_forward(pd);
-    c->weiMd = pd.weights_desc();
-    c->reorderWei = pd.weights_desc() != g.wei();
-    if (c->reorderWei) {
-      c->weiBuf = std::make_unique<memory>(pd.weights_desc(), cpuEngine());
-      c->weiReorder = dnnl::reorder(memory(g.wei(), cpuEngine(), w), *c->weiBuf);
-    }
-    slot = std::move(c);
+    slot = std::make_unique<ConvFwd>();
+    slot->init(pd, pd.weights_desc(), g.wei(), false);
   }
+  GuardedArgs guard;
+  x = guard.in(x, size_t(g.n * g.ih * g.iw * g.ic));
+  w = guard.in(w, size_t(g.kh * g.kw * g.ic * g.oc));
+  if (b) b = guard.in(b, size_t(g.oc));
+  y = guard.out(y, size_t(g.n * g.oh * g.ow * g.oc));
   auto& s = cpuStream();
-  memory wUser(g.wei(), cpuEngine(), w);
-  memory wMem = wUser;
+  memory wMem(g.wei(), cpuEngine(), w);
   if (slot->reorderWei) {
-    slot->weiReorder.execute(s, wUser, *slot->weiBuf);
-    wMem = *slot->weiBuf;
+    memory blocked(slot->weiMd, cpuEngine(), slot->weiBuf.data());
+    slot->weiReorder.execute(s, wMem, blocked);
+    wMem = blocked;
   }
   std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(g.src(), cpuEngine(), x)},
                                        {DNNL_ARG_WEIGHTS, wMem},
-                                       {DNNL_ARG_DST, memory(g.dst(), cpuEngine(), y)}};
+                                       {DNNL_ARG_DST, memory(g.dst(), cpuEngine(), y)},
+                                       {DNNL_ARG_SCRATCHPAD, scratch.get(slot->scratchMd)}};
   if (b) args.insert({DNNL_ARG_BIAS, memory(g.bias(), cpuEngine(), b)});
   slot->prim.execute(s, args);
   s.wait();
@@ -230,26 +259,25 @@ Napi::Value Conv2dBackpropInput(const Napi::CallbackInfo& info) {
     dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, g.src(),
                                             g.wei(tag::any), g.dst(), g.strides(), g.dil(),
                                             g.padL(), g.padR());
-    dnnl::convolution_backward_data::primitive_desc pd(d, cpuEngine(), hint);
-    auto c = std::make_unique<ConvBwdData>();
-    c->prim = dnnl::convolution_backward_data(pd);
-    c->reorderWei = pd.weights_desc() != g.wei();
-    if (c->reorderWei) {
-      c->weiBuf = std::make_unique<memory>(pd.weights_desc(), cpuEngine());
-      c->weiReorder = dnnl::reorder(memory(g.wei(), cpuEngine(), w), *c->weiBuf);
-    }
-    slot = std::move(c);
+    dnnl::convolution_backward_data::primitive_desc pd(d, cs::withUserScratchpad(), cpuEngine(), hint);
+    slot = std::make_unique<ConvBwdData>();
+    slot->init(pd, pd.weights_desc(), g.wei(), false);
   }
+  GuardedArgs guard;
+  dy = guard.in(dy, size_t(g.n * g.oh * g.ow * g.oc));
+  w = guard.in(w, size_t(g.kh * g.kw * g.ic * g.oc));
+  dx = guard.out(dx, size_t(g.n * g.ih * g.iw * g.ic));
   auto& s = cpuStream();
-  memory wUser(g.wei(), cpuEngine(), w);
-  memory wMem = wUser;
+  memory wMem(g.wei(), cpuEngine(), w);
   if (slot->reorderWei) {
-    slot->weiReorder.execute(s, wUser, *slot->weiBuf);
-    wMem = *slot->weiBuf;
+    memory blocked(slot->weiMd, cpuEngine(), slot->weiBuf.data());
+    slot->weiReorder.execute(s, wMem, blocked);
+    wMem = blocked;
   }
   slot->prim.execute(s, {{DNNL_ARG_DIFF_DST, memory(g.dst(), cpuEngine(), dy)},
                          {DNNL_ARG_WEIGHTS, wMem},
-                         {DNNL_ARG_DIFF_SRC, memory(g.src(), cpuEngine(), dx)}});
+                         {DNNL_ARG_DIFF_SRC, memory(g.src(), cpuEngine(), dx)},
+                         {DNNL_ARG_SCRATCHPAD, scratch.get(slot->scratchMd)}});
   s.wait();
   return env.Undefined();
 }
@@ -271,26 +299,48 @@ Napi::Value Conv2dBackpropFilter(const Napi::CallbackInfo& info) {
     dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, g.src(),
                                                g.wei(tag::any), g.dst(), g.strides(), g.dil(),
                                                g.padL(), g.padR());
-    dnnl::convolution_backward_weights::primitive_desc pd(d, cpuEngine(), hint);
-    auto c = std::make_unique<ConvBwdWeights>();
-    c->prim = dnnl::convolution_backward_weights(pd);
-    c->reorderWei = pd.diff_weights_desc() != g.wei();
-    if (c->reorderWei) {
-      c->weiBuf = std::make_unique<memory>(pd.diff_weights_desc(), cpuEngine());
-      c->weiReorder = dnnl::reorder(*c->weiBuf, memory(g.wei(), cpuEngine(), dw));
-    }
-    slot = std::move(c);
+    dnnl::convolution_backward_weights::primitive_desc pd(d, cs::withUserScratchpad(), cpuEngine(), hint);
+    auto padR = g.padR();
+    cs::avoidBrokenBackwardWeights(pd, g.ic, padR[0], padR[1]);
+    slot = std::make_unique<ConvBwdWeights>();
+    slot->init(pd, pd.diff_weights_desc(), g.wei(), true);
   }
+  GuardedArgs guard;
+  x = guard.in(x, size_t(g.n * g.ih * g.iw * g.ic));
+  dy = guard.in(dy, size_t(g.n * g.oh * g.ow * g.oc));
+  dw = guard.out(dw, size_t(g.kh * g.kw * g.ic * g.oc));
   auto& s = cpuStream();
   memory dwUser(g.wei(), cpuEngine(), dw);
-  memory dwMem = slot->reorderWei ? *slot->weiBuf : dwUser;
+  memory dwMem = slot->reorderWei ? memory(slot->weiMd, cpuEngine(), slot->weiBuf.data()) : dwUser;
   slot->prim.execute(s, {{DNNL_ARG_SRC, memory(g.src(), cpuEngine(), x)},
                          {DNNL_ARG_DIFF_DST, memory(g.dst(), cpuEngine(), dy)},
-                         {DNNL_ARG_DIFF_WEIGHTS, dwMem}});
-  if (slot->reorderWei) slot->weiReorder.execute(s, *slot->weiBuf, dwUser);
+                         {DNNL_ARG_DIFF_WEIGHTS, dwMem},
+                         {DNNL_ARG_SCRATCHPAD, scratch.get(slot->scratchMd)}});
+  if (slot->reorderWei) slot->weiReorder.execute(s, dwMem, dwUser);
   s.wait();
   return env.Undefined();
 }
+
+// Which oneDNN implementation runs each direction of a convolution with this geometry (the
+// heap check and its regression test assert that a broken one is never chosen).
+Napi::Value ConvImplementations(const Napi::CallbackInfo& info) {
+  ConvGeom g(ints(info[0], 17, "geom"));
+  auto fwd = fwdPd(g, false, 0);
+  dnnl::convolution_backward_data::desc dd(dnnl::algorithm::convolution_direct, g.src(), g.wei(tag::any), g.dst(),
+                                           g.strides(), g.dil(), g.padL(), g.padR());
+  dnnl::convolution_backward_data::primitive_desc bd(dd, cs::withUserScratchpad(), cpuEngine(), fwd);
+  dnnl::convolution_backward_weights::desc wd(dnnl::algorithm::convolution_direct, g.src(), g.wei(tag::any), g.dst(),
+                                              g.strides(), g.dil(), g.padL(), g.padR());
+  dnnl::convolution_backward_weights::primitive_desc bw(wd, cs::withUserScratchpad(), cpuEngine(), fwd);
+  auto padR = g.padR();
+  cs::avoidBrokenBackwardWeights(bw, g.ic, padR[0], padR[1]);
+  auto out = Napi::Object::New(info.Env());
+  out.Set("forward", fwd.impl_info_str());
+  out.Set("backwardData", bd.impl_info_str());
+  out.Set("backwardWeights", bw.impl_info_str());
+  return out;
+}
+
 
 // expf, vectorisable: Cody-Waite range reduction and a degree-6 polynomial (max error ~2 ulp on
 // the clamped range, which is all float32 can represent anyway). glibc's expf does not
@@ -352,7 +402,7 @@ void applyAct(float* y, int64_t n, int act) {
 
 struct MatMulPrim {
   dnnl::matmul prim;
-  memory::desc a, b, c, bias;
+  memory::desc a, b, c, bias, scratchMd;
 };
 std::unordered_map<std::string, std::unique_ptr<MatMulPrim>> matmulCache;
 
@@ -388,19 +438,27 @@ Napi::Value MatMul(const Napi::CallbackInfo& info) {
     c0->b = memory::desc({bb, K, N}, dt::f32, tb ? memory::dims{K * N, 1, K} : memory::dims{K * N, N, 1});
     c0->c = memory::desc({batch, M, N}, dt::f32, memory::dims{M * N, N, 1});
     c0->bias = memory::desc({1, 1, N}, dt::f32, memory::dims{N, N, 1});
-    dnnl::primitive_attr attr;
+    dnnl::primitive_attr attr = cs::withUserScratchpad();
     if (act != 0) {
       dnnl::post_ops po;
       po.append_eltwise(1.f, act == 1 ? dnnl::algorithm::eltwise_relu : dnnl::algorithm::eltwise_logistic, 0.f, 0.f);
       attr.set_post_ops(po);
     }
     auto desc = withBias ? dnnl::matmul::desc(c0->a, c0->b, c0->bias, c0->c) : dnnl::matmul::desc(c0->a, c0->b, c0->c);
-    c0->prim = dnnl::matmul(dnnl::matmul::primitive_desc(desc, attr, cpuEngine()));
+    dnnl::matmul::primitive_desc pd(desc, attr, cpuEngine());
+    c0->prim = dnnl::matmul(pd);
+    c0->scratchMd = pd.scratchpad_desc();
     slot = std::move(c0);
   }
+  GuardedArgs guard;
+  a = guard.in(a, size_t(ba * M * K));
+  b = guard.in(b, size_t(bb * K * N));
+  c = guard.out(c, size_t(batch * M * N));
+  if (withBias) bias = guard.in(bias, size_t(N));
   std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(slot->a, cpuEngine(), a)},
                                        {DNNL_ARG_WEIGHTS, memory(slot->b, cpuEngine(), b)},
-                                       {DNNL_ARG_DST, memory(slot->c, cpuEngine(), c)}};
+                                       {DNNL_ARG_DST, memory(slot->c, cpuEngine(), c)},
+                                       {DNNL_ARG_SCRATCHPAD, scratch.get(slot->scratchMd)}};
   if (withBias) args.insert({DNNL_ARG_BIAS, memory(slot->bias, cpuEngine(), bias)});
   auto& s = cpuStream();
   slot->prim.execute(s, args);
@@ -979,6 +1037,10 @@ Napi::Value guarded(const Napi::CallbackInfo& info) {
     return F(info);
   } catch (const dnnl::error& e) {
     throw Napi::Error::New(info.Env(), std::string("oneDNN: ") + e.what());
+  } catch (const std::bad_alloc&) {
+    throw Napi::Error::New(info.Env(), "out of memory in the native addon");
+  } catch (const std::runtime_error& e) {
+    throw Napi::Error::New(info.Env(), e.what());
   }
 }
 
@@ -1015,8 +1077,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sqDiffGrad", Napi::Function::New(env, guarded<SqDiffGrad>));
   exports.Set("pad", Napi::Function::New(env, guarded<Pad>));
   exports.Set("sumRows", Napi::Function::New(env, guarded<SumRows>));
+  exports.Set("convImplementations", Napi::Function::New(env, guarded<ConvImplementations>));
   exports.Set("threads", Napi::Function::New(env, Threads));
   exports.Set("version", Napi::Function::New(env, Version));
+  cs::compiled::registerCompiled(env, exports);
   return exports;
 }
 

@@ -14,6 +14,7 @@ import type { BlockDef, Diagnostic, Fix, GraphDoc, ParamValue } from '../../shar
 import { initialParams } from '../../shared/layers/index';
 import { BLOCK_INPUT, type BlockGraph, type BlockResult } from '../../shared/layers/layer';
 import { analyzeGraph, type Analysis, type NodeInfo } from '../../shared/shapes/index';
+import { offerFixes } from '../../shared/shapes/fixes';
 import { layoutGraph } from '../canvas/layout';
 import { flowEdge, fromDoc, toDoc, type LayerNode, type ShapeEdge } from '../model/graph-model';
 import { viewsOf, type AnalysisViews } from '../model/views';
@@ -252,8 +253,16 @@ export function viewCommit(view: BlocksView, prev: AnalysisViews | null): { node
   const v = withInput(view);
   const doc = fullDoc(v);
   const whole = analyzeGraph(doc);
-  if (!v.frames.length) return { nodes: v.nodes, edges: v.edges, ...viewsOf(doc, whole, prev) };
-  const frame = v.frames[v.frames.length - 1];
-  const level = levelAnalysis(whole, openedInside(whole, v.frames), v, frame.block !== null);
-  return { nodes: v.nodes, edges: v.edges, ...viewsOf(toDoc(v.nodes, v.edges, v.name), level, prev) };
+  if (!v.frames.length) return { nodes: v.nodes, edges: v.edges, ...viewsOf(doc, whole, prev, (x) => analyzeGraph(x, { checkFixes: false })) };
+  const editable = v.frames[v.frames.length - 1].block !== null;
+  // A fix inside is checked like any other: applied to this level, the whole document re-analysed.
+  const reanalyze = (x: GraphDoc): Analysis => {
+    const lv = { ...v, ...fromDoc(x) };
+    const w = analyzeGraph(fullDoc(lv), { checkFixes: false });
+    return levelAnalysis(w, openedInside(w, lv.frames), lv, editable);
+  };
+  const here = toDoc(v.nodes, v.edges, v.name);
+  const level = levelAnalysis(whole, openedInside(whole, v.frames), v, editable);
+  if (editable) offerFixes(here, level, reanalyze);
+  return { nodes: v.nodes, edges: v.edges, ...viewsOf(here, level, prev, reanalyze) };
 }

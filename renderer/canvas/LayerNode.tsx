@@ -17,6 +17,25 @@ import type { Store } from '../store/index';
 const selectApplyFix = (s: Store) => s.applyFix;
 const selectBlocks = (s: Store) => s.blocks;
 
+/**
+ * Add's and Concat's numbered inputs: one handle per used slot and a free one, numbered as the
+ * inputs are ordered (torch.cat's list order), so which wire is input 1 is visible.
+ */
+function InputSlots({ count }: { count: number }) {
+  return (
+    <>
+      {Array.from({ length: count }, (_, i) => {
+        const left = `${((i + 1) / (count + 1)) * 100}%`;
+        return (
+          <Handle key={i} id={`in${i}`} type="target" position={Position.Top} className="handle handle-slot" style={{ left }} title={`input ${i + 1}`}>
+            <span className="slot-number">{i + 1}</span>
+          </Handle>
+        );
+      })}
+    </>
+  );
+}
+
 function LayerNodeImpl({ id, data, selected }: NodeProps<LayerNodeType>) {
   const view = useStore((s) => s.nodeViews[id]);
   const applyFix = useStore(selectApplyFix);
@@ -27,7 +46,8 @@ function LayerNodeImpl({ id, data, selected }: NodeProps<LayerNodeType>) {
 
   return (
     <div className={cls} data-testid={`node-${id}`} data-severity={view?.severity ?? 'ok'}>
-      {spec?.inputs !== 0 && <Handle type="target" position={Position.Top} className="handle" />}
+      {spec?.inputs === 1 && <Handle type="target" position={Position.Top} className="handle" />}
+      {spec?.inputs === 'many' && <InputSlots count={view?.slots ?? 2} />}
       <div className="layer-head">
         <span className="layer-type">{spec?.label ?? data.type}</span>
         <span className="layer-id">{id}</span>
@@ -57,7 +77,11 @@ function LayerNodeImpl({ id, data, selected }: NodeProps<LayerNodeType>) {
               {first.fix.label}
             </button>
           )}
-          {more > 0 && <div className="diag-more">+{more} more in the inspector</div>}
+          {(more > 0 || first.alternatives) && (
+            <div className="diag-more">
+              {[more > 0 ? `+${more} more` : '', first.alternatives ? `${first.alternatives.length} other fix${first.alternatives.length > 1 ? 'es' : ''}` : ''].filter(Boolean).join(', ')} in the inspector
+            </div>
+          )}
         </div>
       )}
       <Handle type="source" position={Position.Bottom} className="handle" />

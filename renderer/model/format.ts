@@ -47,9 +47,11 @@ export function parseParamText(spec: ParamSpec, text: string): ParsedParam {
     case 'intPair':
     case 'padding': {
       if (spec.type === 'padding' && (t === 'same' || t === 'valid')) return { value: t };
-      const parts = t.split(/\s*(?:×|x|,|\*)\s*|\s+/).filter(Boolean);
+      // "[3, 5]" and "(3, 5)" as in PyTorch code, "3,5", "3×5" and "3 x 5" as people write them.
+      const bare = /^\[.*\]$|^\(.*\)$/.test(t) ? t.slice(1, -1).trim() : t;
+      const parts = bare.split(/\s*(?:×|x|,|\*)\s*|\s+/).filter(Boolean);
       const nums = parts.map(int);
-      const hint = spec.type === 'padding' ? 'an int, h×w, "same" or "valid"' : 'an int or h×w';
+      const hint = spec.type === 'padding' ? 'an int, [h, w] (or h×w), "same" or "valid"' : 'an int or [h, w] (or h×w)';
       if (nums.length < 1 || nums.length > 2 || nums.some((n) => n === null)) return { error: `${spec.name} must be ${hint}` };
       for (const n of nums as number[]) {
         const r = range(n);

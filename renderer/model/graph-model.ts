@@ -1,12 +1,16 @@
 /**
  * Pure helpers between the canvas's React Flow nodes/edges and the convstudio.graph document:
- * conversion, id allocation, connection rules and applying diagnostic fixes. No React, no store,
- * so they are unit-tested directly.
+ * conversion, id allocation and connection rules. No React, no store, so they are unit-tested
+ * directly; the edits built on them are in edits.ts.
  */
 
-import type { Edge, Node } from '@xyflow/react';
+import { Position, type Edge, type Node } from '@xyflow/react';
 import { nodeSpec } from '../../shared/graph/catalogue';
-import { GRAPH_FORMAT, GRAPH_VERSION, type Fix, type GraphDoc, type GraphEdge, type ParamValue } from '../../shared/graph/types';
+import { freshId } from '../../shared/graph/ids';
+import { GRAPH_FORMAT, GRAPH_VERSION, type GraphDoc, type GraphEdge, type NodeInit, type ParamValue } from '../../shared/graph/types';
+import { slotIndex, withSlots } from './inputs';
+
+export { freshId } from '../../shared/graph/ids';
 
 export interface LayerData extends Record<string, unknown> {
   type: string;
@@ -14,6 +18,8 @@ export interface LayerData extends Record<string, unknown> {
   /** GraphNode.repeat and .expanded (renderer/blocks/). */
   repeat?: number | string;
   expanded?: boolean;
+  /** Fixed initial weights (a kernel from the Kernel lab); carried through untouched. */
+  init?: NodeInit;
 }
 export type LayerNode = Node<LayerData, 'layer'>;
 export type ShapeEdge = Edge<Record<string, unknown>, 'shape'>;
@@ -30,6 +36,7 @@ export function toDoc(nodes: readonly LayerNode[], edges: readonly ShapeEdge[], 
       id: n.id, type: n.data.type, params: n.data.params,
       ...(n.data.repeat !== undefined ? { repeat: n.data.repeat } : {}), ...(n.data.expanded ? { expanded: true } : {}),
       position: { x: Math.round(n.position.x), y: Math.round(n.position.y) },
+      ...(n.data.init ? { init: n.data.init } : {}),
     })),
     edges: edges.map((e) => {
       const out: GraphEdge = { source: e.source, target: e.target };
@@ -43,28 +50,21 @@ export function flowEdge(e: GraphEdge): ShapeEdge {
   return { id: edgeId(e), source: e.source, target: e.target, targetHandle: e.targetHandle ?? null, type: 'shape' };
 }
 
+/** The canvas's nodes and edges; every edge into Add or Concat gets its numbered slot. */
 export function fromDoc(doc: GraphDoc): { nodes: LayerNode[]; edges: ShapeEdge[] } {
+  const types = new Map(doc.nodes.map((n) => [n.id, n.type]));
   return {
     nodes: doc.nodes.map((n) => ({ id: n.id, type: 'layer', position: n.position ?? { x: 0, y: 0 }, data: layerData(n) })),
-    edges: doc.edges.map(flowEdge),
+    edges: withSlots(doc.edges, (id) => types.get(id)).map(flowEdge),
   };
 }
 
-/** A node's canvas data: its type and a copy of its params, and a block's repeat and expanded state. */
-export function layerData(n: { type: string; params: Record<string, ParamValue>; repeat?: number | string; expanded?: boolean }): LayerData {
-  return { type: n.type, params: structuredClone(n.params), ...(n.repeat !== undefined ? { repeat: n.repeat } : {}), ...(n.expanded ? { expanded: true } : {}) };
-}
-
-/** A fresh id like "conv2d_3" (or "vgg_block_1" for a block) that is not in `taken` (which it then joins). */
-export function freshId(type: string, taken: Set<string>): string {
-  const base = type.startsWith('block:') ? type.slice('block:'.length).replace(/[^A-Za-z0-9_]+/g, '') : type.toLowerCase().replace(/[^a-z0-9]+/g, '');
-  for (let i = 1; ; i++) {
-    const id = `${base}_${i}`;
-    if (!taken.has(id)) {
-      taken.add(id);
-      return id;
-    }
-  }
+/** A node's canvas data: its type and a copy of its params, a block's repeat and expanded state, a copy of its fixed initial weights. */
+export function layerData(n: { type: string; params: Record<string, ParamValue>; repeat?: number | string; expanded?: boolean; init?: NodeInit }): LayerData {
+  return {
+    type: n.type, params: structuredClone(n.params), ...(n.repeat !== undefined ? { repeat: n.repeat } : {}), ...(n.expanded ? { expanded: true } : {}),
+    ...(n.init ? { init: structuredClone(n.init) } : {}),
+  };
 }
 
 /**
@@ -72,7 +72,7 @@ export function freshId(type: string, taken: Set<string>): string {
  * nodes, pasted selections).
  */
 export function cloneWithFreshIds(
-  nodes: readonly { id: string; type: string; params: Record<string, ParamValue>; repeat?: number | string; expanded?: boolean; position?: { x: number; y: number } }[],
+  nodes: readonly { id: string; type: string; params: Record<string, ParamValue>; repeat?: number | string; expanded?: boolean; position?: { x: number; y: number }; init?: NodeInit }[],
   edges: readonly GraphEdge[],
   taken: Set<string>,
 ): { nodes: LayerNode[]; edges: ShapeEdge[] } {
@@ -91,8 +91,11 @@ const labelOf = (nodes: readonly LayerNode[], id: string) => {
   return n ? `${nodeSpec(n.data.type)?.label ?? n.data.type} "${n.id}"` : `"${id}"`;
 };
 
-/** Why connecting source → target must be refused, or null when it is allowed. */
-export function connectionRefusal(nodes: readonly LayerNode[], edges: readonly ShapeEdge[], source: string, target: string): string | null {
+/**
+ * Why connecting source → target must be refused, or null when it is allowed. `handle` is the
+ * input slot of a multi-input target ("in1"), when the wire was dropped on one.
+ */
+export function connectionRefusal(nodes: readonly LayerNode[], edges: readonly ShapeEdge[], source: string, target: string, handle?: string | null): string | null {
   if (source === target) return 'A layer cannot feed itself.';
   const t = nodes.find((n) => n.id === target);
   const s = nodes.find((n) => n.id === source);
@@ -103,6 +106,10 @@ export function connectionRefusal(nodes: readonly LayerNode[], edges: readonly S
   if (spec?.inputs === 1) {
     const existing = edges.find((e) => e.target === target);
     if (existing) return `${labelOf(nodes, target)} already has its input (from "${existing.source}"). Delete that edge first, or merge both with Add or Concat.`;
+  }
+  if (spec?.inputs === 'many' && slotIndex(handle) >= 0) {
+    const existing = edges.find((e) => e.target === target && e.targetHandle === handle);
+    if (existing) return `Input ${slotIndex(handle) + 1} of ${labelOf(nodes, target)} is taken (by "${existing.source}"). Drop the wire on the free input, or on the layer itself.`;
   }
   // A path target ⇝ source would close a cycle; networks here are feed-forward.
   const out = new Map<string, string[]>();
@@ -119,85 +126,41 @@ export function connectionRefusal(nodes: readonly LayerNode[], edges: readonly S
   return null;
 }
 
-/** Nodes reachable downstream of `from` (inclusive), for making room when a node is inserted. */
-export function downstream(edges: readonly ShapeEdge[], from: string): Set<string> {
-  const out = new Map<string, string[]>();
-  for (const e of edges) out.set(e.source, [...(out.get(e.source) ?? []), e.target]);
-  const seen = new Set<string>();
-  const stack = [from];
-  while (stack.length) {
-    const id = stack.pop()!;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    stack.push(...(out.get(id) ?? []));
-  }
-  return seen;
-}
-
+/** A layer card's size before React Flow has measured it (styles.css .layer-node). */
 export const NODE_WIDTH = 220;
 export const NODE_HEIGHT = 96;
-const ROW = NODE_HEIGHT + 60;
-
-/** Applies a Diagnostic's fix as plain data manipulation. Returns null when it no longer applies. */
-export function applyFixTo(nodes: readonly LayerNode[], edges: readonly ShapeEdge[], fix: Fix): { nodes: LayerNode[]; edges: ShapeEdge[]; select?: string } | null {
-  switch (fix.kind) {
-    case 'setParam': {
-      if (!nodes.some((n) => n.id === fix.nodeId)) return null;
-      return {
-        nodes: nodes.map((n) => (n.id === fix.nodeId ? { ...n, data: { ...n.data, params: { ...n.data.params, [fix.param]: fix.value } } } : n)),
-        edges: [...edges],
-      };
-    }
-    case 'removeEdge': {
-      const kept = edges.filter((e) => !(e.source === fix.source && e.target === fix.target));
-      return kept.length === edges.length ? null : { nodes: [...nodes], edges: kept };
-    }
-    case 'removeNode': {
-      if (!nodes.some((n) => n.id === fix.nodeId)) return null;
-      return { nodes: nodes.filter((n) => n.id !== fix.nodeId), edges: edges.filter((e) => e.source !== fix.nodeId && e.target !== fix.nodeId) };
-    }
-    case 'insertNode': {
-      const before = nodes.find((n) => n.id === fix.beforeNodeId);
-      const old = edges.find((e) => e.source === fix.edgeSource && e.target === fix.beforeNodeId);
-      if (!before || !old) return null;
-      const id = freshId(fix.nodeType, new Set(nodes.map((n) => n.id)));
-      // Push the rest of the chain down a row so the new node does not land on top of it.
-      const moved = downstream(edges, fix.beforeNodeId);
-      const shifted = nodes.map((n) => (moved.has(n.id) ? { ...n, position: { x: n.position.x, y: n.position.y + ROW } } : n));
-      const node: LayerNode = { id, type: 'layer', position: { ...before.position }, data: { type: fix.nodeType, params: { ...(fix.params ?? {}) } } };
-      const rest = edges.filter((e) => e !== old);
-      return {
-        nodes: [...shifted, node],
-        edges: [...rest, flowEdge({ source: fix.edgeSource, target: id }), flowEdge({ source: id, target: fix.beforeNodeId, targetHandle: old.targetHandle ?? undefined })],
-        select: id,
-      };
-    }
-  }
-}
-
-const PUSH_GAP = 48;
 
 /**
- * Pushes layers down where one now overlaps another (a layer grows when it shows a diagnostic).
- * Only vertical moves, only where boxes overlap, so the user's own arrangement is otherwise kept.
+ * From this many layers on, React Flow mounts only what is in view: a 10,000-layer file would
+ * otherwise mount 20,000 components before its first paint. Smaller graphs keep every label in
+ * the page (find-in-page, tests reading all shapes).
  */
-export function pushDownOverlaps(nodes: readonly LayerNode[]): LayerNode[] {
-  const h = (n: LayerNode) => n.measured?.height ?? NODE_HEIGHT;
-  const w = (n: LayerNode) => n.measured?.width ?? NODE_WIDTH;
-  const order = [...nodes].sort((a, b) => a.position.y - b.position.y || a.position.x - b.position.x);
-  const placed: LayerNode[] = [];
-  const moved = new Map<string, LayerNode>();
-  for (const n of order) {
-    let y = n.position.y;
-    for (const p of placed) {
-      const sideBySide = n.position.x + w(n) <= p.position.x || p.position.x + w(p) <= n.position.x;
-      if (sideBySide || p.position.y > y) continue;
-      const bottom = p.position.y + h(p);
-      if (y < bottom + (y > p.position.y ? PUSH_GAP : 0) && y >= p.position.y) y = bottom + PUSH_GAP;
-    }
-    const out = y === n.position.y ? n : { ...n, position: { x: n.position.x, y } };
-    if (out !== n) moved.set(n.id, out);
-    placed.push(out);
-  }
-  return moved.size ? nodes.map((n) => moved.get(n.id) ?? n) : (nodes as LayerNode[]);
+export const LARGE_GRAPH = 1000;
+
+const HANDLE = 9;
+
+/**
+ * A layer with a size and handles given up front, where LayerNode.tsx will draw them. React Flow
+ * mounts every layer it has not measured, whether in view or not, only to measure it: for a
+ * 10,000-layer file that is the whole file mounted and unmounted again before the first paint.
+ * With these it mounts only what is in view; once measured, the measured handles take over
+ * (withoutPlaceholders). `inputs` is the node's spec's, which for a document's block only the
+ * store knows.
+ */
+export function withPlaceholders(node: LayerNode, slots: number | undefined, inputs = nodeSpec(node.data.type)?.inputs): LayerNode {
+  const targets =
+    inputs === 1
+      ? [{ id: null, type: 'target' as const, position: Position.Top, x: NODE_WIDTH / 2 - HANDLE / 2, y: -HANDLE / 2, width: HANDLE, height: HANDLE }]
+      : inputs === 'many'
+        ? Array.from({ length: slots ?? 2 }, (_, i) => ({ id: `in${i}`, type: 'target' as const, position: Position.Top, x: (NODE_WIDTH * (i + 1)) / ((slots ?? 2) + 1) - HANDLE / 2, y: -HANDLE / 2, width: HANDLE, height: HANDLE }))
+        : [];
+  const source = { id: null, type: 'source' as const, position: Position.Bottom, x: NODE_WIDTH / 2 - HANDLE / 2, y: NODE_HEIGHT - HANDLE / 2, width: HANDLE, height: HANDLE };
+  return { ...node, initialWidth: NODE_WIDTH, initialHeight: NODE_HEIGHT, handles: [...targets, source] };
+}
+
+/** The layer without its placeholder handles (it has been measured: React Flow's own handles count now). */
+export function withoutPlaceholders(node: LayerNode): LayerNode {
+  if (!node.handles) return node;
+  const { handles: _placeholders, ...rest } = node;
+  return rest;
 }

@@ -1,4 +1,8 @@
-/** Layers from the catalogue, grouped by category, and the templates; drag onto the canvas or click. */
+/**
+ * Layers from the catalogue, grouped by category, and the templates; drag onto the canvas or
+ * click. With one layer selected, a click appends the new layer after it, wired, and selects it,
+ * so clicking Conv2d, ReLU, MaxPool2d in turn builds that chain.
+ */
 
 import type { DragEvent } from 'react';
 import { useReactFlow } from '@xyflow/react';
@@ -15,15 +19,18 @@ function startDrag(e: DragEvent, item: PaletteItem) {
 
 export function Palette() {
   const flow = useReactFlow();
-  // Clicking places the layer in the middle of the view: the keyboard-and-click route.
-  const addAtCenter = (type: string) => {
+  // Clicking appends to the selected layer, or places the layer in the middle of the view.
+  const addByClick = (type: string) => {
+    const s = useStore.getState();
+    if (s.appendToSelected(type)) return;
     const el = document.querySelector('.canvas')?.getBoundingClientRect();
     const at = el ? flow.screenToFlowPosition({ x: el.left + el.width / 2, y: el.top + el.height / 2 }) : { x: 0, y: 0 };
-    useStore.getState().addNode(type, { x: at.x - 110, y: at.y - 40 });
+    s.addNode(type, { x: at.x - 110, y: at.y - 40 });
   };
   const addTemplate = (id: string) => {
-    useStore.getState().addTemplate(id, null);
-    useStore.getState().requestFit();
+    const s = useStore.getState();
+    // On a canvas with a network this only asks "replace or add"; the answer fits the view.
+    if (s.addTemplate(id, null) && !useStore.getState().templateQuestion) s.requestFit();
   };
 
   return (
@@ -56,9 +63,9 @@ export function Palette() {
                   className={`palette-item cat-${cat.toLowerCase()}`}
                   draggable
                   data-testid={`palette-${s.type}`}
-                  title={`${s.doc}\nDrag onto the canvas, or click to add.`}
+                  title={`${s.doc}\nDrag onto the canvas, or click to add (after the selected layer, when one is).`}
                   onDragStart={(e) => startDrag(e, { kind: 'node', type: s.type })}
-                  onClick={() => addAtCenter(s.type)}
+                  onClick={() => addByClick(s.type)}
                 >
                   {s.label}
                 </button>

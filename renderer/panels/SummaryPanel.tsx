@@ -1,18 +1,25 @@
 /**
  * The d2l-style layer table (`layer_summary`: each layer's output shape, as torch.Size with
  * batch 1) with params, MACs and receptive field per layer, and the totals. A block has a line of
- * its own with its totals; its layers are listed under it when it is unfolded (▸).
+ * its own with its totals; its layers are listed under it when it is unfolded (▸). And the memory
+ * training needs at the Training panel's batch size, per layer and in all, with the problems the
+ * Start check would refuse (a tensor past tfjs's index range; past 4 GB on wasm), so they are
+ * seen while designing. The machine's own memory is checked at Start, where it is known.
  */
 
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { formatSummary, summaryRows, type SummaryRow } from '../../shared/graph/summary';
-import { formatCount, formatScaled, formatTorchShape } from '../../shared/format';
+import { formatBytes, formatCount, formatScaled, formatTorchShape } from '../../shared/format';
+import { WASM_MEMORY_BYTES, estimateMemory, memoryDiagnostics } from '../../shared/shapes/memory';
+import { DEFAULT_TRAIN_CONFIG } from '../../shared/training/settings';
 import { BLOCK_INPUT_TYPE, levelDoc } from '../blocks/view';
 import { viewOf } from '../blocks/blocks-slice';
 import { useStore, type Store } from '../store/index';
 
-const selectSummary = (s: Store) => ({ analysis: s.analysis, nodes: s.nodes });
+const selectSummary = (s: Store) => ({ analysis: s.analysis, nodes: s.nodes, batch: s.config.batchSize, backend: s.config.backend });
+
+const WASM_LIMIT = { bytes: WASM_MEMORY_BYTES, what: "the wasm backend's memory (WebAssembly's limit)" };
 
 /** The rows shown: a row's inner rows only while every block above it is unfolded. */
 function visible(rows: readonly SummaryRow[], open: ReadonlySet<string>): SummaryRow[] {
@@ -26,7 +33,9 @@ function visible(rows: readonly SummaryRow[], open: ReadonlySet<string>): Summar
 }
 
 export function SummaryPanel() {
-  const { analysis, nodes } = useStore(useShallow(selectSummary));
+  const { analysis, nodes, batch: configured, backend } = useStore(useShallow(selectSummary));
+  // A half-typed field can leave any number here; the estimate is for a batch training accepts.
+  const batch = Number.isInteger(configured) && configured >= 1 ? configured : DEFAULT_TRAIN_CONFIG.batchSize;
   const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
   const ids = new Set(nodes.map((n) => n.id));
   const all = summaryRows(levelDoc(viewOf(useStore.getState())), analysis, true).filter((r) => r.depth > 0 || ids.has(r.path));
@@ -36,6 +45,10 @@ export function SummaryPanel() {
     if (!next.delete(path)) next.add(path);
     return next;
   });
+  const memory = useMemo(() => estimateMemory(analysis, { batch }), [analysis, batch]);
+  const memoryProblems = useMemo(() => memoryDiagnostics(memory, { limit: backend === 'wasm' ? WASM_LIMIT : null }), [memory, backend]);
+  const nodeMemory = new Map(memory.nodes.map((m) => [m.id, m.forwardBytes + m.backwardBytes]));
+  const t = memory.totals;
   return (
     <div className="summary" data-testid="summary">
       <div className="totals" data-testid="totals">
@@ -46,6 +59,12 @@ export function SummaryPanel() {
           <strong>{formatScaled(analysis.totals.macs)}</strong> MACs / sample
         </div>
         <div className={analysis.ok ? 'ok-text' : 'error-text'}>{analysis.ok ? 'valid' : `${analysis.counts.errors} error(s)`}</div>
+        <div
+          data-testid="memory"
+          title={`At least: activations ${formatBytes(t.activations)}, their gradients ${formatBytes(t.gradients)}, parameters ${formatBytes(t.params)} with gradients ${formatBytes(t.paramGradients)} and optimizer state ${formatBytes(t.optimizerState)}`}
+        >
+          ≥ <strong>{formatBytes(t.total)}</strong> to train at batch {formatCount(batch)}
+        </div>
         <button
           className="copy-summary"
           title="The same table as `convstudio summary`, as text"
@@ -61,6 +80,15 @@ export function SummaryPanel() {
           Copy as text
         </button>
       </div>
+      {memoryProblems.length > 0 && (
+        <ul className="diag-list memory-problems">
+          {memoryProblems.map((d) => (
+            <li key={d.code} className={`diag-item diag-${d.severity}`} data-testid={`memory-${d.severity}`}>
+              {d.message}
+            </li>
+          ))}
+        </ul>
+      )}
       <table>
         <thead>
           <tr>
@@ -82,6 +110,8 @@ export function SummaryPanel() {
                 key={r.path}
                 className={[r.severity === 'error' ? 'row-error' : '', r.depth ? 'row-inner' : ''].join(' ').trim() || undefined}
                 data-testid={`summary-row-${r.path}`}
+                // The panel has no room for a seventh column; a row's memory is one hover away (a block's counts its inside).
+                title={r.depth === 0 && nodeMemory.has(r.path) ? `${formatBytes(nodeMemory.get(r.path)!)} to train at batch ${formatCount(batch)} (its output and that output's gradient)` : undefined}
                 onClick={() => r.depth === 0 && useStore.getState().selectOnly(r.path)}
               >
                 <td title={r.path} style={r.depth ? { paddingLeft: `${4 + r.depth * 12}px` } : undefined}>

@@ -8,6 +8,7 @@ import { useStore, type Store } from '../store/index';
 import { selectActiveRun, selectBackends, selectConfig, selectHistory, selectOverlayRun, selectOverlayRunId } from '../store/selectors';
 import { overlayRun, refreshBackends, refreshHistory, showRun, startTraining, stopTraining } from '../training/controller';
 import { openExport } from '../export/export-command';
+import { GpuCheck } from './GpuCheck';
 import { ProgressChart } from './ProgressChart';
 import { PANEL_SETTINGS, fieldTitle, fieldValue, numberFieldAttributes } from './setting-fields';
 
@@ -119,6 +120,7 @@ export function TrainingPanel() {
         </div>
       )}
       <ProgressChart run={run} overlay={overlay && overlay.runId !== run?.runId ? overlay : null} />
+      <GpuCheck />
       <h3>Runs</h3>
       {history.length === 0 ? (
         <p className="muted">No runs yet.</p>

@@ -7,6 +7,7 @@ export const selectEdges = (s: Store) => s.edges;
 export const selectOnNodesChange = (s: Store) => s.onNodesChange;
 export const selectOnEdgesChange = (s: Store) => s.onEdgesChange;
 export const selectTab = (s: Store) => s.tab;
+export const selectView = (s: Store) => s.view;
 export const selectHelpOpen = (s: Store) => s.helpOpen;
 export const selectToasts = (s: Store) => s.toasts;
 export const selectOpenProblem = (s: Store) => s.openProblem;

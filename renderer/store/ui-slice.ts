@@ -5,6 +5,8 @@ import type { Diagnostic } from '../../shared/graph/types';
 import type { Store } from './index';
 
 export type SidebarTab = 'inspect' | 'summary' | 'train';
+/** The window's two views: the network canvas, and the Kernel lab beside it. */
+export type View = 'canvas' | 'lab';
 
 /** What the export dialog starts on: the canvas's graph, or one run's weights. */
 export type ExportTarget = { kind: 'canvas' } | { kind: 'run'; runId: string };
@@ -16,6 +18,7 @@ export interface Toast {
 }
 
 export interface UiSlice {
+  view: View;
   tab: SidebarTab;
   helpOpen: boolean;
   toasts: Toast[];
@@ -26,6 +29,7 @@ export interface UiSlice {
   /** The export dialog, open on this target; null when closed. */
   exportTarget: ExportTarget | null;
   requestFit(): void;
+  setView(view: View): void;
   setTab(tab: SidebarTab): void;
   setHelpOpen(open: boolean): void;
   toast(kind: Toast['kind'], text: string): void;
@@ -37,6 +41,7 @@ export interface UiSlice {
 let nextToast = 1;
 
 export const createUiSlice: StateCreator<Store, [], [], UiSlice> = (set, get) => ({
+  view: 'canvas',
   tab: 'inspect',
   helpOpen: false,
   toasts: [],
@@ -44,6 +49,7 @@ export const createUiSlice: StateCreator<Store, [], [], UiSlice> = (set, get) =>
   fitRequest: 0,
   exportTarget: null,
   requestFit: () => set({ fitRequest: get().fitRequest + 1 }),
+  setView: (view) => set({ view }),
   setTab: (tab) => set({ tab }),
   setHelpOpen: (helpOpen) => set({ helpOpen }),
   toast(kind, text) {

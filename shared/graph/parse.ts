@@ -11,7 +11,7 @@
  */
 
 import { hasControlCharacters, terminalSafe } from '../format';
-import { GRAPH_FORMAT, GRAPH_VERSION, type BlockDef, type BlockParam, type Diagnostic, type GraphDoc, type GraphEdge, type GraphNode, type ParamValue, type XY } from './types';
+import { GRAPH_FORMAT, GRAPH_VERSION, type BlockDef, type BlockParam, type Diagnostic, type GraphDoc, type GraphEdge, type GraphNode, type NodeInit, type ParamValue, type XY } from './types';
 
 /**
  * The one size limit on a graph document, everywhere one arrives: files are refused past it
@@ -34,6 +34,8 @@ const NAME = /^(?!__)[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 const PARAM_TYPES = new Set(['int', 'float', 'bool', 'intPair', 'padding']);
 /** Versions read: 1 (migrated) and the current one. */
 const READABLE = new Set([1, GRAPH_VERSION]);
+/** Values in one node's fixed initial weights: a 64×64×4×4 kernel; the lab's are far smaller. */
+export const MAX_INIT_VALUES = 65_536;
 /** Structural problems reported before giving up, so a broken file does not drown the user. */
 const MAX_REPORTED = 20;
 
@@ -100,13 +102,23 @@ function paramValue(v: unknown): v is ParamValue {
   return Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'number' && Number.isFinite(v[0]) && Number.isFinite(v[1]);
 }
 
+/** A node's fixed initial weights: lists of finite numbers; whether they fit the layer is the shape engine's call. */
+function readInit(v: unknown, name: string, problems: Diagnostic[]): NodeInit | null {
+  const list = (x: unknown): x is number[] => Array.isArray(x) && x.length <= MAX_INIT_VALUES && x.every((n) => typeof n === 'number' && Number.isFinite(n));
+  if (!isObject(v) || !list(v.weight) || (v.bias !== undefined && !list(v.bias))) {
+    problems.push(err('bad-node', `${name}: "init" must be {"weight": [numbers], "bias": [numbers]} (bias optional, at most ${MAX_INIT_VALUES} finite numbers each) or left out.`));
+    return null;
+  }
+  return v.bias === undefined ? { weight: [...v.weight] } : { weight: [...v.weight], bias: [...(v.bias as number[])] };
+}
+
 function readNode(v: unknown, at: number, problems: Diagnostic[], version: number, within = ''): GraphNode | null {
   const here = `${within}nodes[${at}]`;
   if (!isObject(v)) {
     problems.push(err('bad-node', `${here} must be an object like {"id": "c1", "type": "Conv2d", "params": {...}}; it is ${describe(v)}.`));
     return null;
   }
-  const { id, type, params, position, repeat, expanded } = v;
+  const { id, type, params, position, repeat, expanded, init } = v;
   if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID || hasControlCharacters(id)) {
     problems.push(err('bad-node', `${here}: "id" must be a non-empty text of at most ${MAX_ID} printable characters; it is ${describe(id)}.`));
     return null;
@@ -155,6 +167,11 @@ function readNode(v: unknown, at: number, problems: Diagnostic[], version: numbe
       return null;
     }
     if (expanded) node.expanded = true;
+  }
+  if (init !== undefined) {
+    const read = readInit(init, name, problems);
+    if (!read) return null;
+    node.init = read;
   }
   return node;
 }

@@ -19,6 +19,16 @@ export interface XY {
   y: number;
 }
 
+/**
+ * Fixed starting values for a layer's weights instead of its random initialisation (the Kernel
+ * lab's "use this kernel"): PyTorch's tensors flattened in their own order, e.g. a Conv2d's
+ * weight [out_channels, in_channels, kh, kw]. A missing bias starts at zeros.
+ */
+export interface NodeInit {
+  weight: number[];
+  bias?: number[];
+}
+
 export interface GraphNode {
   id: string;
   /** A layer type ("Conv2d"), a built-in block ("Residual"), or a block of this document ("block:vgg_block"). */
@@ -33,6 +43,7 @@ export interface GraphNode {
   position?: XY;
   /** The canvas draws this block's inside in place of the single node (view state only). */
   expanded?: boolean;
+  init?: NodeInit;
 }
 
 export interface GraphEdge {
@@ -101,5 +112,8 @@ export interface Diagnostic {
   edge?: { source: string; target: string };
   /** A problem of one of the document's block definitions (and the inner node, where there is one). */
   block?: { name: string; node?: string };
+  /** The best fix: applying it leaves the graph with fewer errors (shared/shapes/fixes.ts checks). */
   fix?: Fix;
+  /** Other fixes that also leave fewer errors, best first (a bound, another layer, a revert). */
+  alternatives?: Fix[];
 }

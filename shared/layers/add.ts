@@ -2,7 +2,7 @@
 
 import type { Fix } from '../graph/types';
 import { defineLayer } from './layer';
-import { keepSizeFix, sameRank, widestRF } from './merge';
+import { keepSizeFix, projectionFix, sameRank, shortcutFirst, widestRF } from './merge';
 import { fmtShape } from './rules';
 
 export const add = defineLayer({
@@ -23,17 +23,22 @@ export const add = defineLayer({
         differ.push(`${which} (${ref[2]}×${ref[3]} vs ${s[2]}×${s[3]})`);
       }
       if (differ.length === 0) continue;
-      let fix: Fix | undefined;
-      const srcP = x.producer(ins[i]).params;
-      if (s[1] !== ref[1] && srcP?.type === 'Conv2d' && differ.length === 1) {
-        fix = { kind: 'setParam', label: `out_channels ${ref[1]} matches ${ins[0]}`, nodeId: ins[i], param: 'out_channels', value: ref[1] };
-      } else if (ref.length === 4 && s[1] === ref[1]) {
-        fix = keepSizeFix(x, ins[i], ref);
+      // Every way to make the two agree; the fix checker keeps those that leave fewer errors.
+      const fixes: (Fix | undefined)[] = [];
+      const projections = [projectionFix(x, ins[i], s, ref), projectionFix(x, ins[0], ref, s)];
+      fixes.push(...(shortcutFirst(s, ref) ? projections : projections.reverse()));
+      if (s[1] !== ref[1] && differ.length === 1) {
+        for (const [src, want] of [[ins[i], ref[1]], [ins[0], s[1]]] as const) {
+          if (x.producer(src).params?.type === 'Conv2d') fixes.push({ kind: 'setParam', label: `out_channels ${want} matches ${src === ins[i] ? ins[0] : ins[i]}`, nodeId: src, param: 'out_channels', value: want });
+        }
       }
+      if (ref.length === 4 && s[1] === ref[1]) fixes.push(keepSizeFix(x, ins[i], ref), keepSizeFix(x, ins[0], s));
+      const [fix, ...alternatives] = fixes.filter((f): f is Fix => f !== undefined);
       x.report({
         severity: 'error', code: 'add-shape-mismatch', nodeId: x.id,
         message: `${x.type} ${x.id}: inputs must have equal shapes, but ${fmtShape(ref)} (${ins[0]}) and ${fmtShape(s)} (${ins[i]}) differ in ${differ.join(' and ')}.`,
         ...(fix ? { fix } : {}),
+        ...(alternatives.length ? { alternatives } : {}),
       });
       return null;
     }

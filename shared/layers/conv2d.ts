@@ -11,6 +11,8 @@ import { describeTooSmall, hw, needImage, pad4, pair, pairValue, windowRF, type 
 
 export interface Conv2dParams {
   type: 'Conv2d'; out_channels: number; kernel: Pair; stride: Pair; padding: Pad4; dilation: Pair; bias: boolean; groups: number;
+  /** Weights held fixed in training: left out of the optimizer's variables. */
+  frozen: boolean;
   /** How padding was written: PyTorch refuses "same" with a stride other than 1. */
   paddingMode: 'explicit' | 'same' | 'valid';
 }
@@ -26,6 +28,7 @@ export const conv2d = defineLayer({
     { name: 'dilation', type: 'intPair', default: 1, min: 1, doc: 'Spacing between kernel taps.', short: 'd' },
     { name: 'bias', type: 'bool', default: true, doc: 'Learn an additive bias.', short: 'no bias' },
     { name: 'groups', type: 'int', default: 1, min: 1, doc: 'Split the channels into this many groups, each convolved on its own; in and out channels must be divisible by it.', short: 'g' },
+    { name: 'frozen', type: 'bool', default: false, doc: 'Keep the weights fixed in training (a kernel from the Kernel lab stays as it is).', short: 'frozen' },
   ],
   initial: { out_channels: 16, kernel_size: 3 },
 
@@ -43,7 +46,7 @@ export const conv2d = defineLayer({
     } else {
       padding = pad4(v.padding);
     }
-    return { type: 'Conv2d', out_channels: v.out_channels as number, kernel, stride: pair(v.stride), padding, dilation, bias: v.bias as boolean, groups: v.groups as number, paddingMode: mode };
+    return { type: 'Conv2d', out_channels: v.out_channels as number, kernel, stride: pair(v.stride), padding, dilation, bias: v.bias as boolean, groups: v.groups as number, frozen: v.frozen as boolean, paddingMode: mode };
   },
 
   shape(x, p: Conv2dParams) {
@@ -59,10 +62,11 @@ export const conv2d = defineLayer({
       const fix: Fix | undefined = oh >= 1 && ow >= 1
         ? { kind: 'setParam', label: `Padding ${ph === pw ? ph : `[${ph}, ${pw}]`} gives ${hw(oh, ow)}`, nodeId: id, param: 'padding', value: pairValue(ph, pw) }
         : undefined;
+      const strideOne: Fix = { kind: 'setParam', label: 'Stride 1 (keeps "same")', nodeId: id, param: 'stride', value: 1 };
       x.report({
         severity: 'error', code: 'same-needs-stride-1', nodeId: id,
         message: `${where}: padding "same" works only with stride 1 (PyTorch refuses it for strided convolutions), and stride is ${p.stride[0] === p.stride[1] ? p.stride[0] : `[${p.stride.join(', ')}]`}. Set a number for padding, or stride 1.`,
-        ...(fix ? { fix } : {}),
+        ...(fix ? { fix, alternatives: [strideOne] } : { fix: strideOne }),
       });
       return null;
     }
@@ -77,10 +81,17 @@ export const conv2d = defineLayer({
       const need = Math.max(needH, needW);
       const nh = windowOutSize(s[2], p.kernel[0], p.stride[0], ph, ph, p.dilation[0]);
       const nw = windowOutSize(s[3], p.kernel[1], p.stride[1], pw, pw, p.dilation[1]);
+      // The largest kernel whose dilated extent fits the padded input, per dimension.
+      const kh = oh < 1 ? Math.floor((s[2] + t + b - 1) / p.dilation[0]) + 1 : p.kernel[0];
+      const kw = ow < 1 ? Math.floor((s[3] + l + r - 1) / p.dilation[1]) + 1 : p.kernel[1];
+      const kOut = [windowOutSize(s[2], kh, p.stride[0], t, b, p.dilation[0]), windowOutSize(s[3], kw, p.stride[1], l, r, p.dilation[1])];
+      const alternatives: Fix[] = [{ kind: 'setParam', label: `Padding ${ph === pw ? ph : `[${ph}, ${pw}]`} gives ${hw(nh, nw)}`, nodeId: id, param: 'padding', value: pairValue(ph, pw) }];
       x.report({
         severity: 'error', code: 'nonpositive-output', nodeId: id,
         message: `${where}: ${describeTooSmall(p.kernel, p.dilation, s, p.padding, [oh, ow])}. Reduce kernel_size or add padding ≥ ${need}.`,
-        fix: { kind: 'setParam', label: `Padding ${ph === pw ? ph : `[${ph}, ${pw}]`} gives ${hw(nh, nw)}`, nodeId: id, param: 'padding', value: pairValue(ph, pw) },
+        ...(kh >= 1 && kw >= 1
+          ? { fix: { kind: 'setParam', label: `Kernel ${kh === kw ? kh : `[${kh}, ${kw}]`} gives ${hw(kOut[0], kOut[1])}`, nodeId: id, param: 'kernel_size', value: pairValue(kh, kw) }, alternatives }
+          : { fix: alternatives[0] }),
       });
       return null;
     }

@@ -31,6 +31,46 @@ export function widestRF(x: ShapeIn): ReceptiveField | null {
   return rf;
 }
 
+/** The smallest stride taking a length `from` to `to` with a 1×1 window, or null when none does (a stride never enlarges). */
+function strideTo(from: number, to: number): number | null {
+  if (to < 1 || to > from) return null;
+  if (to === 1) return from;
+  const st = Math.floor((from - 1) / to) + 1;
+  return Math.floor((from - 1) / st) === to - 1 ? st : null;
+}
+
+/**
+ * A 1×1 convolution on the edge from `src` that turns its `from` shape into `to` (channels, and
+ * H×W through its stride): PyTorch's projection shortcut, d2l's `use_1x1conv`. Flat inputs get a
+ * Linear instead.
+ */
+export function projectionFix(x: ShapeIn, src: string, from: number[], to: number[]): Fix | undefined {
+  if (from.length === 2 && to.length === 2) {
+    return { kind: 'insertNode', label: `Linear on ${src}: ${from[1]} → ${to[1]} features`, beforeNodeId: x.id, edgeSource: src, nodeType: 'Linear', params: { out_features: to[1] } };
+  }
+  if (from.length !== 4 || to.length !== 4) return undefined;
+  const sh = strideTo(from[2], to[2]);
+  const sw = strideTo(from[3], to[3]);
+  if (sh === null || sw === null) return undefined;
+  const stride = pairValue(sh, sw);
+  const strideText = sh === 1 && sw === 1 ? '' : `, stride ${sh === sw ? sh : `[${sh}, ${sw}]`}`;
+  return {
+    kind: 'insertNode', label: `1×1 conv on ${src}: ${from[1]} → ${to[1]} channels${strideText}`,
+    beforeNodeId: x.id, edgeSource: src, nodeType: 'Conv2d',
+    params: { out_channels: to[1], kernel_size: 1, ...(stride === 1 ? {} : { stride }) },
+  };
+}
+
+/**
+ * Which of two merge inputs is the shortcut: the larger map, or at equal size the one with fewer
+ * channels (a residual block's main path downsamples and widens; its shortcut must follow).
+ */
+export function shortcutFirst(a: number[], b: number[]): boolean {
+  if (a.length !== 4) return a[1] <= b[1];
+  const area = (s: number[]) => s[2] * s[3];
+  return area(a) !== area(b) ? area(a) > area(b) : a[1] <= b[1];
+}
+
 /** Where a merge input comes from a stride-1 Conv2d that shrank the map, the padding that keeps it. */
 export function keepSizeFix(x: ShapeIn, src: string, target: number[]): Fix | undefined {
   const { params: p, input: before } = x.producer(src);

@@ -3,6 +3,7 @@
  * rule that padding is at most half the kernel, and the window arithmetic with ceil_mode=False.
  */
 
+import type { Fix } from '../graph/types';
 import { windowOutSize } from '../shapes/arith';
 import type { ParamSpec, ParamValues, ShapeIn, ShapeOut } from './layer';
 import { describeTooSmall, hw, needImage, pad4, pair, pairValue, windowRF, type Pad4, type Pair } from './rules';
@@ -42,10 +43,18 @@ export function poolShape(x: ShapeIn, p: PoolParams): ShapeOut | null {
   if (oh < 1 || ow < 1) {
     const kh = Math.min(p.kernel[0], s[2] + 2 * t);
     const kw = Math.min(p.kernel[1], s[3] + 2 * l);
+    // Or pad up to PyTorch's limit of half the kernel, where that is enough.
+    const padFor = (k: number, len: number, pad: number) => Math.max(pad, Math.ceil((k - len) / 2));
+    const ph = padFor(p.kernel[0], s[2], t);
+    const pw = padFor(p.kernel[1], s[3], l);
+    const padding: Fix[] = ph <= maxH && pw <= maxW
+      ? [{ kind: 'setParam', label: `Padding ${ph === pw ? ph : `[${ph}, ${pw}]`} gives ${hw(windowOutSize(s[2], p.kernel[0], p.stride[0], ph, ph), windowOutSize(s[3], p.kernel[1], p.stride[1], pw, pw))}`, nodeId: id, param: 'padding', value: pairValue(ph, pw) }]
+      : [];
     x.report({
       severity: 'error', code: 'nonpositive-output', nodeId: id,
       message: `${where}: ${describeTooSmall(p.kernel, [1, 1], s, p.padding, [oh, ow])}. Reduce kernel_size to at most ${hw(s[2] + 2 * t, s[3] + 2 * l)} or remove earlier downsampling.`,
       fix: { kind: 'setParam', label: `Kernel ${kh === kw ? kh : `[${kh}, ${kw}]`}`, nodeId: id, param: 'kernel_size', value: pairValue(kh, kw) },
+      ...(padding.length ? { alternatives: padding } : {}),
     });
     return null;
   }

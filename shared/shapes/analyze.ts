@@ -11,9 +11,11 @@
 
 import { buildLibrary, type Library } from '../graph/blocks';
 import { CATALOGUE } from '../graph/catalogue';
+import { initProblem } from '../graph/init';
 import { formatCount, formatTorchShape } from '../format';
 import { specOf, tryResolveParams, type ResolvedParams } from '../graph/resolve';
 import { BLOCK_TYPE_PREFIX, type Diagnostic, type GraphDoc, type GraphNode } from '../graph/types';
+import { offerFixes } from './fixes';
 import { shapeOf } from '../layers/index';
 import { BLOCK_INPUT, type BlockGraph, type BlockResult, type ReceptiveField, type ShapeIn, type ShapeOut } from '../layers/layer';
 
@@ -64,6 +66,8 @@ export interface Analysis {
 export interface AnalyzeOptions {
   /** Batch size in the reported shapes; 1 like d2l's layer_summary. */
   batch?: number;
+  /** Offer only fixes that leave fewer errors (shared/shapes/fixes.ts); default true. */
+  checkFixes?: boolean;
 }
 
 const KNOWN_TYPES = CATALOGUE.map((s) => s.type).join(', ');
@@ -144,7 +148,8 @@ function emptyAnalysis(diagnostics: Diagnostic[]): Analysis {
 
 export function analyzeGraph(doc: GraphDoc, options: AnalyzeOptions = {}): Analysis {
   try {
-    return analyze(doc, options);
+    const analysis = analyze(doc, options);
+    return options.checkFixes === false ? analysis : offerFixes(doc, analysis, (d) => analyze(d, options));
   } catch (err) {
     // A bug here must not take the canvas down; the code makes it visible to tests and users.
     const message = err instanceof Error ? err.message : String(err);
@@ -407,6 +412,8 @@ function step(ctx: Ctx, id: string, batch: number, reachable: boolean): void {
       severity: 'error', code: 'too-many-inputs', nodeId: id, edge: { source: ins[ins.length - 1], target: id },
       message: `${where} has ${formatCount(ins.length)} inputs (${idList(ins)}) but takes one. Merge them first with Add or Concat, or remove the edge from ${ins[ins.length - 1]}.`,
       fix: { kind: 'removeEdge', label: `Remove ${ins[ins.length - 1]} → ${id}`, source: ins[ins.length - 1], target: id },
+      // Which edge is the stray one depends on the rest of the graph; the fix checker ranks them.
+      alternatives: ins.slice(0, -1).map((src) => ({ kind: 'removeEdge', label: `Remove ${src} → ${id}`, source: src, target: id })),
     });
     return;
   }
@@ -430,6 +437,8 @@ function step(ctx: Ctx, id: string, batch: number, reachable: boolean): void {
   const view = new NodeView(ctx, id, node.type, batch, shapes, ins, rfs);
   const out = shapeOf(view, params);
   if (!out) return;
+  const badInit = initProblem(node, params, shapes[0]);
+  if (badInit) return report(ctx, badInit);
   const oversize = sizeProblem(where, out);
   if (oversize) {
     // Left without a shape, so nothing downstream computes with an inexact size.

@@ -18,6 +18,18 @@ export function windowOutSize(inSize: number, kernel: number, stride: number, pa
 }
 
 /**
+ * windowOutSize written out with its numbers, as PyTorch's docs print the formula:
+ * ⌊(14 + 2·0 − 1·(5 − 1) − 1)/1⌋ + 1 = 10. The value is windowOutSize's own, so the text shown
+ * beside a layer cannot disagree with the shape the engine computed.
+ */
+export function windowOutFormula(inSize: number, kernel: number, stride: number, padLo: number, padHi: number, dilation = 1): { text: string; value: number } {
+  const value = windowOutSize(inSize, kernel, stride, padLo, padHi, dilation);
+  const pad = padLo === padHi ? `2·${padLo}` : `${padLo} + ${padHi}`;
+  const shown = value < 0 ? `−${-value}` : String(value);
+  return { text: `⌊(${inSize} + ${pad} − ${dilation}·(${kernel} − 1) − 1)/${stride}⌋ + 1 = ${shown}`, value };
+}
+
+/**
  * Brute force for the same quantity: count the start positions of a window that fit inside the
  * padded input. Used by the tests as the independent reference for windowOutSize.
  */

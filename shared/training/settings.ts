@@ -9,7 +9,7 @@
 import { FASHION_MNIST } from './fashion-mnist';
 
 /** The backends a run may ask for; after "auto", in auto's order of preference. */
-export const BACKENDS = ['auto', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['auto', 'tensorflow', 'webgpu', 'native', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
 
 interface SpecBase {
@@ -163,7 +163,7 @@ export function isValidSetting(spec: SettingSpec, value: unknown): boolean {
 const orList = (xs: readonly string[]): string => (xs.length > 1 ? `${xs.slice(0, -1).join(', ')} or ${xs[xs.length - 1]}` : xs.join(''));
 
 /**
- * The allowed values in a few words, e.g. "1–1000" or "auto, tensorflow, native, wasm or cpu";
+ * The allowed values in a few words, e.g. "1–1000" or "auto, tensorflow, webgpu, native, wasm or cpu";
  * with `nullWord`, a nullable setting's range ends "or <nullWord>".
  */
 export function rangeText(spec: SettingSpec, nullWord?: string): string {

@@ -67,7 +67,7 @@ test.describe('desktop app (Electron)', () => {
     });
     expect(globals.require).toBe('undefined');
     expect(globals.process).toBe('undefined');
-    expect(globals.api).toEqual(['getRun', 'info', 'listBackends', 'listRuns', 'onMenuCommand', 'onTrainingEvent', 'openGraphFile', 'saveGraphFile', 'setDocumentState', 'startTraining', 'stopTraining']);
+    expect(globals.api).toEqual(['doctor', 'getRun', 'info', 'listBackends', 'listRuns', 'onMenuCommand', 'onTrainingEvent', 'openGraphFile', 'saveGraphFile', 'setDocumentState', 'startTraining', 'stopTraining']);
     const info = await page.evaluate(() => (window as unknown as { convstudio: { info(): Promise<unknown> } }).convstudio.info());
     expect(info).toMatchObject({ ok: true, value: { host: 'electron' } });
   });

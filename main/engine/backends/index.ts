@@ -1,7 +1,10 @@
 /**
- * Chooses the tfjs backend at run time. Order for "auto": tensorflow (tfjs-node-gpu, then
- * tfjs-node), native (ConvStudio's oneDNN addon, when built), wasm, cpu. Every step is guarded: the optional
- * packages are usually absent, and a backend that fails to start is reported, not fatal.
+ * Chooses the tfjs backend at run time. Order for "auto": tensorflow when it really runs on a GPU
+ * (tfjs-node-gpu with CUDA), webgpu when its adapter is a real GPU, native (ConvStudio's oneDNN
+ * addon, when built), tensorflow on the CPU (libtensorflow beats wasm), wasm, cpu. Every step is
+ * guarded: the optional packages are often absent, and a backend that fails to start is
+ * reported, not fatal. A software WebGPU adapter (SwiftShader, lavapipe, WARP) is never chosen
+ * by auto: it is a CPU emulating a GPU, slower than every CPU backend here.
  */
 
 import * as tf from '@tensorflow/tfjs-core';
@@ -13,6 +16,8 @@ import { moduleDir } from '../../common/module-dir';
 import { BACKENDS, type BackendChoice } from '../../../shared/training';
 import type { BackendInfo } from '../../../shared/api';
 import { registerWasmTrainingKernels } from './wasm/index';
+import { runningInElectron } from './webgpu/dawn';
+import { tryWebgpu, webgpuInstalled } from './webgpu/index';
 // tfjs-core's node bundle registers no gradients; tfjs-layers' bundle registers all of them.
 import '@tensorflow/tfjs-layers';
 
@@ -23,6 +28,19 @@ export interface ActiveBackend {
   device: string;
   note?: string;
 }
+
+export interface InitOptions {
+  /**
+   * The caller reads results only asynchronously (await tensor.data()), never with dataSync().
+   * WebGPU in Node cannot read synchronously at all, so auto considers webgpu only for such a
+   * caller; an explicit webgpu starts anyway, and a synchronous read then fails saying so.
+   */
+  readsAsync?: boolean;
+}
+
+type Attempt = ActiveBackend | { error: string };
+
+const SYNC_CALLER = 'this caller reads results synchronously (dataSync), which WebGPU cannot do in Node';
 
 // A variable specifier keeps bundlers and tsc from insisting that optional modules exist.
 async function importOptional(specifier: string): Promise<any> {
@@ -68,7 +86,7 @@ function quiet(): void {
   tf.env().set('PROD', true);
 }
 
-async function tryTensorflow(): Promise<ActiveBackend | { error: string }> {
+async function tryTensorflow(): Promise<(ActiveBackend & { onGpu: boolean }) | { error: string }> {
   for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
     if (!resolvable(pkg)) continue;
     try {
@@ -80,19 +98,19 @@ async function tryTensorflow(): Promise<ActiveBackend | { error: string }> {
         // tfjs-node-gpu quietly runs on the CPU when its CUDA 11.2 / cuDNN 8.1 libraries are not
         // found; the binding's flag is the only reliable signal it gives.
         const onGpu = b?.isGPUPackage === true && b?.isUsingGpuDevice === true;
-        if (onGpu) return { name: 'tensorflow', device: 'gpu (CUDA)' };
+        if (onGpu) return { name: 'tensorflow', device: 'gpu (CUDA)', onGpu: true };
         if (typeof b?.isUsingGpuDevice !== 'boolean') {
           return {
-            name: 'tensorflow', device: 'unknown (tfjs-node-gpu)',
+            name: 'tensorflow', device: 'unknown (tfjs-node-gpu)', onGpu: false,
             note: 'tfjs-node-gpu did not report whether it found a GPU; without CUDA 11.2 and cuDNN 8.1 it silently runs on the CPU.',
           };
         }
         return {
-          name: 'tensorflow', device: 'cpu (libtensorflow)',
-          note: 'tfjs-node-gpu is installed but TensorFlow found no usable GPU (needs CUDA 11.2 and cuDNN 8.1); it is running on the CPU.',
+          name: 'tensorflow', device: 'cpu (libtensorflow)', onGpu: false,
+          note: 'tfjs-node-gpu is installed but TensorFlow found no usable GPU (needs CUDA 11.2 and cuDNN 8.1; convstudio doctor says what is missing); it is running on the CPU.',
         };
       }
-      return { name: 'tensorflow', device: 'cpu (libtensorflow)' };
+      return { name: 'tensorflow', device: 'cpu (libtensorflow)', onGpu: false };
     } catch (err) {
       return { error: `${pkg} failed to load: ${(err as Error).message}` };
     }
@@ -100,7 +118,7 @@ async function tryTensorflow(): Promise<ActiveBackend | { error: string }> {
   return { error: 'neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node is installed (they are optional: npm install @tensorflow/tfjs-node needs internet to fetch libtensorflow)' };
 }
 
-async function tryNative(): Promise<ActiveBackend | { error: string }> {
+async function tryNative(): Promise<Attempt> {
   const p = nativeModulePath();
   if (!p) return { error: 'the native backend is not part of this build' };
   try {
@@ -116,7 +134,7 @@ async function tryNative(): Promise<ActiveBackend | { error: string }> {
   }
 }
 
-async function tryWasm(): Promise<ActiveBackend | { error: string }> {
+async function tryWasm(): Promise<Attempt> {
   try {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     // Bundled builds (Electron) ship the .wasm files next to the bundle and say where.
@@ -132,40 +150,92 @@ async function tryWasm(): Promise<ActiveBackend | { error: string }> {
   }
 }
 
-async function tryCpu(): Promise<ActiveBackend | { error: string }> {
+async function tryCpu(): Promise<Attempt> {
   await import('@tensorflow/tfjs-backend-cpu');
   if (!(await tf.setBackend('cpu'))) return { error: 'the cpu backend failed to initialise' };
   await tf.ready();
   return { name: 'cpu', device: 'cpu (plain JavaScript, slow)' };
 }
 
-const TRY: Record<Exclude<BackendChoice, 'auto'>, () => Promise<ActiveBackend | { error: string }>> = {
-  tensorflow: tryTensorflow, native: tryNative, wasm: tryWasm, cpu: tryCpu,
+const TRY: Record<Exclude<BackendChoice, 'auto' | 'webgpu' | 'tensorflow'>, () => Promise<Attempt>> = {
+  native: tryNative, wasm: tryWasm, cpu: tryCpu,
 };
 
-/**
- * Makes `choice` the active backend. An explicit choice that is unavailable is an error naming
- * why; "auto" walks the preference order and notes what it skipped when it had to settle for a
- * slow backend.
- */
-export async function initBackend(choice: BackendChoice): Promise<ActiveBackend> {
-  quiet();
-  if (!BACKENDS.includes(choice)) throw new Error(`unknown backend "${String(choice)}"; choose one of ${BACKENDS.join(', ')}`);
-  if (choice !== 'auto') {
-    const got = await TRY[choice]();
-    if ('error' in got) throw new Error(`backend "${choice}" is not available: ${got.error}`);
-    return got;
-  }
-  const skipped: string[] = [];
-  for (const name of BACKENDS.filter((b): b is Exclude<BackendChoice, 'auto'> => b !== 'auto')) {
-    const got = await TRY[name]();
-    if (!('error' in got)) {
-      const notes = [got.note, name === 'cpu' && skipped.length ? `faster backends unavailable: ${skipped.join('; ')}` : undefined].filter(Boolean);
-      return notes.length ? { ...got, note: notes.join(' ') } : got;
+/** The fields a caller sees: the tensorflow attempt's GPU flag is auto's business. */
+const plain = ({ name, device, note }: ActiveBackend): ActiveBackend => (note ? { name, device, note } : { name, device });
+
+async function explicit(choice: Exclude<BackendChoice, 'auto'>): Promise<Attempt> {
+  switch (choice) {
+    case 'tensorflow': {
+      const got = await tryTensorflow();
+      return 'error' in got ? got : plain(got);
     }
+    case 'webgpu': {
+      const got = await tryWebgpu({ allowSoftware: true });
+      return 'error' in got ? got : plain(got);
+    }
+    case 'native':
+    case 'wasm':
+    case 'cpu':
+      return TRY[choice]();
+  }
+}
+
+/**
+ * Walks auto's order (see the top of this file). Notes what it skipped where that is news: a
+ * software-only WebGPU, or every fast backend missing so that it settled for plain JavaScript.
+ */
+async function auto(opts: InitOptions): Promise<ActiveBackend> {
+  const skipped: string[] = [];
+  const notes: string[] = [];
+  const tensorflow = await tryTensorflow();
+  if (!('error' in tensorflow) && tensorflow.onGpu) return plain(tensorflow);
+  if ('error' in tensorflow) skipped.push(`tensorflow: ${tensorflow.error}`);
+
+  const webgpu = opts.readsAsync ? await tryWebgpu({ allowSoftware: false }) : { error: SYNC_CALLER };
+  if (!('error' in webgpu)) return plain(webgpu);
+  skipped.push(`webgpu: ${webgpu.error}`);
+  if ('software' in webgpu && webgpu.software) notes.push(`webgpu was not used: ${webgpu.error.replace(/ \(ask for.*\)$/, '')}.`);
+
+  const finish = (got: ActiveBackend): ActiveBackend => {
+    const all = [got.note, ...notes, got.name === 'cpu' && skipped.length ? `faster backends unavailable: ${skipped.join('; ')}` : undefined].filter(Boolean);
+    return all.length ? { ...plain(got), note: all.join(' ') } : plain(got);
+  };
+  const native = await tryNative();
+  if (!('error' in native)) return finish(native);
+  skipped.push(`native: ${native.error}`);
+  // libtensorflow on the CPU is still faster than wasm; it was loaded above, so switch back to it.
+  if (!('error' in tensorflow) && (await tf.setBackend('tensorflow'))) return finish(tensorflow);
+  for (const name of ['wasm', 'cpu'] as const) {
+    const got = await TRY[name]();
+    if (!('error' in got)) return finish(got);
     skipped.push(`${name}: ${got.error}`);
   }
   throw new Error(`no tfjs backend could be started: ${skipped.join('; ')}`);
+}
+
+/**
+ * Makes `choice` the active backend. An explicit choice that is unavailable is an error naming
+ * why; "auto" walks the preference order.
+ */
+export async function initBackend(choice: BackendChoice, opts: InitOptions = {}): Promise<ActiveBackend> {
+  quiet();
+  if (!BACKENDS.includes(choice)) throw new Error(`unknown backend "${String(choice)}"; choose one of ${BACKENDS.join(', ')}`);
+  if (choice === 'auto') return auto(opts);
+  const got = await explicit(choice);
+  if ('error' in got) throw new Error(`backend "${choice}" is not available: ${got.error}`);
+  return got;
+}
+
+/**
+ * Whether TensorFlow, once loaded, runs on a GPU (the doctor's probe process asks; it switches
+ * this process's backend). null where neither tfjs-node package is installed.
+ */
+export async function probeTensorflow(): Promise<{ onGpu: boolean; error?: string } | null> {
+  if (!resolvable('@tensorflow/tfjs-node-gpu') && !resolvable('@tensorflow/tfjs-node')) return null;
+  quiet();
+  const got = await tryTensorflow();
+  return 'error' in got ? { onGpu: false, error: got.error } : { onGpu: got.onGpu };
 }
 
 /**
@@ -194,8 +264,17 @@ export async function listBackends(): Promise<BackendInfo[]> {
       device: gpu ? 'gpu if CUDA 11.2/cuDNN 8.1 match, else cpu' : node ? 'cpu (libtensorflow)' : 'none',
       note: gpu || node ? undefined : 'install @tensorflow/tfjs-node (or -gpu); it downloads libtensorflow',
     },
+    webgpuInfo(),
     { name: 'native', available: nativeOk, device: 'cpu (native code)', note: nativeNote },
     { name: 'wasm', available: true, device: 'cpu (WebAssembly, 1 thread)' },
     { name: 'cpu', available: true, device: 'cpu (plain JavaScript, slow)' },
   ];
+}
+
+/** Listed from what is installed; which adapter it would get takes Dawn, so that is the doctor's to say. */
+function webgpuInfo(): BackendInfo {
+  if (runningInElectron()) return { name: 'webgpu', available: false, device: 'none', note: 'in the desktop app WebGPU comes from its own renderer (not yet); use browser mode or the CLI' };
+  const installed = webgpuInstalled();
+  if (!installed.ok) return { name: 'webgpu', available: false, device: 'none', note: `npm install ${installed.missing.join(' ')}` };
+  return { name: 'webgpu', available: true, device: 'the GPU WebGPU finds (Check GPU says which)' };
 }

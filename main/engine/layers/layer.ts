@@ -6,6 +6,7 @@
 
 import * as tf from '@tensorflow/tfjs-layers';
 import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
+import type { NodeInit } from '../../../shared/graph/types';
 import type { Pad4 } from '../../../shared/layers/rules';
 
 export type Initializer = ReturnType<typeof tf.initializers.zeros>;
@@ -21,6 +22,11 @@ export interface Build {
   name(suffix?: string): string;
   /** The next Xavier-uniform initialiser (d2l's init_cnn), seeded in build order; zeros for shape-only compiles. */
   xavier(): Initializer;
+  /**
+   * The node's fixed initial weights (GraphNode.init), PyTorch's layout flattened; the shape
+   * engine has checked that they fit. Absent inside blocks and for ordinary nodes.
+   */
+  readonly init?: NodeInit;
 }
 
 export interface EngineLayer<P> {

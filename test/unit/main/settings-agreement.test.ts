@@ -143,7 +143,7 @@ describe('the Training panel shows the bounds the validator enforces', () => {
   it('shows every setting the panel is meant to, and the backends in auto\'s order', () => {
     expect(PANEL_SETTINGS).toEqual(SETTING_KEYS.filter((k) => SETTINGS[k].panel));
     expect(PANEL_SETTINGS.length).toBeGreaterThan(0);
-    expect(SETTINGS.backend.choices).toEqual(['auto', 'tensorflow', 'native', 'wasm', 'cpu']);
+    expect(SETTINGS.backend.choices).toEqual(['auto', 'tensorflow', 'webgpu', 'native', 'wasm', 'cpu']);
   });
 });
 

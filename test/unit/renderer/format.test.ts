@@ -12,6 +12,14 @@ describe('parseParamText', () => {
     ['Conv2d', 'padding', '1×2', [1, 2]],
     ['Conv2d', 'kernel_size', '3x5', [3, 5]],
     ['Conv2d', 'kernel_size', '3, 5', [3, 5]],
+    ['Conv2d', 'kernel_size', '[3, 5]', [3, 5]],
+    ['Conv2d', 'kernel_size', '(3,5)', [3, 5]],
+    ['Conv2d', 'kernel_size', '3,5', [3, 5]],
+    ['Conv2d', 'kernel_size', '3×5', [3, 5]],
+    ['Conv2d', 'kernel_size', '3 x 5', [3, 5]],
+    ['Conv2d', 'kernel_size', ' [ 4 ] ', 4],
+    ['Conv2d', 'padding', '(0, 1)', [0, 1]],
+    ['MaxPool2d', 'stride', '[2,1]', [2, 1]],
     ['Conv2d', 'out_channels', '16', 16],
     ['Dropout', 'p', '0.25', 0.25],
   ])('%s.%s reads %j as %j', (type, name, text, value) => {
@@ -19,11 +27,14 @@ describe('parseParamText', () => {
   });
 
   it.each([
-    ['Conv2d', 'kernel_size', 'same', 'int or h×w'],
+    ['Conv2d', 'kernel_size', 'same', 'an int or [h, w]'],
+    ['Conv2d', 'kernel_size', '[3, 5', 'an int or [h, w]'],
+    ['Conv2d', 'kernel_size', '[3, 0]', 'at least 1'],
+    ['Conv2d', 'kernel_size', '[]', 'an int or [h, w]'],
     ['Conv2d', 'out_channels', '0', 'at least 1'],
     ['Conv2d', 'out_channels', '2.5', 'whole number'],
     ['Conv2d', 'padding', '-1', 'at least 0'],
-    ['Conv2d', 'kernel_size', '1×2×3', 'int or h×w'],
+    ['Conv2d', 'kernel_size', '1×2×3', 'an int or [h, w]'],
     ['Dropout', 'p', '1.5', 'at most 1'],
   ])('%s.%s refuses %j, saying %s', (type, name, text, why) => {
     const r = parseParamText(spec(type, name), text);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { getTemplate } from '../../../shared/templates/index';
 import { analyzeGraph } from '../../../shared/shapes/index';
-import { applyFixTo, connectionRefusal, fromDoc, pushDownOverlaps, toDoc, type LayerNode } from '../../../renderer/model/graph-model';
+import { connectionRefusal, fromDoc, toDoc, type LayerNode } from '../../../renderer/model/graph-model';
+import { applyFixTo, pushDownOverlaps } from '../../../renderer/model/edits';
 import { layoutGraph } from '../../../renderer/canvas/layout';
 import { NODE_HEIGHT, NODE_WIDTH } from '../../../renderer/model/graph-model';
 

@@ -7,32 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Diagnostic, Fix, GraphDoc, ParamValue } from '../../../shared/graph/types';
 import { analyzeGraph } from '../../../shared/shapes/index';
-import { chainOf, graph, input } from './helpers';
-
-/** The Fix contract from shared/graph/types.ts, applied the simplest way. */
-function applyFix(doc: GraphDoc, fix: Fix): GraphDoc {
-  const next: GraphDoc = structuredClone(doc);
-  switch (fix.kind) {
-    case 'setParam':
-      next.nodes.find((n) => n.id === fix.nodeId)!.params[fix.param] = fix.value;
-      break;
-    case 'removeEdge':
-      next.edges = next.edges.filter((e) => !(e.source === fix.source && e.target === fix.target));
-      break;
-    case 'removeNode':
-      next.nodes = next.nodes.filter((n) => n.id !== fix.nodeId);
-      next.edges = next.edges.filter((e) => e.source !== fix.nodeId && e.target !== fix.nodeId);
-      break;
-    case 'insertNode': {
-      const id = `${fix.nodeType.toLowerCase()}_fix`;
-      next.nodes.push({ id, type: fix.nodeType, params: { ...(fix.params ?? {}) } });
-      next.edges = next.edges.filter((e) => !(e.source === fix.edgeSource && e.target === fix.beforeNodeId));
-      next.edges.push({ source: fix.edgeSource, target: id }, { source: id, target: fix.beforeNodeId });
-      break;
-    }
-  }
-  return next;
-}
+import { applyFix, chainOf, graph, input } from './helpers';
 
 function only(doc: GraphDoc, code: string): Diagnostic {
   const a = analyzeGraph(doc);
@@ -50,14 +25,16 @@ function fixClears(doc: GraphDoc, d: Diagnostic): void {
 }
 
 describe('non-positive output size', () => {
-  it('says so with the arithmetic, the fix and a one-click padding', () => {
+  it('says so with the arithmetic, the fix and a one-click kernel or padding', () => {
     const doc = chainOf([input(1, 3), ['c3', 'Conv2d', { out_channels: 4, kernel_size: 5 }]]);
     const d = only(doc, 'nonpositive-output');
     expect(d.message).toBe('Conv2d c3: kernel 5 is larger than the padded input 3 (3 + 2·0), so the output would be −1×−1. Reduce kernel_size or add padding ≥ 1.');
     expect(d.nodeId).toBe('c3');
     expect(d.severity).toBe('error');
-    expect(d.fix).toEqual({ kind: 'setParam', label: 'Padding 1 gives 1×1', nodeId: 'c3', param: 'padding', value: 1 });
+    expect(d.fix).toEqual({ kind: 'setParam', label: 'Kernel 3 gives 1×1', nodeId: 'c3', param: 'kernel_size', value: 3 });
+    expect(d.alternatives).toEqual([{ kind: 'setParam', label: 'Padding 1 gives 1×1', nodeId: 'c3', param: 'padding', value: 1 }]);
     fixClears(doc, d);
+    fixClears(doc, { ...d, fix: d.alternatives![0] });
   });
 
   it('names the dimension when only one is too small, and counts dilation', () => {

@@ -1,6 +1,6 @@
 /** Small builders so each test states only the graph it is about. */
 
-import { GRAPH_FORMAT, GRAPH_VERSION, type GraphDoc, type GraphEdge, type GraphNode, type ParamValue } from '../../../shared/graph/types';
+import { GRAPH_FORMAT, GRAPH_VERSION, type Fix, type GraphDoc, type GraphEdge, type GraphNode, type ParamValue } from '../../../shared/graph/types';
 import { BLOCK_INPUT } from '../../../shared/layers/layer';
 import { residualGraph, type ResidualParams } from '../../../shared/layers/residual';
 
@@ -45,4 +45,33 @@ export function expandResiduals(doc: GraphDoc): GraphDoc {
     }
   }
   return { ...doc, nodes, edges };
+}
+
+/**
+ * The Fix contract from shared/graph/types.ts, applied the simplest way: the reference the
+ * engine's own fix checker (shared/shapes/fixes.ts) and the canvas are held to.
+ */
+export function applyFix(doc: GraphDoc, fix: Fix): GraphDoc {
+  const next: GraphDoc = structuredClone(doc);
+  switch (fix.kind) {
+    case 'setParam':
+      next.nodes.find((n) => n.id === fix.nodeId)!.params[fix.param] = fix.value;
+      break;
+    case 'removeEdge':
+      next.edges = next.edges.filter((e) => !(e.source === fix.source && e.target === fix.target));
+      break;
+    case 'removeNode':
+      next.nodes = next.nodes.filter((n) => n.id !== fix.nodeId);
+      next.edges = next.edges.filter((e) => e.source !== fix.nodeId && e.target !== fix.nodeId);
+      break;
+    case 'insertNode': {
+      const id = `${fix.nodeType.toLowerCase()}_fix`;
+      const old = next.edges.find((e) => e.source === fix.edgeSource && e.target === fix.beforeNodeId)!;
+      next.nodes.push({ id, type: fix.nodeType, params: { ...(fix.params ?? {}) } });
+      next.edges = next.edges.filter((e) => e !== old);
+      next.edges.push({ source: fix.edgeSource, target: id }, { source: id, target: fix.beforeNodeId, ...(old.targetHandle ? { targetHandle: old.targetHandle } : {}) });
+      break;
+    }
+  }
+  return next;
 }

@@ -31,9 +31,35 @@ export interface NativeAddon {
     dx: Float32Array, dmean: Float32Array, dvariance: Float32Array, dscale: Float32Array, doffset: Float32Array): void;
   sqDiffGrad(dy: Float32Array, a: Float32Array, b: Float32Array, y: Float32Array): void;
   pad(x: Float32Array, xShape: Int32Array, before: Int32Array, y: Float32Array, yShape: Int32Array, value: number): void;
+  convImplementations?(geom: Int32Array): { forward: string; backwardData: string; backwardWeights: string };
   threads(): number;
   version(): string;
+  /** The compiled training step (native/src/compiled/); absent in addons built from older sources. */
+  CompiledNet?: new (plan: object, options: { threads?: number; seed?: number }) => CompiledNetHandle;
+  dropoutUniform?(seed: number, stream: number, index: number): number;
 }
+
+/** One compiled network in the addon (see native/src/compiled/binding.cc). */
+export interface CompiledNetHandle {
+  step(x: Float32Array, labels: Int32Array, lr: number): number;
+  evaluate(x: Float32Array, logits: Float32Array): void;
+  setOptimizer(config: object): void;
+  params(): { name: string; shape: number[]; trainable: boolean; slotsLive: boolean }[];
+  getParam(name: string, slot?: number): Float32Array;
+  setParam(name: string, values: Float32Array, slot?: number): void;
+  getSteps(name: string): number;
+  setSteps(name: string, steps: number): void;
+  setThreads(threads: number): void;
+  info(): { threads: number; arenaBytes: number; paramBytes: number; actions: string[] };
+  profile(): { what: string; ms: number }[];
+  dispose(): void;
+}
+
+/**
+ * OMP_NUM_THREADS as the user set it, before loadAddon fills it in with the idle-core count for
+ * the tfjs kernels: the compiled step honours only the user's value.
+ */
+export const USER_OMP_NUM_THREADS: string | undefined = process.env.OMP_NUM_THREADS;
 
 const FILE = 'convstudio_native.node';
 

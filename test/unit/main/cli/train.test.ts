@@ -84,7 +84,8 @@ describe('convstudio train', () => {
     expect(resumed.stdout).toMatch(/^resuming: The previous attempt was stopped\. Continuing from checkpoint e0001-b\d{5} \(/m);
     expect(resumed.stdout).toMatch(/epoch 4\/4 +train_loss [\d.]+ +val_loss [\d.]+ +val_acc [\d.]+/);
     expect(resumed.stdout).toMatch(/done: 4 epochs/);
-  });
+    // Three training processes on two shared cores: minutes, never asserted.
+  }, 900_000);
 
   it('bad input: usage errors and graphs with errors exit 2 with a reason; missing data exits 1 saying where it looked', async () => {
     const usage = await inProcess(['lenet', '--epochs', 'ten']);
@@ -140,7 +141,7 @@ describe('convstudio train', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/error: The loss rose to \S+ at epoch 1, batch \d+, over 10 times its first loss, [\d.]+: training diverged\. Lower the learning rate \(it is 10; try 1\)\./);
     expect(r.stdout).not.toMatch(/^done:/m);
-  });
+  }, 600_000);
 
   it('a batch too big for the wasm heap is refused before Start with a batch size that fits, not a WebAssembly trap and stack', async () => {
     // 128 × 256 × 224 × 224 floats is 6.6 GB for one activation: more than WebAssembly's 4 GB.

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { gzipSync } from 'node:zlib';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { encodeIdx, parseIdx, readIdxFile } from '../../../../main/data/idx';
+import { MAX_IDX_BYTES, encodeIdx, parseIdx, readIdxFile } from '../../../../main/data/idx';
 import { loadFromFiles, DataError } from '../../../../main/data/fashion-mnist';
 import { filesIn, SYSTEM_DATA_DIR } from '../../../../main/data/locate';
 
@@ -33,6 +34,25 @@ describe('IDX reader', () => {
     ['a tiny file', new Uint8Array([0, 0]), /too short/],
   ] as const)('refuses %s with a clear message', (_t, bytes, msg) => {
     expect(() => parseIdx(bytes, 'x.idx')).toThrow(msg);
+  });
+
+  it('refuses a small gzip file that unzips to more than any Fashion-MNIST file, without unzipping it all', () => {
+    // 100 MB of zeros behind a valid header: ~100 KB zipped.
+    const bomb = gzipSync(new Uint8Array(100 * 1024 * 1024));
+    expect(bomb.length).toBeLessThan(MAX_IDX_BYTES / 100);
+    expect(() => parseIdx(bomb, 'train-images-idx3-ubyte.gz')).toThrow(/^train-images-idx3-ubyte\.gz unzips to more than 64 MB, far more than any Fashion-MNIST file; it is not one of them — delete it and fetch the files again$/);
+    // The real training images (47 MB unzipped) are under the limit.
+    expect(readIdxFile(path.join(SYSTEM_DATA_DIR, 'train-images-idx3-ubyte.gz')).dims).toEqual([60000, 28, 28]);
+  });
+
+  it.each([
+    ['a folder', (f: string) => mkdirSync(f), /is not a regular file/],
+    // Reading a FIFO would block until something writes to it: forever.
+    ['a FIFO', (f: string) => { expect(spawnSync('mkfifo', [f]).status).toBe(0); }, /is not a regular file/],
+  ] as const)('refuses %s under a data file\'s name instead of failing obscurely or hanging', (_t, make, msg) => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'cs-idx-')), 'train-images-idx3-ubyte');
+    make(file);
+    expect(() => readIdxFile(file)).toThrow(msg);
   });
 
   it('checks that images and labels agree, and that labels are classes 0–9', () => {

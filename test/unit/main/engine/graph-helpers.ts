@@ -32,6 +32,14 @@ export function predictNCHW(model: LayersModel, x: number[][][]): number[][][] {
   });
 }
 
+/** predictNCHW, read asynchronously: the only way a GPU backend (webgpu) can give results back. */
+export async function predictNCHWAsync(model: LayersModel, x: number[][][]): Promise<number[][][]> {
+  const y = tf.tidy(() => tf.transpose(model.predict(tf.transpose(tf.tensor4d([x]), [0, 2, 3, 1])) as tf.Tensor, [0, 3, 1, 2]));
+  const out = (await y.array()) as number[][][][];
+  y.dispose();
+  return out[0];
+}
+
 export const arange = (n: number, from = 0): number[] => Array.from({ length: n }, (_, i) => i + from);
 export const grid = (h: number, w: number, f: (i: number, j: number) => number): number[][] =>
   Array.from({ length: h }, (_, i) => Array.from({ length: w }, (_, j) => f(i, j)));

@@ -6,7 +6,7 @@
  */
 
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
 import { runTraining } from '../../../../main/engine/trainer';
@@ -98,6 +98,22 @@ describe.skipIf(!HAS_TORCH)(`exported runs compute ConvStudio's logits (${NEEDS_
     expect(maxAbsDiff(logits, p.logits)).toBeLessThan(TOLERANCE);
     expect(argmaxRows(logits, 10)).toEqual(argmaxRows(p.logits, 10));
   });
+
+  it('a checkpoint edited since it was saved is refused, exit 2, and the older epoch still exports', async () => {
+    const copy = path.join(tmpDir('cs-export-damaged-'), 'run');
+    cpSync(prepared[0].runDir, copy, { recursive: true });
+    const [newest] = listCheckpoints(copy);
+    const bin = path.join(newest, 'weights.bin');
+    const bytes = readFileSync(bin);
+    bytes[100] ^= 0xff;
+    writeFileSync(bin, bytes);
+    const bad = await cli(['export', copy, '--to', 'onnx', '--out', path.join(tmpDir('cs-export-'), 'x')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/is damaged: weights\.bin does not match its SHA-256 in manifest\.json \(edited or corrupt\)\. Export another epoch \(--epoch\), or re-train\./);
+    const older = await cli(['export', copy, '--to', 'onnx', '--epoch', '1', '--out', path.join(tmpDir('cs-export-'), 'y')]);
+    expect(older.stderr).toBe('');
+    expect(older.code).toBe(0);
+  }, 300_000);
 
   it.skipIf(!HAS_ONNX).each(CASES.map((c, i) => [c.title, i] as const))('%s: onnx.checker accepts model.onnx (full check, opset 13)', async (_t, i) => {
     const file = path.join(prepared[i].onnxDir, 'model.onnx');

@@ -15,8 +15,9 @@ import type { GraphDoc } from '../../../../shared/graph/types';
 import { getTemplate } from '../../../../shared/templates/index';
 import { createNodeApi } from '../../../../main/api/node-api';
 import { exportNetwork, fileBytes } from '../../../../main/export/export';
+import { MAX_PAGE_EXPORT_BYTES } from '../../../../main/export/request';
 import { crc32 } from '../../../../main/export/zip';
-import { startServer, type RunningServer } from '../../../../main/server/server';
+import { MAX_REPLY_BYTES, startServer, type RunningServer } from '../../../../main/server/server';
 import { createExportToFolder } from '../../../../main/shell/export-folder';
 import { newRun } from '../engine/train-helpers';
 import { PYTHON, run } from './helpers';
@@ -25,6 +26,7 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'cs-export-api-'));
 const runsRoot = path.join(tmp, 'runs');
 const lenet = getTemplate('lenet') as GraphDoc;
 const { runId } = newRun(lenet, { epochs: 1, limit: 256 }, runsRoot);
+const resnet = newRun(getTemplate('resnet18') as GraphDoc, { epochs: 1, limit: 256, batchSize: 32 }, runsRoot);
 
 let server: RunningServer;
 let socket: WebSocket;
@@ -119,6 +121,23 @@ describe('exportModel over browser mode\'s WebSocket', () => {
     expect(r.value.folder).toBe('evil-pytorch');
     for (const [name] of z.entries) expect(name).toMatch(/^evil-pytorch\/[A-Za-z._]+$/);
   });
+
+  it('fits the largest zip it sends, as base64 in a JSON reply, within the server\'s reply limit', () => {
+    expect(Math.ceil(MAX_PAGE_EXPORT_BYTES / 3) * 4 + 1024 * 1024).toBeLessThanOrEqual(MAX_REPLY_BYTES);
+  });
+
+  it('sends ResNet-18 with its weights (45 MB) through the page', async () => {
+    const r = await overSocket<Zipped>('exportModel', [{ format: 'pytorch', runId: resnet.runId, epoch: 0 }]);
+    if (!r.ok) throw new Error(r.error.message);
+    const weights = r.value.files.find((f) => f.name === 'weights.safetensors')!;
+    expect(weights.bytes).toBeGreaterThan(11_000_000 * 4);
+    expect((await unzipped(r.value.zip)).bad).toBeNull();
+  }, 300_000);
+
+  it('refuses a VGG export too large for the page before building it, naming the CLI command that writes it', async () => {
+    const r = await overSocket('exportModel', [{ format: 'onnx', graph: getTemplate('vgg-small') }]);
+    expect(r).toMatchObject({ ok: false, error: { code: 'too-large', message: expect.stringMatching(/^Its weights are \d+ MB \([\d,]+ parameters in float32\)\. That is too large to download through the page \(at most 46 MB\)\. Save the canvas and write it with the CLI: convstudio export FILE\.convstudio\.json --to onnx --out DIR$/) } });
+  }, 120_000);
 
   it('lists the epochs a run can be exported at', async () => {
     expect(await overSocket('exportEpochs', [{ runId }])).toEqual({ ok: true, value: [0] });

@@ -7,7 +7,7 @@
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { existsSync, readFileSync, readdirSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { getTemplate } from '../../../../shared/templates/index';
 import { DEFAULT_TRAIN_CONFIG } from '../../../../shared/training';
@@ -76,6 +76,21 @@ describe('a damaged newest checkpoint is reported, set aside, and the older one 
     // Kept for inspection, never loaded again.
     expect(readdirSync(path.join(runDir, 'checkpoints')).filter((n) => n.includes('.corrupt-'))).toHaveLength(1);
     expect(listCheckpoints(runDir).map((p) => path.basename(p))).toEqual(['e0001-b00000']);
+  });
+
+  it('a save cut short by a kill (its temporary folder left half-written) is never loaded, and the next save clears it', async () => {
+    const { runDir, newest } = await runWithTwoCheckpoints();
+    // What a process killed inside saveCheckpoint leaves: the temporary folder, without state or manifest.
+    const torn = path.join(runDir, 'checkpoints', '.tmp-e0003-b00000-4242');
+    mkdirSync(torn);
+    writeFileSync(path.join(torn, 'model.json'), readFileSync(path.join(newest, 'model.json')));
+    const { loaded, rejected } = await loadLatestCheckpoint(runDir);
+    expect(rejected).toEqual([]);
+    expect(path.basename(loaded!.path)).toBe('e0002-b00000');
+    const model = loaded!.model;
+    await saveCheckpoint(runDir, model, state(3));
+    model.dispose();
+    expect(readdirSync(path.join(runDir, 'checkpoints')).sort()).toEqual(['e0002-b00000', 'e0003-b00000']);
   });
 
   it('an intact pair loads the newest, with its state', async () => {

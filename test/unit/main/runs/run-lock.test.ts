@@ -7,13 +7,16 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { RunFolderError } from '../../../../main/runs/errors';
 import { RUNNING_JSON, acquireRunLock, processStartTicks, readLock, type LockInfo } from '../../../../main/runs/run-lock';
+import { smallDisk, smallDiskSkip } from './small-disk';
+
+if (smallDiskSkip) console.warn(`skipped: ${smallDiskSkip}`);
 
 const children: ChildProcess[] = [];
 afterEach(() => { for (const c of children.splice(0)) c.kill('SIGKILL'); });
@@ -106,6 +109,24 @@ describe('taking the run lock', () => {
     expect(lock.held()).toBe(false);
     lock.release();
     expect(readLock(dir)?.pid).toBe(other);
+  });
+});
+
+describe('a full disk', () => {
+  it.skipIf(smallDiskSkip !== null)('the lock cannot be written: one message saying so, and no file of it left in the run folder', () => {
+    const disk = smallDisk(64);
+    try {
+      const dir = path.join(disk.dir, 'run');
+      mkdirSync(dir);
+      disk.fillLeaving(0);
+      let err: unknown = null;
+      try { acquireRunLock(dir); } catch (e) { err = e; }
+      expect((err as RunFolderError).problem).toBe('disk-full');
+      expect((err as Error).message).toBe(`Could not lock the run run: the disk holding ${path.join(dir, RUNNING_JSON)} is full. Free some space on it, or train into a folder on another disk.`);
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      disk.unmount();
+    }
   });
 });
 

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { MAX_REPLY_BYTES, replyText, startServer, type RunningServer } from '../../../../main/server/server';
+import { MAX_PAGE_EXPORT_BYTES } from '../../../../main/export/request';
 
 let server: RunningServer;
 let rendererDir: string;
@@ -179,6 +180,13 @@ describe('browser-mode server: limits', () => {
     const text = replyText(make());
     expect(text.length).toBeLessThan(1000);
     expect(JSON.parse(text)).toMatchObject({ ok: false, error: { code: 'reply-too-large' } });
+  });
+
+  it('the reply limit holds the largest reply the Api makes: an export for the page, as base64 in JSON', () => {
+    const zipOverhead = 1024 * 1024;
+    expect(Math.ceil((MAX_PAGE_EXPORT_BYTES + zipOverhead) / 3) * 4 + 64 * 1024).toBeLessThan(MAX_REPLY_BYTES);
+    const text = replyText({ ok: true, value: { zip: 'A'.repeat(Math.ceil(MAX_PAGE_EXPORT_BYTES / 3) * 4) } });
+    expect(JSON.parse(text).ok).toBe(true);
   });
 
   it('the page is served with a strict policy and no Referer', async () => {

@@ -14,6 +14,7 @@ import type { TrainingEvent } from '../../../../shared/training';
 import { DEFAULT_TRAIN_CONFIG } from '../../../../shared/training';
 import { getTemplate } from '../../../../shared/templates/index';
 import { createJobManager, forkSpawn, type JobManager } from '../../../../main/engine/jobs';
+import { createEngineService } from '../../../../main/engine/service/client';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 // Inside the project (out/ is git-ignored) so the bundles resolve node_modules as in the app.
@@ -44,7 +45,7 @@ const isBuiltin = (spec: string) => spec.startsWith('node:') || builtinModules.i
 
 describe('buildMain bundles', () => {
   it('writes the main, preload, training and native-backend bundles', () => {
-    for (const f of ['index.cjs', 'preload.cjs', 'train-process.cjs']) expect(existsSync(path.join(outdir, f)), f).toBe(true);
+    for (const f of ['index.cjs', 'preload.cjs', 'train-process.cjs', 'engine-service.cjs']) expect(existsSync(path.join(outdir, f)), f).toBe(true);
   });
 
   it('makes the preload one CommonJS file that needs only electron', () => {
@@ -56,11 +57,26 @@ describe('buildMain bundles', () => {
   });
 
   it('leaves only Electron, Node built-ins and shipped runtime dependencies external', () => {
-    for (const bundle of ['index.cjs', 'train-process.cjs']) {
+    for (const bundle of ['index.cjs', 'train-process.cjs', 'engine-service.cjs']) {
       const foreign = requiredModules(path.join(outdir, bundle)).filter((m) => m !== 'electron' && !isBuiltin(m) && !runtime.has(packageOf(m)));
       expect(foreign, bundle).toEqual([]);
     }
     expect(requiredModules(path.join(outdir, 'train-process.cjs'))).not.toContain('electron');
+    expect(requiredModules(path.join(outdir, 'engine-service.cjs'))).not.toContain('electron');
+  });
+});
+
+describe('the bundled engine service', () => {
+  it('computes the Kernel lab\'s corr2d when forked, as the app forks it', async () => {
+    // The app forks it with utilityProcess (no Electron binary here); the bundle is the same file.
+    const engine = createEngineService({ entry: path.join(outdir, 'engine-service.cjs'), spawn: forkSpawn });
+    try {
+      const r = await engine.call('lab.correlate', { x: [[[0, 1, 2], [3, 4, 5], [6, 7, 8]]], k: [[[[0, 1], [2, 3]]]], stride: 1, padding: 0, dilation: 1, terms: false });
+      expect(r).toMatchObject({ ok: true, value: { y: [[[19, 25], [37, 43]]] } });
+      expect(engine.backend()?.name).toBeTruthy();
+    } finally {
+      engine.dispose();
+    }
   });
 });
 

@@ -20,6 +20,8 @@ import { existsSync } from 'node:fs';
 import { CALL_ARITY } from '../../../../main/api/dispatch';
 import { registerIpc } from '../../../../main/shell/ipc';
 import { RecordingIpcMain } from './recording-ipc';
+import { createEngineService } from '../../../../main/engine/service/client';
+import { CHANNEL_SCENES, CORRELATE_SCENES, EDGE_IMAGE, POOL_SCENES } from '../../../../shared/lab/presets';
 import { createSenderCheck, type SenderLike } from '../../../../main/shell/sender-check';
 import { APP_ENTRY_URL, APP_ORIGIN } from '../../../../main/shell/app-origin';
 
@@ -64,6 +66,7 @@ circular.self = circular;
 const MALFORMED: Record<(typeof API_CALLS)[number] | (typeof DESKTOP_CALLS)[number], [string, unknown[], string][]> = {
   info: [['an unexpected argument', [{ x: 1 }], 'bad-request']],
   listBackends: [['an unexpected argument', ['cpu'], 'bad-request']],
+  doctor: [['an unexpected argument', [{ fix: true }], 'bad-request']],
   startTraining: [
     ['no argument', [], 'bad-request'],
     ['a string', ['lenet'], 'bad-request'],
@@ -88,6 +91,24 @@ const MALFORMED: Record<(typeof API_CALLS)[number] | (typeof DESKTOP_CALLS)[numb
     ['a number as run id', [{ runId: 5 }], 'bad-request'],
     ['a path as run id', [{ runId: '../secrets' }], 'bad-request'],
   ],
+  labCorrelate: [
+    ['no argument', [], 'bad-request'],
+    ['a cell that is not a number', [{ x: [[[0, 'one'], [2, 3]]], k: [[[[1]]]] }], 'invalid-lab-input'],
+    ['a stride of 0', [{ x: [[[0, 1], [2, 3]]], k: [[[[1]]]], stride: 0 }], 'invalid-lab-input'],
+    ['a kernel larger than the padded input', [{ x: [[[0, 1], [2, 3]]], k: [[[[1, 1, 1], [1, 1, 1], [1, 1, 1]]]] }], 'invalid-lab-input'],
+    ['NaN in a grid', [{ x: [[[Number.NaN]]], k: [[[[1]]]] }], 'bad-request'],
+  ],
+  labConv1x1: [['a kernel for the wrong number of channels', [{ x: [[[1]], [[2]]], k: [[1, 2, 3]] }], 'invalid-lab-input']],
+  labPool: [
+    ['an unknown mode', [{ dims: 2, mode: 'median', x: [[[1]]], kernel: 1 }], 'invalid-lab-input'],
+    ['padding over half the kernel', [{ dims: 2, mode: 'max', x: [[[1, 2], [3, 4]]], kernel: 2, padding: 2 }], 'invalid-lab-input'],
+    ['a 3-D window larger than the input', [{ dims: 3, mode: 'max', x: [[[1]]], kernel: 2 }], 'invalid-lab-input'],
+  ],
+  labLearn: [
+    ['a target of the wrong size', [{ x: [[1, 0, 1]], y: [[1, 1, 1]], kernel: [1, 2], lr: 0.03, steps: 10, seed: 0 }], 'invalid-lab-input'],
+    ['a learning rate of 0', [{ x: [[1, 0, 1]], y: [[1, 1]], kernel: [1, 2], lr: 0, steps: 10, seed: 0 }], 'invalid-lab-input'],
+  ],
+  labFashionImage: [['an index past the test set', [{ index: 10_000 }], 'invalid-lab-input']],
   openGraphFile: [['an unexpected argument', ['/etc/passwd'], 'bad-request']],
   saveGraphFile: [
     ['no argument', [], 'bad-request'],
@@ -240,5 +261,48 @@ describe.skipIf(!existsSync(path.join(dataDir, 'train-images-idx3-ubyte.gz')))('
       registration.dispose();
       jobs.dispose();
     }
+  });
+});
+
+describe('the Kernel lab over IPC, computed by the real engine service', () => {
+  it('answers the notebook\'s tensors to the window and refuses bad input with the canvas\'s words', async () => {
+    const ipcMain = new RecordingIpcMain();
+    const engine = createEngineService();
+    const registration = registerIpc({
+      ipcMain,
+      api: createDesktopApi({
+        base: createNodeApi({ runsRoot: path.join(tmp, 'lab-runs'), host: 'electron', engine }),
+        dialogs: createFileDialogs({ defaultDir: tmp, showOpenDialog: async () => ({ canceled: true, filePaths: [] }), showSaveDialog: async () => ({ canceled: true }) }),
+        document: createDocumentTracker({ requestSave: () => {}, close: () => {} }),
+        exportToFolder: createExportToFolder({ runsRoot: path.join(tmp, 'lab-runs'), version: '0.1.0', defaultDir: tmp, showOpenDialog: async () => ({ canceled: true, filePaths: [] }) }),
+      }),
+      isTrustedSender: createSenderCheck({ origin: APP_ORIGIN, mainFrame: () => mainFrame }),
+      send: () => {},
+    });
+    try {
+      const corr = CORRELATE_SCENES[0];
+      expect(await ipcMain.invoke(trusted, 'labCorrelate', { x: [corr.x], k: [[corr.k]] })).toMatchObject({ ok: true, value: { y: [[[19, 25], [37, 43]]] } });
+      const multi = CHANNEL_SCENES[1];
+      expect(await ipcMain.invoke(trusted, 'labCorrelate', { x: multi.x, k: multi.k })).toMatchObject({ ok: true, value: { y: [[[56, 72], [104, 120]], [[76, 100], [148, 172]], [[96, 128], [192, 224]]] } });
+      expect(await ipcMain.invoke(trusted, 'labPool', POOL_SCENES.find((p) => p.id === 'max-3d'))).toMatchObject({ ok: true, value: { y: [[[13, 14], [16, 17]], [[22, 23], [25, 26]]] } });
+      const conv = await ipcMain.invoke(trusted, 'labConv1x1', { x: [[[1, 2]], [[3, 4]]], k: [[1, 1]] });
+      expect(conv).toMatchObject({ ok: true, value: { conv: [[[4, 6]]], matmul: [[4, 6]], absDiffSum: 0 } });
+      const y = (await ipcMain.invoke(trusted, 'labCorrelate', { x: [EDGE_IMAGE], k: [[[[1, -1]]]] })) as { ok: true; value: { y: number[][][] } };
+      const learned = await ipcMain.invoke(trusted, 'labLearn', { x: EDGE_IMAGE, y: y.value.y[0], kernel: [1, 2], lr: 0.03, steps: 10, seed: 0 });
+      expect(learned.ok && (learned.value as { steps: { loss: number }[] }).steps[9].loss).toBeLessThan(0.05);
+      const bad = await ipcMain.invoke(trusted, 'labCorrelate', { x: [[[0, 1], [2, 3]]], k: [[[[1, 1, 1], [1, 1, 1], [1, 1, 1]]]] });
+      expect(bad).toMatchObject({ ok: false, error: { code: 'invalid-lab-input', message: expect.stringContaining('kernel 3 is larger than the padded input 2 (2 + 2·0)'), details: { diagnostics: [{ code: 'nonpositive-output' }] } } });
+      expect(await ipcMain.invoke({ senderFrame: null }, 'labCorrelate', { x: [corr.x], k: [[corr.k]] })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+      expect(engine.starts()).toBe(1);
+    } finally {
+      registration.dispose();
+      engine.dispose();
+    }
+  });
+
+  it('says the lab is unavailable where the host runs no engine service', async () => {
+    const ipcMain = new RecordingIpcMain();
+    registerIpc({ ipcMain, api: createNodeApi({ runsRoot: path.join(tmp, 'runs') }), isTrustedSender: () => true, send: () => {} });
+    expect(await ipcMain.invoke(trusted, 'labCorrelate', { x: [[[1]]], k: [[[[1]]]] })).toMatchObject({ ok: false, error: { code: 'unavailable', message: expect.stringContaining('Kernel lab') } });
   });
 });

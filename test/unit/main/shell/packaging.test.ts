@@ -75,7 +75,7 @@ describe('the packaged file list electron-builder computes', () => {
       execFileSync('cp', ['-al', dir, dest]);
     }
     // Stand-ins for the build output and the optional native addon.
-    for (const f of ['out/main/index.cjs', 'out/main/preload.cjs', 'out/main/train-process.cjs', 'out/main/native/index.cjs', 'out/renderer/index.html', 'out/renderer/assets/index-abc.js']) put(f);
+    for (const f of ['out/main/index.cjs', 'out/main/preload.cjs', 'out/main/train-process.cjs', 'out/main/engine-service.cjs', 'out/main/native/index.cjs', 'out/renderer/index.html', 'out/renderer/assets/index-abc.js']) put(f);
     put('out/main/index.cjs.map', '{}');
     put('native/build/Release/convstudio_native.node', 'not really a binary');
     // Decoys: sources, tests, docs, tooling.
@@ -105,7 +105,7 @@ describe('the packaged file list electron-builder computes', () => {
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   it('ships the app bundles, the page and the runtime dependencies', () => {
-    for (const f of ['/package.json', '/out/main/index.cjs', '/out/main/preload.cjs', '/out/main/train-process.cjs', '/out/main/native/index.cjs', '/out/renderer/index.html', '/out/renderer/assets/index-abc.js']) {
+    for (const f of ['/package.json', '/out/main/index.cjs', '/out/main/preload.cjs', '/out/main/train-process.cjs', '/out/main/engine-service.cjs', '/out/main/native/index.cjs', '/out/renderer/index.html', '/out/renderer/assets/index-abc.js']) {
       expect(inAsar, f).toContain(f);
     }
     for (const dep of ['@tensorflow/tfjs-core', '@tensorflow/tfjs-layers', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm', 'seedrandom', 'long', 'ws']) {

@@ -52,4 +52,15 @@ describe('createUtilitySpawn', () => {
     expect(child.posted).toHaveLength(1);
     expect(child.killed).toBe(1);
   });
+
+  it('names the process as the caller asks (the engine service is not training)', () => {
+    const names: unknown[] = [];
+    const spawn = createUtilitySpawn({
+      entry: '/app/out/main/engine-service.cjs',
+      serviceName: 'ConvStudio engine',
+      utilityProcess: { fork: (modulePath, args, options) => (names.push([modulePath, args, options?.serviceName]), new StandInChild()) },
+    });
+    spawn('/src/main/engine/service/service-process.ts', ['--backend=auto']);
+    expect(names).toEqual([['/app/out/main/engine-service.cjs', ['--backend=auto'], 'ConvStudio engine']]);
+  });
 });

@@ -1,0 +1,8 @@
+/** Every feature's operations, registered once when the service process starts. */
+
+import { registerLabOperations } from './lab/index';
+import type { OperationRegistry } from './registry';
+
+export function registerOperations(registry: OperationRegistry): void {
+  registerLabOperations(registry);
+}
