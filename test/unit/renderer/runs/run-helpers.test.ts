@@ -21,6 +21,8 @@ describe('sameNetwork', () => {
     const changed = { ...lenet, nodes: lenet.nodes.map((n) => (n === conv ? { ...n, params: { ...n.params, out_channels: 7 } } : n)) };
     expect(sameNetwork(lenet, changed)).toBe(false);
     expect(networkFingerprint({ ...lenet, edges: lenet.edges.slice(1) })).not.toBe(networkFingerprint(lenet));
+    const conv1 = lenet.nodes.indexOf(conv);
+    expect(sameNetwork(lenet, { ...lenet, nodes: lenet.nodes.map((n, i) => (i === conv1 ? { ...n, repeat: 2 } : n)) })).toBe(false);
   });
 });
 
