@@ -116,8 +116,8 @@ export function foldEvent(run: RunData, e: TrainingEvent): RunData {
       };
     }
     case 'epoch': {
-      const withAcc = e as typeof e & { train_acc?: number };
-      const row = { epoch: e.epoch, train_loss: e.train_loss, val_loss: e.val_loss, val_acc: e.val_acc, ...(typeof withAcc.train_acc === 'number' ? { train_acc: withAcc.train_acc } : {}) };
+      // Runs recorded before train accuracy was reported have none: their rows go without it.
+      const row = { epoch: e.epoch, train_loss: e.train_loss, val_loss: e.val_loss, val_acc: e.val_acc, ...(typeof e.train_acc === 'number' ? { train_acc: e.train_acc } : {}) };
       return {
         ...run,
         epochRows: [...run.epochRows.filter((r) => r.epoch !== e.epoch), row].sort((a, b) => a.epoch - b.epoch),

@@ -14,7 +14,7 @@ describe('foldEvent', () => {
     ];
     const run = events.reduce(foldEvent, blank);
     expect(run.batches).toEqual([{ x: 0.5, loss: 2.3 }, { x: 1.25, loss: 2.0 }]);
-    expect(run.epochRows).toEqual([{ epoch: 1, train_loss: 2.2, val_loss: 2.1, val_acc: 0.3 }]);
+    expect(run.epochRows).toEqual([{ epoch: 1, train_loss: 2.2, val_loss: 2.1, val_acc: 0.3, train_acc: 0.25 }]);
     expect(run.progress).toBeCloseTo(1.25 / 2);
     expect(run).toMatchObject({ status: 'running', backend: 'wasm', device: 'cpu' });
   });
@@ -29,7 +29,7 @@ describe('foldEvent', () => {
 
   const start: TrainingEvent = { event: 'start', runId: 'r', runDir: '/x', backend: 'wasm', device: 'cpu', epochs: 4, batchesPerEpoch: 2, trainSamples: 256, valSamples: 100 };
   const batch = (epoch: number, b: number): TrainingEvent => ({ event: 'batch', runId: 'r', epoch, batch: b, batchesPerEpoch: 2, loss: 2 - epoch / 10, samples_per_s: 100, eta_s: 9 });
-  const epoch = (n: number): TrainingEvent => ({ event: 'epoch', runId: 'r', epoch: n, train_loss: 1, val_loss: 1, val_acc: 0.1 * n, samples_per_s: 100, eta_s: 5, seconds: 1 });
+  const epoch = (n: number): TrainingEvent => ({ event: 'epoch', runId: 'r', epoch: n, train_loss: 1, train_acc: 0.1 * n, val_loss: 1, val_acc: 0.1 * n, samples_per_s: 100, eta_s: 5, seconds: 1 });
 
   it('a queued run says its place, and its start ends the wait', () => {
     const queued = foldEvent(blank, { event: 'queued', runId: 'r', position: 2, running: 1, limit: 1 });
