@@ -20,11 +20,12 @@ export interface ChartRun {
   settings: string;
 }
 
-type Metric = 'train loss' | 'val loss' | 'val acc' | 'train acc';
+/** d2l 1.0.3's ProgressBoard draws these three; train accuracy is read out beside the run instead. */
+type Metric = 'train loss' | 'val loss' | 'val acc';
 type Series = { label: string; points: { x: number; y: number }[]; scale: 'loss' | 'acc'; color: string; dash?: number[]; width: number; points_: boolean };
 
 /** One colour per metric while a single run is shown (d2l's ProgressBoard look). */
-const METRIC_COLOURS: Record<Metric, string> = { 'train loss': '#1f77b4', 'val loss': '#ff7f0e', 'val acc': '#2ca02c', 'train acc': '#9467bd' };
+const METRIC_COLOURS: Record<Metric, string> = { 'train loss': '#1f77b4', 'val loss': '#ff7f0e', 'val acc': '#2ca02c' };
 /** One colour per run once several are compared (Tableau 10, minus the metric colours' clash with the book's grey). */
 export const RUN_COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf', '#8c564b', '#e377c2', '#bcbd22'];
 const BOOK_COLOUR = '#555555';
@@ -33,7 +34,6 @@ const METRIC_STYLE: Record<Metric, { dash?: number[]; width: number; points: boo
   'train loss': { width: 1, points: false },
   'val loss': { dash: [6, 4], width: 2, points: true },
   'val acc': { width: 2, points: true },
-  'train acc': { dash: [2, 3], width: 2, points: true },
 };
 
 export const runColour = (i: number): string => RUN_COLOURS[i % RUN_COLOURS.length];
@@ -53,8 +53,6 @@ function seriesOf(r: ChartRun, i: number, several: boolean): Series[] {
     metric('val loss', run.epochRows.map((e) => ({ x: e.epoch, y: e.val_loss })), 'loss'),
     metric('val acc', run.epochRows.map((e) => ({ x: e.epoch, y: e.val_acc })), 'acc'),
   ];
-  const trainAcc = run.epochRows.filter((e) => typeof e.train_acc === 'number');
-  if (trainAcc.length) out.push(metric('train acc', trainAcc.map((e) => ({ x: e.epoch, y: e.train_acc! })), 'acc'));
   return out;
 }
 
@@ -161,7 +159,7 @@ function Swatch({ colour, dash }: { colour: string; dash?: number[] }) {
 }
 
 function ChartLegend({ runs, book, several }: { runs: ChartRun[]; book: BookFigure | null; several: boolean }) {
-  const metrics: Metric[] = ['train loss', 'val loss', 'val acc', ...(runs.some((r) => r.run.epochRows.some((e) => typeof e.train_acc === 'number')) ? ['train acc' as Metric] : [])];
+  const metrics: Metric[] = ['train loss', 'val loss', 'val acc'];
   return (
     <div className="chart-legend" data-testid="chart-legend">
       <div className="legend-metrics">

@@ -149,6 +149,7 @@ export function TrainingPanel() {
   const differs = shownPrint !== null && shownPrint !== canvas.print;
   const hint = plateauHint(shownGraph, run);
   const shownInfo = run ? summary(run.runId) : undefined;
+  const lastRow = run?.epochRows[run.epochRows.length - 1];
 
   return (
     <div className="training" data-testid="training">
@@ -184,6 +185,11 @@ export function TrainingPanel() {
             <span data-testid="run-progress">{progressText(run)}</span>
             <span>{run.samplesPerS && running ? `${Math.round(run.samplesPerS)} samples/s` : ''}</span>
           </div>
+          {lastRow && (
+            <div className="run-line small" data-testid="run-accuracy">
+              epoch {lastRow.epoch}: {lastRow.train_acc !== undefined ? `train acc ${lastRow.train_acc.toFixed(3)} · ` : ''}val acc {lastRow.val_acc.toFixed(3)} · val loss {lastRow.val_loss.toFixed(3)}
+            </div>
+          )}
           <div className="run-line muted" data-testid="run-backend">{backendLine(run)}</div>
           {run.resumed && <p className="muted small" data-testid="run-resumed">{run.resumed}</p>}
           {run.error && <p className="error-text" data-testid="run-error">{run.error}</p>}
