@@ -144,13 +144,16 @@ test('three runs overlaid with a legend; rename, reopen, resume and delete from 
 
   // Resume: a run stopped early continues from its checkpoint to its last epoch.
   await setSettings(page, { ...SHORT, epochs: '3', limit: '600', lr: '0.1' });
+  const ids = () => page.getByTestId('run-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-run-id')!));
+  const known = new Set(await ids());
   await page.getByTestId('train-start').click();
   const bar = page.getByTestId('progress-bar');
   await expect.poll(async () => Number(await bar.getAttribute('data-progress')), { timeout: 120_000 }).toBeGreaterThan(0);
   await page.getByTestId('train-stop').click();
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'stopped', { timeout: 120_000 });
-  const stoppedRow = page.locator('[data-testid="run-row"][data-status="stopped"]').first();
-  const d = (await stoppedRow.getAttribute('data-run-id'))!;
+  await expect.poll(async () => (await ids()).filter((id) => !known.has(id)).length).toBe(1);
+  const d = (await ids()).find((id) => !known.has(id))!;
+  await expect(row(page, d)).toHaveAttribute('data-status', 'stopped');
   await row(page, d).getByTestId('run-resume').click();
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'done', { timeout: 240_000 });
   await expect(page.getByTestId('run-progress')).toContainText('epoch 3 of 3');
