@@ -9,6 +9,9 @@ import type { GraphDoc } from './graph/types';
 import type {
   Conv1x1Request, Conv1x1Result, CorrelateRequest, CorrelateResult, FashionImageRequest, FashionImageResult, LearnRequest, LearnResult, PoolRequest, PoolResult,
 } from './lab/types';
+import type {
+  Activations, ActivationsRequest, Evaluation, Filters, FiltersRequest, GradCam, GradCamRequest, Histograms, HistogramsRequest, ImagesRequest, InsightEpochs, RunAt, ValidationImage,
+} from './insight';
 import type { RunSummary, TrainingEvent, TrainRequest } from './training';
 
 export interface ApiError {
@@ -89,6 +92,21 @@ export interface ExportSummary {
   notes: string[];
 }
 
+/**
+ * The document as the autosave keeps it: the graph, the file it belongs to (null: untitled), and
+ * whether it had changes that file does not have.
+ */
+export interface AutosaveDoc {
+  graph: GraphDoc;
+  file: { name: string; path: string | null } | null;
+  dirty: boolean;
+}
+
+/** An autosave as it comes back: what was saved, and when (ISO). */
+export interface Autosaved extends AutosaveDoc {
+  savedAt: string;
+}
+
 /** Every call the renderer can make in any host. Payloads are validated on the Node side. */
 export interface Api {
   info(): Promise<Result<HostInfo>>;
@@ -104,6 +122,19 @@ export interface Api {
   /** The epochs a run can be exported at: 0 (its initial weights) and those with a checkpoint. */
   exportEpochs(args: { runId: string }): Promise<Result<number[]>>;
   onTrainingEvent(listener: (e: TrainingEvent) => void): () => void;
+  /** The graph a run trained (its graph.json), for reopening it on the canvas and comparing. */
+  getRunGraph(args: { runId: string }): Promise<Result<GraphDoc>>;
+  /** Names a run (stored in its folder); an empty name goes back to the graph's. */
+  renameRun(args: { runId: string; name: string }): Promise<Result<{ runId: string; name: string }>>;
+  /** Deletes a run's folder; refused ("busy") while the run trains or waits to. */
+  deleteRun(args: { runId: string }): Promise<Result<{ runId: string }>>;
+  /** Continues a stopped, failed or interrupted run from its last checkpoint, as `convstudio train --resume` does. */
+  resumeTraining(args: { runId: string; epochs?: number }): Promise<Result<{ runId: string; runDir: string }>>;
+  /** Keeps the document in the host's data folder, written whole, so a reload, crash or restart loses nothing. */
+  saveAutosave(args: { doc: AutosaveDoc }): Promise<Result<{ savedAt: string }>>;
+  /** The last autosave, or null when there is none (or it was discarded). */
+  loadAutosave(): Promise<Result<Autosaved | null>>;
+  discardAutosave(): Promise<Result<null>>;
   // The Kernel lab (shared/lab/): computed by the engine service, never in the page. A request
   // the shape engine refuses answers "invalid-lab-input" with its diagnostics as details.
   labCorrelate(req: CorrelateRequest): Promise<Result<CorrelateResult>>;
@@ -111,6 +142,22 @@ export interface Api {
   labPool(req: PoolRequest): Promise<Result<PoolResult>>;
   labLearn(req: LearnRequest): Promise<Result<LearnResult>>;
   labFashionImage(req: FashionImageRequest): Promise<Result<FashionImageResult>>;
+  // Insight (shared/insight.ts): a run's checkpoint asked what it learned, computed by the engine
+  // service. A run without a usable checkpoint answers "no-checkpoint"; a bad request "bad-request".
+  /** The checkpoints a run can be inspected at. */
+  insightEpochs(args: { runId: string }): Promise<Result<InsightEpochs>>;
+  /** The whole validation subset through the checkpoint: confusion matrix, per-class figures, mistakes (cached in the run folder). */
+  insightEvaluate(req: RunAt): Promise<Result<Evaluation>>;
+  /** Validation (test-set) images by index, 28×28 bytes. */
+  insightImages(req: ImagesRequest): Promise<Result<ValidationImage[]>>;
+  /** Every layer's output for one image, as channel grids, and the top-5 classes. */
+  insightActivations(req: ActivationsRequest): Promise<Result<Activations>>;
+  /** Grad-CAM of a class on a convolution, at the image's size. */
+  insightGradCam(req: GradCamRequest): Promise<Result<GradCam>>;
+  /** A convolution's learned filters as images. */
+  insightFilters(req: FiltersRequest): Promise<Result<Filters>>;
+  /** Weight and gradient histograms per layer. */
+  insightHistograms(req: HistogramsRequest): Promise<Result<Histograms>>;
 }
 
 /**
@@ -150,7 +197,9 @@ export type MenuCommand =
 /** Names of the request/response calls, for the dispatcher, the IPC table and the socket protocol. */
 export const API_CALLS = [
   'info', 'listBackends', 'doctor', 'startTraining', 'stopTraining', 'listRuns', 'getRun', 'exportModel', 'exportEpochs',
+  'getRunGraph', 'renameRun', 'deleteRun', 'resumeTraining', 'saveAutosave', 'loadAutosave', 'discardAutosave',
   'labCorrelate', 'labConv1x1', 'labPool', 'labLearn', 'labFashionImage',
+  'insightEpochs', 'insightEvaluate', 'insightImages', 'insightActivations', 'insightGradCam', 'insightFilters', 'insightHistograms',
 ] as const;
 export type ApiCall = (typeof API_CALLS)[number];
 export const API_EVENTS = ['onTrainingEvent'] as const;
