@@ -10,6 +10,7 @@ import type {
   Conv1x1Request, Conv1x1Result, CorrelateRequest, CorrelateResult, FashionImageRequest, FashionImageResult, LearnRequest, LearnResult, PoolRequest, PoolResult,
 } from './lab/types';
 import type { RunSummary, TrainingEvent, TrainRequest } from './training';
+import type { EstimateBasis, StepMeasurement } from './training/estimate';
 
 export interface ApiError {
   /** Stable code, e.g. "invalid-graph", "not-found", "bad-request", "busy". */
@@ -104,6 +105,14 @@ export interface Api {
   /** The epochs a run can be exported at: 0 (its initial weights) and those with a checkpoint. */
   exportEpochs(args: { runId: string }): Promise<Result<number[]>>;
   onTrainingEvent(listener: (e: TrainingEvent) => void): () => void;
+  /** This machine's memory and the cached step measurements: what the estimate before Start needs from the host. */
+  estimateBasis(): Promise<Result<EstimateBasis>>;
+  /**
+   * Training steps of this graph at this config on this machine (shared/training/estimate.ts):
+   * the cached measurement, or a short probe in the engine service (`fresh`: always a probe).
+   * Refused like Start when the graph cannot train.
+   */
+  measureTraining(req: TrainRequest & { fresh?: boolean }): Promise<Result<StepMeasurement>>;
   // The Kernel lab (shared/lab/): computed by the engine service, never in the page. A request
   // the shape engine refuses answers "invalid-lab-input" with its diagnostics as details.
   labCorrelate(req: CorrelateRequest): Promise<Result<CorrelateResult>>;
@@ -150,7 +159,7 @@ export type MenuCommand =
 /** Names of the request/response calls, for the dispatcher, the IPC table and the socket protocol. */
 export const API_CALLS = [
   'info', 'listBackends', 'doctor', 'startTraining', 'stopTraining', 'listRuns', 'getRun', 'exportModel', 'exportEpochs',
-  'labCorrelate', 'labConv1x1', 'labPool', 'labLearn', 'labFashionImage',
+  'labCorrelate', 'labConv1x1', 'labPool', 'labLearn', 'labFashionImage', 'estimateBasis', 'measureTraining',
 ] as const;
 export type ApiCall = (typeof API_CALLS)[number];
 export const API_EVENTS = ['onTrainingEvent'] as const;

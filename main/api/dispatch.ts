@@ -27,6 +27,8 @@ export const CALL_ARITY = {
   labFashionImage: 1,
   exportModel: 1,
   exportEpochs: 1,
+  estimateBasis: 0,
+  measureTraining: 1,
   openGraphFile: 0,
   saveGraphFile: 1,
   setDocumentState: 1,
