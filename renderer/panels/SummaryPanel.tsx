@@ -1,9 +1,10 @@
 /**
  * The d2l-style layer table (`layer_summary`: each layer's output shape, as torch.Size with
  * batch 1) with params, MACs and receptive field per layer, and the totals; and the memory
- * training needs at the Training panel's batch size, per layer and in all, with the problems the
- * Start check would refuse (a tensor past tfjs's index range; past 4 GB on wasm), so they are
- * seen while designing. The machine's own memory is checked at Start, where it is known.
+ * training needs at the Training panel's batch size — per layer its activations (kept for the
+ * backward pass, with their gradient) and its parameters (with gradient and optimizer state) —
+ * and in all, with the problems the Start check would refuse (a tensor past tfjs's index range;
+ * past this machine's memory, or 4 GB on wasm), so they are seen while designing.
  */
 
 import { useMemo } from 'react';
@@ -12,6 +13,7 @@ import { nodeSpec } from '../../shared/graph/catalogue';
 import { formatSummary } from '../../shared/graph/summary';
 import { formatBytes, formatCount, formatScaled, formatTorchShape } from '../../shared/format';
 import { WASM_MEMORY_BYTES, estimateMemory, memoryDiagnostics } from '../../shared/shapes/memory';
+import { useStartCheck } from '../estimate/use-start-check';
 import { DEFAULT_TRAIN_CONFIG } from '../../shared/training/settings';
 import { useStore, type Store } from '../store/index';
 
@@ -26,8 +28,12 @@ export function SummaryPanel() {
   const typeOf = new Map(nodes.map((n) => [n.id, n.data.type]));
   const rows = analysis.order.filter((id) => typeOf.has(id));
   const memory = useMemo(() => estimateMemory(analysis, { batch }), [analysis, batch]);
-  const memoryProblems = useMemo(() => memoryDiagnostics(memory, { limit: backend === 'wasm' ? WASM_LIMIT : null }), [memory, backend]);
-  const nodeMemory = new Map(memory.nodes.map((m) => [m.id, m.forwardBytes + m.backwardBytes]));
+  // The machine's memory once the host has said it; until then wasm's limit, which is known here.
+  const { limit: machineLimit } = useStartCheck();
+  const limit = machineLimit ?? (backend === 'wasm' ? WASM_LIMIT : null);
+  const memoryProblems = useMemo(() => memoryDiagnostics(memory, { limit }), [memory, limit]);
+  const nodeMemory = new Map(memory.nodes.map((m) => [m.id, m]));
+  const slots = memory.fixedBytes / Math.max(memory.totals.params, 1);
   const t = memory.totals;
   return (
     <div className="summary" data-testid="summary">
@@ -76,6 +82,8 @@ export function SummaryPanel() {
             <th className="num">Params</th>
             <th className="num">MACs</th>
             <th>RF</th>
+            <th className="num" title={`Activations kept for the backward pass and their gradient, at batch ${formatCount(batch)}`}>Act. mem</th>
+            <th className="num" title="Parameters with their gradients and optimizer state">Param mem</th>
           </tr>
         </thead>
         <tbody>
@@ -87,8 +95,6 @@ export function SummaryPanel() {
                 key={id}
                 className={info?.diagnostics.some((d) => d.severity === 'error') ? 'row-error' : undefined}
                 data-testid={`summary-row-${id}`}
-                // The panel has no room for a seventh column; a row's memory is one hover away.
-                title={nodeMemory.has(id) ? `${formatBytes(nodeMemory.get(id)!)} to train at batch ${formatCount(batch)} (its output and that output's gradient)` : undefined}
                 onClick={() => useStore.getState().selectOnly(id)}
               >
                 <td title={id}>{nodeSpec(type)?.torch ?? type}</td>
@@ -98,6 +104,8 @@ export function SummaryPanel() {
                 <td className="num">{info?.params ? formatCount(info.params) : ''}</td>
                 <td className="num">{info?.macs ? formatScaled(info.macs) : ''}</td>
                 <td>{info?.rf ? `${info.rf.size[0]}×${info.rf.size[1]}` : ''}</td>
+                <td className="num" data-testid={`summary-act-${id}`}>{nodeMemory.has(id) ? formatBytes(nodeMemory.get(id)!.forwardBytes + nodeMemory.get(id)!.backwardBytes) : ''}</td>
+                <td className="num">{nodeMemory.get(id)?.paramBytes ? formatBytes(nodeMemory.get(id)!.paramBytes * slots) : ''}</td>
               </tr>
             );
           })}

@@ -1,13 +1,14 @@
 /** Hyperparameters, Start/Stop, progress with ETA, live curves, backend in use, run history. */
 
 import { useEffect } from 'react';
-import { useShallow } from 'zustand/react/shallow';
 import type { BackendInfo } from '../../shared/api';
 import { SETTINGS, type ChoiceSpec, type SettingKey, type SettingSpec, type TrainConfig } from '../../shared/training/settings';
-import { useStore, type Store } from '../store/index';
+import { useStore } from '../store/index';
 import { selectActiveRun, selectBackends, selectConfig, selectHistory, selectOverlayRun, selectOverlayRunId } from '../store/selectors';
 import { overlayRun, refreshBackends, refreshHistory, showRun, startTraining, stopTraining } from '../training/controller';
 import { openExport } from '../export/export-command';
+import { Estimate } from '../estimate/Estimate';
+import { FieldProblem, StartReason, useStartGate } from '../estimate/StartGate';
 import { GpuCheck } from './GpuCheck';
 import { ProgressChart } from './ProgressChart';
 import { PANEL_SETTINGS, fieldTitle, fieldValue, numberFieldAttributes } from './setting-fields';
@@ -63,11 +64,10 @@ function SettingField({ name, config, backends, disabled }: { name: SettingKey; 
     <div className="field">
       <label htmlFor={id} title={fieldTitle(spec)}>{spec.label}</label>
       {input}
+      <FieldProblem name={name} />
     </div>
   );
 }
-
-const selectGraphOk = (s: Store) => ({ ok: s.analysis.ok, input: s.analysis.inputId ? s.analysis.nodes[s.analysis.inputId]?.shape ?? null : null });
 
 export function TrainingPanel() {
   const config = useStore(selectConfig);
@@ -76,7 +76,7 @@ export function TrainingPanel() {
   const overlay = useStore(selectOverlayRun);
   const overlayId = useStore(selectOverlayRunId);
   const history = useStore(selectHistory);
-  const { ok, input } = useStore(useShallow(selectGraphOk));
+  const gate = useStartGate();
   const running = run?.status === 'running' || run?.status === 'starting';
 
   useEffect(() => {
@@ -84,23 +84,21 @@ export function TrainingPanel() {
     void refreshHistory();
   }, []);
 
-  const inputSize = input && input.length === 4 ? input[2] : null;
-  const resizeHint = inputSize && inputSize !== 28 && config.resize !== inputSize ? `The graph's Input is ${inputSize}×${inputSize}: set Resize to ${inputSize}.` : null;
-
   return (
     <div className="training" data-testid="training">
       <form className="train-form" onSubmit={(e) => e.preventDefault()}>
         {PANEL_SETTINGS.map((k) => <SettingField key={k} name={k} config={config} backends={backends} disabled={running} />)}
       </form>
-      {resizeHint && <p className="warn-text">{resizeHint}</p>}
+      <Estimate />
       <div className="train-buttons">
-        <button className="primary" data-testid="train-start" disabled={running || !ok} onClick={() => void startTraining()} title={ok ? 'Train on Fashion-MNIST' : 'Fix the errors first'}>
+        <button className="primary" data-testid="train-start" disabled={running || !gate.ok} onClick={() => void startTraining()} title={gate.reason ?? 'Train on Fashion-MNIST'}>
           Start
         </button>
         <button data-testid="train-stop" disabled={!running} onClick={() => void stopTraining('graceful')} title="Finish the current batch, save a checkpoint, stop">
           Stop
         </button>
       </div>
+      <StartReason running={running} />
       {run && (
         <div className="run-status" data-testid="run-status" data-status={run.status}>
           <div className="progress" title={`${Math.round(run.progress * 100)} %`}>

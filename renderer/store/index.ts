@@ -5,13 +5,14 @@
 
 import { create } from 'zustand';
 import { subscribeWithSelector } from 'zustand/middleware';
+import { createEstimateSlice, type EstimateSlice } from '../estimate/estimate-slice';
 import { createLabSlice, type LabSlice } from '../lab/lab-slice';
 import { createFileSlice, type FileSlice } from './file-slice';
 import { createGraphSlice, type GraphSlice } from './graph-slice';
 import { createTrainingSlice, type TrainingSlice } from './training-slice';
 import { createUiSlice, type UiSlice } from './ui-slice';
 
-export type Store = GraphSlice & FileSlice & UiSlice & TrainingSlice & LabSlice;
+export type Store = GraphSlice & FileSlice & UiSlice & TrainingSlice & LabSlice & EstimateSlice;
 
 export const useStore = create<Store>()(
   subscribeWithSelector((...a) => ({
@@ -20,5 +21,6 @@ export const useStore = create<Store>()(
     ...createUiSlice(...a),
     ...createTrainingSlice(...a),
     ...createLabSlice(...a),
+    ...createEstimateSlice(...a),
   })),
 );

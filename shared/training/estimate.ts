@@ -98,9 +98,21 @@ export function resolvedBackend(config: Pick<TrainConfig, 'backend'>, basis: Pic
 }
 
 /**
+ * A backend's speed on one graph says little about a graph of another order of size: LeNet
+ * reaches a few percent of what VGG-11 reaches on the same machine (fixed costs per step and per
+ * layer dominate its small convolutions). Beyond this factor in MACs per sample, no rough figure.
+ */
+export const ROUGH_MACS_RANGE = 10;
+
+function comparable(m: StepMeasurement, macs: number): boolean {
+  const measuredMacs = (m.macsPerS * m.secondsPerSample) / TRAIN_MACS_FACTOR;
+  return measuredMacs > 0 && macs / measuredMacs <= ROUGH_MACS_RANGE && measuredMacs / macs <= ROUGH_MACS_RANGE;
+}
+
+/**
  * Time per epoch and for the run. With a measurement of this graph it is that measurement scaled
- * to the run's samples; otherwise the backend's last throughput applied to this graph's MACs; null
- * when there is neither, or the graph has no MACs to scale by.
+ * to the run's samples; otherwise the backend's last throughput applied to this graph's MACs, when
+ * that was measured on a graph of a comparable size; null otherwise.
  */
 export function estimateTime(
   analysis: Analysis,
@@ -117,7 +129,7 @@ export function estimateTime(
     secondsPerSample = measured.secondsPerSample;
     source = 'measured';
     basis = measured;
-  } else if (throughput && throughput.macsPerS > 0 && analysis.totals.macs > 0) {
+  } else if (throughput && throughput.macsPerS > 0 && analysis.totals.macs > 0 && comparable(throughput, analysis.totals.macs)) {
     secondsPerSample = (TRAIN_MACS_FACTOR * analysis.totals.macs) / throughput.macsPerS;
     source = 'throughput';
     basis = throughput;

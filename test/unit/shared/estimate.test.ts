@@ -23,7 +23,9 @@ describe('estimateTime', () => {
   const cases: { title: string; config: { epochs: number; limit: number | null; valLimit: number | null }; measured: StepMeasurement | null; throughput: StepMeasurement | null; perSample: number | null; source?: string }[] = [
     { title: 'a measurement of this graph, all data', config: { epochs: 10, limit: null, valLimit: null }, measured: measurement(), throughput: null, perSample: 1e-4, source: 'measured' },
     { title: 'a measurement wins over the throughput', config: { epochs: 2, limit: 2000, valLimit: 500 }, measured: measurement(), throughput: measurement({ macsPerS: 1 }), perSample: 1e-4, source: 'measured' },
-    { title: "the backend's throughput scaled by this graph's MACs", config: { epochs: 3, limit: null, valLimit: null }, measured: null, throughput: measurement({ macsPerS: 2e9 }), perSample: (TRAIN_MACS_FACTOR * a.totals.macs) / 2e9, source: 'throughput' },
+    // A throughput measured on a graph of 2× LeNet's MACs (secondsPerSample × macsPerS / 3 = its MACs).
+    { title: "the backend's throughput scaled by this graph's MACs", config: { epochs: 3, limit: null, valLimit: null }, measured: null, throughput: measurement({ macsPerS: 2e9, secondsPerSample: (3 * 2 * a.totals.macs) / 2e9 }), perSample: (TRAIN_MACS_FACTOR * a.totals.macs) / 2e9, source: 'throughput' },
+    { title: 'no rough figure from a graph over ten times larger', config: { epochs: 3, limit: null, valLimit: null }, measured: null, throughput: measurement({ macsPerS: 2e9, secondsPerSample: (3 * 11 * a.totals.macs) / 2e9 }), perSample: null },
     { title: 'nothing measured yet', config: { epochs: 3, limit: null, valLimit: null }, measured: null, throughput: null, perSample: null },
   ];
   it.each(cases)('$title', ({ config, measured, throughput, perSample, source }) => {
@@ -39,7 +41,7 @@ describe('estimateTime', () => {
 
   it('a graph without MACs cannot be scaled from a throughput', () => {
     const onlyInput = analyzeGraph({ ...lenet, nodes: lenet.nodes.filter((n) => n.type === 'Input'), edges: [] });
-    expect(estimateTime(onlyInput, { epochs: 1, limit: null, valLimit: null }, null, measurement())).toBeNull();
+    expect(estimateTime(onlyInput, { epochs: 1, limit: null, valLimit: null }, null, measurement({ secondsPerSample: 3e-9, macsPerS: 1 }))).toBeNull();
   });
 });
 
