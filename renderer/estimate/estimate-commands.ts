@@ -40,6 +40,8 @@ export async function measureCurrent(fresh = false): Promise<void> {
 /** Trains at size×size by changing the Input, as one undoable edit: the Input's size is the training size. */
 export function trainAtSize(size: number): void {
   const s = useStore.getState();
+  // Inside an open block the canvas shows the block's layers; the network's Input is a level up.
+  if (s.frames.length) return s.toast('info', 'Leave the block (the breadcrumb above the canvas) to change the training size.');
   const input = s.nodes.find((n) => n.data.type === 'Input');
   if (input) s.setParams(input.id, { height: size, width: size });
 }
