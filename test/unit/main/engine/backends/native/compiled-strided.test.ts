@@ -52,7 +52,7 @@ function graph(layer: Layer, size: number, channels: number): GraphDoc {
     { id: 'head', type: 'Linear', params: { out_features: 10 } },
   ];
   return {
-    format: 'convstudio.graph', version: 1, name: `strided ${layer.type} @${size} ×${channels}`,
+    format: 'convstudio.graph', version: 2, name: `strided ${layer.type} @${size} ×${channels}`,
     nodes: chain, edges: chain.slice(1).map((n, i) => ({ source: chain[i].id, target: n.id })),
   };
 }

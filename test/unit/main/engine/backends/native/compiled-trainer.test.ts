@@ -47,7 +47,7 @@ const worstRel = (a: number[], b: number[]) => Math.max(...a.map((v, i) => relEr
 // statistics; compiled-strided.test.ts).
 const chain = (id: string, type: string, params: GraphDoc['nodes'][number]['params']) => ({ id, type, params });
 const downsampling: GraphDoc = {
-  format: 'convstudio.graph', version: 1, name: 'downsampling residual',
+  format: 'convstudio.graph', version: 2, name: 'downsampling residual',
   nodes: [
     chain('input', 'Input', { channels: 1, height: 28, width: 28 }),
     chain('stem', 'Conv2d', { out_channels: 8, kernel_size: 3, padding: 1 }),
