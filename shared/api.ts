@@ -9,6 +9,9 @@ import type { GraphDoc } from './graph/types';
 import type {
   Conv1x1Request, Conv1x1Result, CorrelateRequest, CorrelateResult, FashionImageRequest, FashionImageResult, LearnRequest, LearnResult, PoolRequest, PoolResult,
 } from './lab/types';
+import type {
+  Activations, ActivationsRequest, Evaluation, Filters, FiltersRequest, GradCam, GradCamRequest, Histograms, HistogramsRequest, ImagesRequest, InsightEpochs, RunAt, ValidationImage,
+} from './insight';
 import type { RunSummary, TrainingEvent, TrainRequest } from './training';
 
 export interface ApiError {
@@ -111,6 +114,22 @@ export interface Api {
   labPool(req: PoolRequest): Promise<Result<PoolResult>>;
   labLearn(req: LearnRequest): Promise<Result<LearnResult>>;
   labFashionImage(req: FashionImageRequest): Promise<Result<FashionImageResult>>;
+  // Insight (shared/insight.ts): a run's checkpoint asked what it learned, computed by the engine
+  // service. A run without a usable checkpoint answers "no-checkpoint"; a bad request "bad-request".
+  /** The checkpoints a run can be inspected at. */
+  insightEpochs(args: { runId: string }): Promise<Result<InsightEpochs>>;
+  /** The whole validation subset through the checkpoint: confusion matrix, per-class figures, mistakes (cached in the run folder). */
+  insightEvaluate(req: RunAt): Promise<Result<Evaluation>>;
+  /** Validation (test-set) images by index, 28×28 bytes. */
+  insightImages(req: ImagesRequest): Promise<Result<ValidationImage[]>>;
+  /** Every layer's output for one image, as channel grids, and the top-5 classes. */
+  insightActivations(req: ActivationsRequest): Promise<Result<Activations>>;
+  /** Grad-CAM of a class on a convolution, at the image's size. */
+  insightGradCam(req: GradCamRequest): Promise<Result<GradCam>>;
+  /** A convolution's learned filters as images. */
+  insightFilters(req: FiltersRequest): Promise<Result<Filters>>;
+  /** Weight and gradient histograms per layer. */
+  insightHistograms(req: HistogramsRequest): Promise<Result<Histograms>>;
 }
 
 /**
@@ -151,6 +170,7 @@ export type MenuCommand =
 export const API_CALLS = [
   'info', 'listBackends', 'doctor', 'startTraining', 'stopTraining', 'listRuns', 'getRun', 'exportModel', 'exportEpochs',
   'labCorrelate', 'labConv1x1', 'labPool', 'labLearn', 'labFashionImage',
+  'insightEpochs', 'insightEvaluate', 'insightImages', 'insightActivations', 'insightGradCam', 'insightFilters', 'insightHistograms',
 ] as const;
 export type ApiCall = (typeof API_CALLS)[number];
 export const API_EVENTS = ['onTrainingEvent'] as const;

@@ -12,6 +12,9 @@ import { checkConv1x1, checkCorrelate, checkFashionImage, checkLearn, checkPool,
 import type { LabProblem } from '../../shared/lab/types';
 import { FASHION_MNIST } from '../../shared/training/fashion-mnist';
 import { trainingMemoryLimit } from '../common/memory-limit';
+import { checkActivationsRequest, checkFiltersRequest, checkGradCamRequest, checkHistogramsRequest, checkImagesRequest, checkRunRequest, type Checked as InsightChecked } from '../../shared/insight';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 
 /**
  * The slice of main/engine/jobs.ts's job manager this file uses. Declared structurally so the
@@ -49,6 +52,12 @@ export interface NodeApiOptions {
 /** SGD steps run about a millisecond each on a lab-sized image; give a long run room before the service is restarted. */
 const LEARN_TIMEOUT_MS = 120_000;
 
+/**
+ * Insight answers load a checkpoint first (seconds for VGG on a busy machine) and a whole
+ * evaluation of 10,000 images takes a while on the slower backends: room before a restart.
+ */
+const INSIGHT_TIMEOUT_MS = 180_000;
+
 /** Run ids become folder names: keep them to one safe path segment. */
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
@@ -85,6 +94,22 @@ export function createNodeApi(opts: NodeApiOptions): Api {
     if (!checked.ok) return labFailure(checked.error);
     if (!opts.engine) return fail('unavailable', 'The Kernel lab is not available in this host (the engine service is not running).');
     return opts.engine.call(op, request(checked.value), timeoutMs ? { timeoutMs } : undefined);
+  }
+
+  /**
+   * Checks an insight request here, finds the run's folder, and has the engine service answer
+   * with the folder in place of the id (the service never sees a path the page chose).
+   */
+  async function insight<T extends object>(checked: InsightChecked<T>, op: string): Promise<Result<any>> {
+    if (!checked.ok) return fail('bad-request', checked.message);
+    if (!opts.engine) return fail('unavailable', 'Insight is not available in this host (the engine service is not running).');
+    const { runId, ...rest } = checked.value as T & { runId?: string };
+    let runDir: string | null = null;
+    if (runId !== undefined) {
+      runDir = path.join(opts.runsRoot, runId);
+      if (!existsSync(runDir)) return fail('not-found', `There is no run "${runId}" in ${opts.runsRoot}.`);
+    }
+    return opts.engine.call(op, { ...rest, runId, runDir }, { timeoutMs: INSIGHT_TIMEOUT_MS });
   }
 
   return {
@@ -177,5 +202,13 @@ export function createNodeApi(opts: NodeApiOptions): Api {
     labPool: (req) => lab(checkPool(req), 'lab.pool', (v) => v.request),
     labLearn: (req) => lab(checkLearn(req), 'lab.learn', (v) => v.request, LEARN_TIMEOUT_MS),
     labFashionImage: (req) => lab(checkFashionImage(req, FASHION_MNIST.testSamples), 'lab.fashionImage', (v) => v),
+
+    insightEpochs: (req) => insight(checkRunRequest(req), 'insight.epochs'),
+    insightEvaluate: (req) => insight(checkRunRequest(req), 'insight.evaluate'),
+    insightImages: (req) => insight(checkImagesRequest(req), 'insight.images'),
+    insightActivations: (req) => insight(checkActivationsRequest(req), 'insight.activations'),
+    insightGradCam: (req) => insight(checkGradCamRequest(req), 'insight.gradCam'),
+    insightFilters: (req) => insight(checkFiltersRequest(req), 'insight.filters'),
+    insightHistograms: (req) => insight(checkHistogramsRequest(req), 'insight.histograms'),
   };
 }

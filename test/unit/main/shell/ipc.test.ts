@@ -109,6 +109,13 @@ const MALFORMED: Record<(typeof API_CALLS)[number] | (typeof DESKTOP_CALLS)[numb
     ['a learning rate of 0', [{ x: [[1, 0, 1]], y: [[1, 1]], kernel: [1, 2], lr: 0, steps: 10, seed: 0 }], 'invalid-lab-input'],
   ],
   labFashionImage: [['an index past the test set', [{ index: 10_000 }], 'invalid-lab-input']],
+  insightEpochs: [['a path as run id', [{ runId: '../secrets' }], 'bad-request']],
+  insightEvaluate: [['a negative epoch', [{ runId: 'run-1', epoch: -1 }], 'bad-request']],
+  insightImages: [['an index past the test set', [{ indices: [10_000] }], 'bad-request']],
+  insightActivations: [['an image of the wrong size', [{ runId: 'run-1', image: { source: 'pixels', pixels: 'AAAA' } }], 'bad-request']],
+  insightGradCam: [['a class past 9', [{ runId: 'run-1', image: { source: 'validation', index: 0 }, classIndex: 10 }], 'bad-request']],
+  insightFilters: [['a number as layer', [{ runId: 'run-1', layer: 3 }], 'bad-request']],
+  insightHistograms: [['one bin', [{ runId: 'run-1', bins: 1 }], 'bad-request']],
   openGraphFile: [['an unexpected argument', ['/etc/passwd'], 'bad-request']],
   saveGraphFile: [
     ['no argument', [], 'bad-request'],
