@@ -152,6 +152,9 @@ export function TrainingPanel() {
                   <input type="checkbox" aria-label="overlay this run" checked={overlayId === h.runId} onChange={(e) => void overlayRun(e.target.checked ? h.runId : null)} />
                 </td>
                 <td>
+                  <button className="link" data-testid="run-insight" title="See what this run's network learned: confusion matrix, mistakes, activations, filters" onClick={() => useStore.getState().openInsight(h.runId)}>
+                    Insight
+                  </button>{' '}
                   <button className="link" data-testid="run-export" title="Export this run's network and weights to PyTorch or ONNX" onClick={() => openExport({ kind: 'run', runId: h.runId })}>
                     Export
                   </button>

@@ -8,10 +8,11 @@ import { subscribeWithSelector } from 'zustand/middleware';
 import { createLabSlice, type LabSlice } from '../lab/lab-slice';
 import { createFileSlice, type FileSlice } from './file-slice';
 import { createGraphSlice, type GraphSlice } from './graph-slice';
+import { createInsightSlice, type InsightSlice } from './insight-slice';
 import { createTrainingSlice, type TrainingSlice } from './training-slice';
 import { createUiSlice, type UiSlice } from './ui-slice';
 
-export type Store = GraphSlice & FileSlice & UiSlice & TrainingSlice & LabSlice;
+export type Store = GraphSlice & FileSlice & UiSlice & TrainingSlice & LabSlice & InsightSlice;
 
 export const useStore = create<Store>()(
   subscribeWithSelector((...a) => ({
@@ -20,5 +21,6 @@ export const useStore = create<Store>()(
     ...createUiSlice(...a),
     ...createTrainingSlice(...a),
     ...createLabSlice(...a),
+    ...createInsightSlice(...a),
   })),
 );
