@@ -47,7 +47,8 @@ async function decodeFile(file: File): Promise<RawImage> {
 }
 
 function TestPicker({ slot, current }: { slot: 0 | 1; current: ChosenImage }) {
-  const [cls, setCls] = useState(2);
+  // A sweater for A and a coat for B, the pair d2l 7.6 exercise 4 compares.
+  const [cls, setCls] = useState(slot === 0 ? 2 : 4);
   const [nth, setNth] = useState('1');
   const [index, setIndex] = useState(current.source === 'validation' ? String(current.index) : '0');
   const [busy, setBusy] = useState(false);
@@ -163,7 +164,7 @@ export function ImageCaption({ image, input, label }: { image: ChosenImage; inpu
   const bytes = input ? decodeBytes(input.pixels) : null;
   return (
     <div className="image-caption">
-      {bytes && input && <PixelImage bytes={bytes} width={input.side} height={input.side} scale={Math.max(2, Math.floor(112 / input.side))} title="The image as the network sees it" />}
+      {bytes && input && <PixelImage bytes={bytes} width={input.side} height={input.side} scale={Math.max(2, Math.floor(84 / input.side))} title="The image as the network sees it" />}
       <div>
         <strong>{image.source === 'validation' ? `Test image ${image.index}` : image.name}</strong>
         {label !== null && <div>true class: <strong>{CLASS_NAMES[label]}</strong></div>}

@@ -37,7 +37,7 @@ function Top5({ top5, label }: { top5: Prediction[]; label: number | null }) {
 function CamView({ cam, testId }: { cam: GradCam; testId: string }) {
   const image = useMemo(() => decodeBytes(cam.input.pixels), [cam.input.pixels]);
   const heat = useMemo(() => decodeBytes(cam.heat), [cam.heat]);
-  const scale = Math.max(1, Math.floor(168 / cam.input.side));
+  const scale = Math.max(1, Math.floor(112 / cam.input.side));
   return (
     <figure className="cam" data-testid={testId} data-layer={cam.layer} data-class={cam.classIndex} data-max={cam.max}>
       <PixelImage bytes={image} heat={heat} width={cam.input.side} height={cam.input.side} scale={scale} />
@@ -64,7 +64,6 @@ function ImageColumn({ slot, chosen, acts, cam }: { slot: 0 | 1; chosen: ChosenI
           <ImageChooser key={slot} slot={slot} current={chosen} />
         </div>
         <div className="image-col-right">
-          <h4>Top 5</h4>
           {a ? <Top5 top5={a.top5} label={a.label} /> : acts.result ? null : <p className="muted">Asking the network…</p>}
           {acts.result && !acts.result.ok && <p className="error-text" data-testid={`acts-error-${slot}`}>{acts.result.error.message}</p>}
           {cam.result?.ok && <CamView cam={cam.result.value} testId={`cam-${slot}`} />}
@@ -75,7 +74,7 @@ function ImageColumn({ slot, chosen, acts, cam }: { slot: 0 | 1; chosen: ChosenI
   );
 }
 
-function LayerMaps({ layer, testId }: { layer: LayerActivation; testId: string }) {
+function LayerMaps({ layer, testId, maxWidth }: { layer: LayerActivation; testId: string; maxWidth: number }) {
   const bytes = useMemo(() => decodeBytes(layer.data), [layer.data]);
   const [h, w] = layer.grid;
   const vector = layer.kind === 'vector';
@@ -86,9 +85,9 @@ function LayerMaps({ layer, testId }: { layer: LayerActivation; testId: string }
   return (
     <div className="layer-maps" data-testid={testId} data-channels={layer.channels} data-shown={layer.shown}>
       {vector ? (
-        <Tiles bytes={bytes} count={layer.shown} h={1} w={1} map="activation" limits={{ minTile: 9, maxTile: 16, gap: 1 }} describe={describe} testId={`${testId}-tiles`} />
+        <Tiles bytes={bytes} count={layer.shown} h={1} w={1} map="activation" limits={{ maxWidth, minTile: 9, maxTile: 16, gap: 1 }} describe={describe} testId={`${testId}-tiles`} />
       ) : (
-        <Tiles bytes={bytes} count={layer.shown} h={h} w={w} map="activation" describe={describe} testId={`${testId}-tiles`} />
+        <Tiles bytes={bytes} count={layer.shown} h={h} w={w} map="activation" limits={{ maxWidth, maxTile: maxWidth < 600 ? 72 : 96 }} describe={describe} testId={`${testId}-tiles`} />
       )}
       {layer.shown < layer.channels && (
         <div className="muted small">
@@ -122,7 +121,7 @@ function LayerRows({ lists, open, toggle }: { lists: (Activations | null)[]; ope
             </div>
             {lists.map((list, i) => {
               const mine = list?.layers.find((x) => x.path === l.path);
-              return <div key={i} className="layer-cell">{mine ? <LayerMaps layer={mine} testId={`maps-${i}-${l.path}`} /> : <span className="muted">…</span>}</div>;
+              return <div key={i} className="layer-cell">{mine ? <LayerMaps layer={mine} testId={`maps-${i}-${l.path}`} maxWidth={lists.length > 1 ? 470 : 940} /> : <span className="muted">…</span>}</div>;
             })}
           </div>
         );

@@ -37,8 +37,9 @@ function RunPicker() {
   const { runId, epoch } = useStore(selectInsight);
   const history = useStore(selectHistory);
   const epochs = useAnswer('epochs', runId ? { runId } : null, callEpochs);
-  const list = epochs.result?.ok ? epochs.result.value.epochs : [];
-  const newest = list.length ? list[list.length - 1].epoch : null;
+  // Newest first, as a student looks for the end of training; epoch 0 (the initial weights) last.
+  const list = epochs.result?.ok ? [...epochs.result.value.epochs].sort((x, y) => y.epoch - x.epoch || y.batches - x.batches) : [];
+  const newest = list.length ? list[0].epoch : null;
   return (
     <div className="insight-pickers">
       <label>

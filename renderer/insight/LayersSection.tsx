@@ -23,7 +23,7 @@ function FilterGrids({ f }: { f: Filters }) {
     // One input channel (the first layer on gray images): each filter is one picture.
     return (
       <div className="filters-one" data-testid="filter-grid" data-filters={f.shownOut}>
-        <Tiles bytes={bytes} count={f.shownOut} h={kh} w={kw} map="diverging" limits={{ maxWidth: 900, minTile: 40, maxTile: 80, gap: 6 }} describe={(o) => `output channel ${o}`} testId="filter-tiles" />
+        <Tiles bytes={bytes} count={f.shownOut} h={kh} w={kw} map="diverging" limits={{ maxWidth: 900, minTile: 40, maxTile: 80, gap: 12 }} describe={(o) => `output channel ${o}`} testId="filter-tiles" />
       </div>
     );
   }

@@ -31,9 +31,9 @@ const STOPS: Record<Exclude<ColorMap, 'gray'>, Rgb[]> = {
   // Transparent-to-red-to-yellow: cold regions leave the image visible, hot ones cover it.
   heat: [
     [0, 0, 0],
-    [180, 0, 0],
-    [255, 120, 0],
-    [255, 255, 80],
+    [230, 20, 20],
+    [255, 150, 0],
+    [255, 255, 110],
   ],
 };
 
@@ -89,7 +89,7 @@ export function toRgba(bytes: Uint8Array, map: ColorMap, offset = 0, count = byt
  * Grad-CAM over the image: each pixel is the gray image mixed with the heat colour in proportion
  * to the heat (times `strength`), so where the class has no support the garment shows unchanged.
  */
-export function overlayHeat(image: Uint8Array, heat: Uint8Array, strength = 0.65): Uint8ClampedArray<ArrayBuffer> {
+export function overlayHeat(image: Uint8Array, heat: Uint8Array, strength = 0.75): Uint8ClampedArray<ArrayBuffer> {
   if (image.length !== heat.length) throw new Error(`The heat map has ${heat.length} pixels, the image ${image.length}: they must match.`);
   const out = new Uint8ClampedArray(image.length * 4);
   for (let i = 0; i < image.length; i++) {
