@@ -17,6 +17,7 @@ import { loadLayersModel, type LayersModel, type SymbolicTensor } from '@tensorf
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { InsightEpoch } from '../../../shared/insight';
+import { buildLibrary, type Library } from '../../../shared/graph/blocks';
 import { resolveParams } from '../../../shared/graph/resolve';
 import { insideOf } from '../../../shared/layers/index';
 import type { TrainingPlan } from '../../../shared/training/plan';
@@ -132,15 +133,16 @@ function layerMap(plan: TrainingPlan, init: { seed: number } | null): { entries:
     onLayer: (p, out) => { if (p.length > 1) inner.set(p.join('.'), out); },
   });
   const byId = new Map(plan.doc.nodes.map((n) => [n.id, n]));
+  const lib = buildLibrary(plan.doc.blocks);
   const entries: LayerEntry[] = [];
   for (const id of plan.analysis.order) {
     const node = byId.get(id);
     const t = compiled.tensors[id];
     if (!node || !t) continue;
     // A block's insides first: they are computed before the block's output.
-    if (insideOf(resolveParams(node))) {
+    if (insideOf(resolveParams(node, lib))) {
       for (const [p, s] of inner) {
-        if (p.startsWith(`${id}.`)) entries.push({ path: p, nodeId: id, type: innerType(plan, p), inner: true, layerName: s.sourceLayer.name, shape: toTorchShape(s.shape).slice(1) });
+        if (p.startsWith(`${id}.`)) entries.push({ path: p, nodeId: id, type: innerType(plan, lib, p), inner: true, layerName: s.sourceLayer.name, shape: toTorchShape(s.shape).slice(1) });
       }
     }
     entries.push({ path: id, nodeId: id, type: node.type, inner: false, layerName: t.sourceLayer.name, shape: toTorchShape(t.shape).slice(1) });
@@ -151,16 +153,16 @@ function layerMap(plan: TrainingPlan, init: { seed: number } | null): { entries:
 }
 
 /** The type of the layer at a block-inner path ("b1.convs.0.conv"), from the block's expansion. */
-function innerType(plan: TrainingPlan, p: string): string {
+function innerType(plan: TrainingPlan, lib: Library, p: string): string {
   const parts = p.split('.');
   const node = plan.doc.nodes.find((n) => n.id === parts[0]);
-  let inside = node ? insideOf(resolveParams(node)) : null;
+  let inside = node ? insideOf(resolveParams(node, lib)) : null;
   let type = node?.type ?? 'layer';
   for (const part of parts.slice(1)) {
     const child = inside?.nodes.find((n) => n.id === part);
     if (!child) return type;
     type = child.type;
-    inside = insideOf(resolveParams({ id: child.id, type: child.type, params: child.params }));
+    inside = insideOf(resolveParams({ id: child.id, type: child.type, params: child.params, ...(child.repeat !== undefined ? { repeat: child.repeat } : {}) }, lib));
   }
   return type;
 }
