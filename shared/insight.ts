@@ -141,6 +141,11 @@ export interface ActivationsRequest extends RunAt {
   image: InsightImage;
   /** Also the layers inside blocks (a block's own entry is its output). */
   inner?: boolean;
+  /**
+   * Only this top-level block's inner layers (with inner: true): an opened block. ResNet-18's
+   * every inner layer at once would pass the engine service's 4 MB answer bound.
+   */
+  block?: string | null;
 }
 
 export interface LayerActivation {
@@ -329,7 +334,9 @@ export function checkActivationsRequest(v: unknown): Checked<Required<Activation
   const image = checkImage(r.image);
   if (!image.ok) return image;
   if (r.inner != null && typeof r.inner !== 'boolean') return bad('inner must be true or false.');
-  return okv({ ...run.value, image: image.value, inner: r.inner === true });
+  const block = r.block ?? null;
+  if (block !== null && (typeof block !== 'string' || block.length === 0 || block.length > 200)) return bad('block must be a block node\'s id or null.');
+  return okv({ ...run.value, image: image.value, inner: r.inner === true, block: block as string | null });
 }
 
 export function checkGradCamRequest(v: unknown): Checked<Required<GradCamRequest>> {

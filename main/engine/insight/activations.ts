@@ -76,7 +76,7 @@ export function inputPixels(x: Float32Array, side: number): { side: number; pixe
 export function activations(m: RunModel, req: Required<ActivationsRequest>): Activations {
   const { bytes, label } = imageBytes(req.image);
   const x = inputValues(bytes, m.imageSize);
-  const wanted = m.layers.filter((l) => req.inner || !l.inner);
+  const wanted = m.layers.filter((l) => !l.inner || (req.inner && (req.block === null || l.nodeId === req.block)));
   let layers: LayerActivation[] = [];
   let probs: Float32Array = new Float32Array(0);
   tf.tidy(() => {

@@ -123,5 +123,9 @@ describe("a block's activations", () => {
     const last = inner.filter((l) => l.nodeId === block.path).at(-1)!;
     expect(last.shape).toEqual(block.shape);
     expect(last.data).toBe(block.data);
+    // An opened block: only its own insides come with the top-level layers.
+    const opened = value(await call<Activations>('insight.activations', { ...run, epoch: 0, image, inner: true, block: block.path }));
+    expect(opened.layers.filter((l) => l.inner).map((l) => l.path)).toEqual(inner.filter((l) => l.nodeId === block.path).map((l) => l.path));
+    expect(opened.layers.filter((l) => !l.inner).map((l) => l.path)).toEqual(outer.layers.map((l) => l.path));
   });
 });
