@@ -7,6 +7,7 @@
 
 import { useMemo, useState } from 'react';
 import { CLASS_NAMES, INSIGHT_LIMITS, decodeBytes, type Activations, type GradCam, type InsightImage, type LayerActivation, type Prediction } from '../../shared/insight';
+import { layerOf } from '../../shared/layers/index';
 import { useStore, type Store } from '../store/index';
 import type { ChosenImage } from '../store/insight-slice';
 import { percent } from './confusion';
@@ -17,6 +18,9 @@ import { PixelImage, Tiles } from './Pixels';
 import { useAnswer, type Answer } from './use-answer';
 
 const selectInsight = (s: Store) => s.insight;
+
+/** A block type of the library, or a type no layer module knows (a document's own block or a repeat): it has an inside to open. */
+const isBlockType = (type: string): boolean => layerOf(type)?.kind === 'block' || !layerOf(type);
 
 const asRequestImage = (c: ChosenImage): InsightImage => (c.source === 'validation' ? { source: 'validation', index: c.index } : { source: 'pixels', pixels: c.pixels });
 
@@ -99,15 +103,17 @@ function LayerMaps({ layer, testId, maxWidth }: { layer: LayerActivation; testId
   );
 }
 
-function LayerRows({ lists, open, toggle }: { lists: (Activations | null)[]; open: Set<string>; toggle(id: string): void }) {
+function LayerRows({ lists, open, toggle }: { lists: (Activations | null)[]; open: string | null; toggle(id: string): void }) {
   const first = lists.find((l) => l !== null);
   if (!first) return null;
   const blocks = new Set(first.layers.filter((l) => l.inner).map((l) => l.nodeId));
-  const rows = first.layers.filter((l) => !l.inner || open.has(l.nodeId));
+  // The engine lists a block's inner layers before its output (the order they run in); on
+  // screen an opened block's row comes first, its inside indented under it.
+  const rows = first.layers.filter((l) => !l.inner).flatMap((l) => [l, ...(open === l.nodeId ? first.layers.filter((x) => x.inner && x.nodeId === l.nodeId) : [])]);
   return (
     <div className="layers" data-testid="layers">
       {rows.map((l) => {
-        const isBlock = !l.inner && (blocks.has(l.nodeId) || ['Residual'].includes(l.type));
+        const isBlock = !l.inner && (blocks.has(l.nodeId) || isBlockType(l.type));
         return (
           <div key={l.path} className={`layer-row${l.inner ? ' inner' : ''}`} data-testid={`layer-${l.path}`} data-shape={l.shape.join(',')}>
             <div className="layer-label">
@@ -115,7 +121,7 @@ function LayerRows({ lists, open, toggle }: { lists: (Activations | null)[]; ope
               <div className="layer-shape">{shapeText(l.shape)}</div>
               {isBlock && (
                 <button className="link" onClick={() => toggle(l.nodeId)} data-testid={`open-${l.nodeId}`}>
-                  {open.has(l.nodeId) ? 'close block' : 'open block'}
+                  {open === l.nodeId ? 'close block' : 'open block'}
                 </button>
               )}
             </div>
@@ -132,11 +138,13 @@ function LayerRows({ lists, open, toggle }: { lists: (Activations | null)[]; ope
 
 export function InsideSection() {
   const { runId, epoch, images, camClass, camLayer } = useStore(selectInsight);
-  const [open, setOpen] = useState<Set<string>>(new Set());
-  const inner = open.size > 0;
+  // One block open at a time: the engine answers one block's inside (ResNet-18's every inner
+  // layer at once would not fit its answer bound), and a student reads one block at a time.
+  const [open, setOpen] = useState<string | null>(null);
+  const inner = open !== null ? { inner: true, block: open } : {};
   const [a, b] = images;
-  const reqA = runId ? { runId, epoch, image: asRequestImage(a), inner } : null;
-  const reqB = runId && b ? { runId, epoch, image: asRequestImage(b), inner } : null;
+  const reqA = runId ? { runId, epoch, image: asRequestImage(a), ...inner } : null;
+  const reqB = runId && b ? { runId, epoch, image: asRequestImage(b), ...inner } : null;
   const actsA = useAnswer('activations', reqA, callActivations);
   const actsB = useAnswer('activations', reqB, callActivations);
   const camA = useAnswer('gradcam', runId ? { runId, epoch, image: asRequestImage(a), classIndex: camClass, layer: camLayer } : null, callGradCam);
@@ -144,12 +152,7 @@ export function InsideSection() {
   if (!runId) return null;
   const convs = camA.result?.ok ? camA.result.value.layers : [];
   const lists = [actsA.result?.ok ? actsA.result.value : null, ...(b ? [actsB.result?.ok ? actsB.result.value : null] : [])];
-  const toggle = (id: string) => {
-    const next = new Set(open);
-    if (next.has(id)) next.delete(id);
-    else next.add(id);
-    setOpen(next);
-  };
+  const toggle = (id: string) => setOpen(open === id ? null : id);
   return (
     <div className={`insight-section inside${b ? ' comparing' : ''}`} data-testid="insight-inside">
       <div className="inside-tools">

@@ -31,7 +31,7 @@ function FilterGrids({ f }: { f: Filters }) {
     <div className="filters-many" data-testid="filter-grid" data-filters={f.shownOut}>
       {Array.from({ length: f.shownOut }, (_, o) => (
         <figure key={o} className="filter-out">
-          <Tiles bytes={bytes.subarray(o * per, (o + 1) * per)} count={f.shownIn} h={kh} w={kw} map="diverging" limits={{ maxWidth: 150, minTile: 6, maxTile: 30, gap: 1 }} describe={describe(o)} />
+          <Tiles bytes={bytes.subarray(o * per, (o + 1) * per)} count={f.shownIn} h={kh} w={kw} map="diverging" limits={{ maxWidth: 200, minTile: 6, maxTile: 20, gap: 3 }} describe={describe(o)} />
           <figcaption>out {o}</figcaption>
         </figure>
       ))}
