@@ -92,6 +92,21 @@ export interface ExportSummary {
   notes: string[];
 }
 
+/**
+ * The document as the autosave keeps it: the graph, the file it belongs to (null: untitled), and
+ * whether it had changes that file does not have.
+ */
+export interface AutosaveDoc {
+  graph: GraphDoc;
+  file: { name: string; path: string | null } | null;
+  dirty: boolean;
+}
+
+/** An autosave as it comes back: what was saved, and when (ISO). */
+export interface Autosaved extends AutosaveDoc {
+  savedAt: string;
+}
+
 /** Every call the renderer can make in any host. Payloads are validated on the Node side. */
 export interface Api {
   info(): Promise<Result<HostInfo>>;
@@ -107,6 +122,19 @@ export interface Api {
   /** The epochs a run can be exported at: 0 (its initial weights) and those with a checkpoint. */
   exportEpochs(args: { runId: string }): Promise<Result<number[]>>;
   onTrainingEvent(listener: (e: TrainingEvent) => void): () => void;
+  /** The graph a run trained (its graph.json), for reopening it on the canvas and comparing. */
+  getRunGraph(args: { runId: string }): Promise<Result<GraphDoc>>;
+  /** Names a run (stored in its folder); an empty name goes back to the graph's. */
+  renameRun(args: { runId: string; name: string }): Promise<Result<{ runId: string; name: string }>>;
+  /** Deletes a run's folder; refused ("busy") while the run trains or waits to. */
+  deleteRun(args: { runId: string }): Promise<Result<{ runId: string }>>;
+  /** Continues a stopped, failed or interrupted run from its last checkpoint, as `convstudio train --resume` does. */
+  resumeTraining(args: { runId: string; epochs?: number }): Promise<Result<{ runId: string; runDir: string }>>;
+  /** Keeps the document in the host's data folder, written whole, so a reload, crash or restart loses nothing. */
+  saveAutosave(args: { doc: AutosaveDoc }): Promise<Result<{ savedAt: string }>>;
+  /** The last autosave, or null when there is none (or it was discarded). */
+  loadAutosave(): Promise<Result<Autosaved | null>>;
+  discardAutosave(): Promise<Result<null>>;
   // The Kernel lab (shared/lab/): computed by the engine service, never in the page. A request
   // the shape engine refuses answers "invalid-lab-input" with its diagnostics as details.
   labCorrelate(req: CorrelateRequest): Promise<Result<CorrelateResult>>;
@@ -169,6 +197,7 @@ export type MenuCommand =
 /** Names of the request/response calls, for the dispatcher, the IPC table and the socket protocol. */
 export const API_CALLS = [
   'info', 'listBackends', 'doctor', 'startTraining', 'stopTraining', 'listRuns', 'getRun', 'exportModel', 'exportEpochs',
+  'getRunGraph', 'renameRun', 'deleteRun', 'resumeTraining', 'saveAutosave', 'loadAutosave', 'discardAutosave',
   'labCorrelate', 'labConv1x1', 'labPool', 'labLearn', 'labFashionImage',
   'insightEpochs', 'insightEvaluate', 'insightImages', 'insightActivations', 'insightGradCam', 'insightFilters', 'insightHistograms',
 ] as const;

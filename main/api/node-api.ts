@@ -5,16 +5,23 @@
  * is returned as a value naming what is wrong, never thrown across the boundary.
  */
 
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { fail, ok, type Api, type BackendInfo, type DoctorReport, type HostInfo, type Result } from '../../shared/api';
 import type { RunSummary, TrainingEvent } from '../../shared/training';
 import { planTraining, type PlanError, type TrainingPlan } from '../../shared/training/plan';
 import { checkConv1x1, checkCorrelate, checkFashionImage, checkLearn, checkPool, type Checked } from '../../shared/lab/check';
 import type { LabProblem } from '../../shared/lab/types';
 import { FASHION_MNIST } from '../../shared/training/fashion-mnist';
+import { parseGraph } from '../../shared/graph/parse';
 import { trainingMemoryLimit } from '../common/memory-limit';
+import { RunFolderError } from '../runs/errors';
+import { deleteRunFolder } from '../runs/delete-run';
+import { GRAPH_JSON } from '../runs/run-folder';
+import { GRAPH_FILE, readTextFileSync } from '../common/read-file';
+import { runNameProblem, writeRunName } from '../runs/run-meta';
+import { createAutosave } from './autosave';
 import { checkActivationsRequest, checkFiltersRequest, checkGradCamRequest, checkHistogramsRequest, checkImagesRequest, checkRunRequest, type Checked as InsightChecked } from '../../shared/insight';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 
 /**
  * The slice of main/engine/jobs.ts's job manager this file uses. Declared structurally so the
@@ -26,6 +33,11 @@ export interface JobManagerLike {
   onEvent(listener: (e: TrainingEvent) => void): () => void;
   listRuns(): Promise<RunSummary[]>;
   getRunEvents(runId: string): Promise<TrainingEvent[]>;
+  /** Continues a run folder from its last checkpoint (main/engine/jobs.ts). */
+  resume?(runDir: string, opts?: { epochs?: number }): Promise<{ runId: string; runDir: string }>;
+  /** Runs whose process is going, and runs waiting for a slot: neither may be deleted. */
+  running?(): string[];
+  queued?(): string[];
 }
 
 /**
@@ -38,6 +50,8 @@ export interface EngineServiceLike {
 
 export interface NodeApiOptions {
   runsRoot: string;
+  /** Where the autosave lives: the desktop's userData, browser mode's data folder (default: runsRoot). */
+  dataDir?: string;
   jobs?: JobManagerLike;
   host?: HostInfo['host'];
   version?: string;
@@ -85,8 +99,18 @@ function labFailure(error: LabProblem): Result<never> {
 /** The exporter loads tfjs; the server should not pay for that before the first export. */
 const exporter = () => import('../export/request');
 
+/** A job manager's error keeps its stable code (busy, not-found, ...); anything else gets `fallback`. */
+const codeOf = (e: unknown, fallback: string): string => (typeof (e as { code?: unknown })?.code === 'string' ? (e as { code: string }).code : fallback);
+
 export function createNodeApi(opts: NodeApiOptions): Api {
   const { jobs } = opts;
+  const autosave = createAutosave(opts.dataDir ?? opts.runsRoot);
+  /** The folder of an existing run, or the error value saying there is none. */
+  const runDirOf = (runId: string): Result<string> => {
+    const dir = path.join(opts.runsRoot, runId);
+    return existsSync(path.join(dir, 'config.json')) ? ok(dir) : fail('not-found', `There is no run "${runId}" in ${opts.runsRoot} (deleted?). Refresh the list of runs.`);
+  };
+  const isLive = (runId: string) => Boolean(jobs?.running?.().includes(runId) || jobs?.queued?.().includes(runId));
   const noJobs = () => fail('unavailable', 'Training is not available in this host (the training engine is not loaded).');
 
   /** Checks a lab request here, then has the engine service compute exactly the checked request. */
@@ -192,6 +216,71 @@ export function createNodeApi(opts: NodeApiOptions): Api {
       const { epochsOf } = await exporter();
       return epochsOf(opts.runsRoot, isObject(args) ? args.runId : undefined);
     },
+
+    async getRunGraph(args) {
+      const runId = validateRunId(args);
+      if (!runId.ok) return runId;
+      const dir = runDirOf(runId.value);
+      if (!dir.ok) return dir;
+      try {
+        // The file is on disk and untrusted like any other: it goes through the one parser.
+        const read = readTextFileSync(path.join(dir.value, GRAPH_JSON), GRAPH_FILE);
+        if (!read.ok) return fail('io-error', read.message);
+        const { doc, diagnostics } = parseGraph(read.text);
+        if (!doc) return fail('invalid-graph', `The graph of run ${runId.value} (${GRAPH_JSON}) cannot be loaded: ${diagnostics[0]?.message ?? 'unknown problem'}.`, { diagnostics });
+        return ok(doc);
+      } catch (e) {
+        return fail('io-error', `Could not read the graph of run ${runId.value}: ${errorMessage(e)}`);
+      }
+    },
+
+    async renameRun(args) {
+      const runId = validateRunId(args);
+      if (!runId.ok) return runId;
+      const name = (args as { name?: unknown }).name;
+      const problem = runNameProblem(name);
+      if (problem) return fail('bad-request', problem);
+      const dir = runDirOf(runId.value);
+      if (!dir.ok) return dir;
+      try {
+        return ok({ runId: runId.value, name: writeRunName(dir.value, name as string) });
+      } catch (e) {
+        return fail('io-error', errorMessage(e));
+      }
+    },
+
+    async deleteRun(args) {
+      const runId = validateRunId(args);
+      if (!runId.ok) return runId;
+      if (isLive(runId.value)) return fail('busy', `The run ${runId.value} is training or waiting to; it was not deleted. Stop it first.`);
+      try {
+        deleteRunFolder(opts.runsRoot, runId.value);
+        return ok({ runId: runId.value });
+      } catch (e) {
+        if (e instanceof RunFolderError) return fail(e.problem === 'locked' ? 'busy' : e.problem === 'missing' ? 'not-found' : 'io-error', e.message);
+        return fail('io-error', `Could not delete the run ${runId.value}: ${errorMessage(e)}`);
+      }
+    },
+
+    async resumeTraining(args) {
+      const runId = validateRunId(args);
+      if (!runId.ok) return runId;
+      const epochs = (args as { epochs?: unknown }).epochs;
+      if (epochs !== undefined && typeof epochs !== 'number') return fail('bad-request', `epochs must be a number (got ${JSON.stringify(epochs)}).`);
+      if (!jobs?.resume) return noJobs();
+      const dir = runDirOf(runId.value);
+      if (!dir.ok) return dir;
+      try {
+        // The same engine path as `convstudio train --resume`: the job manager, the training process, its lock.
+        return ok(await jobs.resume(dir.value, epochs === undefined ? undefined : { epochs }));
+      } catch (e) {
+        return fail(codeOf(e, 'start-failed'), `The run could not be resumed: ${errorMessage(e)}`, (e as { details?: unknown }).details);
+      }
+    },
+
+    saveAutosave: (args) => autosave.save(args),
+    loadAutosave: () => autosave.load(),
+    discardAutosave: () => autosave.discard(),
 
     onTrainingEvent(listener) {
       return jobs ? jobs.onEvent(listener) : () => {};

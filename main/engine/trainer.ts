@@ -1,7 +1,8 @@
 /**
- * The training loop, with d2l Trainer semantics: minibatch SGD on softmax cross-entropy of the
- * logits, one pass over the (shuffled) training set per epoch, then the test set for val_loss
- * and val_acc. It reads everything from its run and writes everything back to it (through a
+ * The training loop, with d2l Trainer semantics: minibatch steps of the run's optimizer (SGD,
+ * Adam or AdamW as torch.optim, at its schedule's rate for the epoch: optimizers.ts) on softmax
+ * cross-entropy of the logits, one pass over the (shuffled) training set per epoch, then the
+ * test set for val_loss and val_acc. It reads everything from its run and writes everything back to it (through a
  * RunStore: the trainer touches no file itself), so a fresh run and a resumed one are the same
  * code path.
  *
@@ -28,6 +29,8 @@ import { compileGraph } from './compile';
 import { divergenceWatch } from './divergence';
 import { chooseCompiledTrainer, type CompiledTrainer } from './backends/native/compiled/trainer-step';
 import { GraphError } from './errors';
+import { createWeightOptimizer, type WeightOptimizer } from './optimizers';
+import { optimizerSpec, scheduledLr, type OptimizerState } from '../../shared/training/optimizer';
 import { loadFashionMnist, makeBatch, subset, DataError, type FashionMnist, type Split } from '../data/fashion-mnist';
 import { epochOrder } from '../data/shuffle';
 import { breakMessage, previousAttempt, supersededCount } from '../runs/attempts';
@@ -89,6 +92,29 @@ async function evaluate(model: LayersModel, split: Split, indices: Uint32Array, 
     correct += c[0];
   }
   return { loss: lossSum / indices.length, acc: correct / indices.length };
+}
+
+/** One tfjs training step: the loss before the update and how many of the batch's predictions were right. */
+async function tfjsStep(optimizer: WeightOptimizer, model: LayersModel, vars: tf.Variable[], batch: ReturnType<typeof makeBatch>, lr: number): Promise<{ loss: number; correct: number }> {
+  let hits: tf.Tensor | null = null;
+  const cost = tf.tidy(() => {
+    const x = tf.tensor4d(batch.x, [batch.n, batch.size, batch.size, 1]);
+    const y = tf.tensor1d(batch.y, 'int32');
+    const { value, grads } = tf.variableGrads(() => {
+      const logits = model.apply(x, { training: true }) as tf.Tensor;
+      // Kept past the gradient's tidy; argMax is off the loss's path, so backprop ignores it.
+      hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'int32')));
+      return crossEntropy(logits, y);
+    }, vars);
+    optimizer.apply(grads, lr);
+    return value;
+  });
+  try {
+    const [l, c] = await Promise.all([cost.data(), hits!.data()]);
+    return { loss: l[0], correct: c[0] };
+  } finally {
+    tf.dispose([cost, hits!]);
+  }
 }
 
 /**
@@ -172,7 +198,7 @@ async function trainLocked(store: RunStore, cfgFile: RunConfigFile, lock: RunLoc
 
   let plan: TrainingPlan | null = null;
   let model: LayersModel | null = null;
-  let optimizer: tf.Optimizer | null = null;
+  let optimizer: WeightOptimizer | null = null;
   let compiled: CompiledTrainer | null = null;
   try {
     const torn = await store.repairEvents();
@@ -227,21 +253,34 @@ async function trainLocked(store: RunStore, cfgFile: RunConfigFile, lock: RunLoc
     priorSeconds = state.seconds;
     if (state.epochsDone >= config.epochs) return await finish('done');
 
-    optimizer = tf.train.sgd(config.lr);
     const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
     const evalBatch = imageSize <= FASHION_MNIST.side ? 1000 : bs;
+    const spec = optimizerSpec(config);
     // On the native backend the whole step runs in the addon where the graph allows it.
-    const choice = chooseCompiledTrainer(active.name, plan, model, { seed: config.seed });
+    const choice = chooseCompiledTrainer(active.name, plan, model, { seed: config.seed, optimizer: spec });
     compiled = choice.trainer;
     if (choice.note) notes.push(choice.note);
     if (compiled) active = { ...active, device: compiled.device };
+    else optimizer = createWeightOptimizer(spec, model.trainableWeights.map((w, i) => ({ name: w.originalName, variable: vars[i] })));
+    const optimizerState = (): OptimizerState | null => compiled?.exportOptimizerState() ?? optimizer?.exportState() ?? null;
+    if (state.optimizer) {
+      try {
+        if (compiled) compiled.importOptimizerState(state.optimizer);
+        else optimizer!.importState(state.optimizer);
+      } catch (err) {
+        notes.push(`the checkpoint's optimizer state does not fit (${(err as Error).message}); the optimizer starts afresh.`);
+      }
+      state = { ...state, optimizer: null };
+    } else if (resumedFrom && (spec.kind !== 'sgd' || (spec.momentum ?? 0) !== 0)) {
+      notes.push(`checkpoint ${resumedFrom} predates saved optimizer state; ${spec.kind === 'sgd' ? 'the momentum' : "Adam's moments"} start afresh.`);
+    }
     const watch = divergenceWatch({ classes: FASHION_MNIST.classes, lr: config.lr, reference: state.referenceLoss });
     const checkpoint = async (s: TrainState): Promise<string> => {
       // A run whose lock was taken from under it (running.json deleted, another trainer started)
       // must not overwrite the other trainer's checkpoints.
       if (!lock.held()) throw new RunFolderError('locked', path.join(store.location, 'running.json'), 'This run\'s lock was removed or taken by another process while it trained; it stops without saving, to leave the run to that process.', 'Train each run in one process at a time.');
       compiled?.syncModel();
-      return store.saveCheckpoint(model!, { ...s, referenceLoss: watch.reference });
+      return store.saveCheckpoint(model!, { ...s, referenceLoss: watch.reference, optimizer: optimizerState() });
     };
 
     await emit({
@@ -252,27 +291,27 @@ async function trainLocked(store: RunStore, cfgFile: RunConfigFile, lock: RunLoc
     let epochSecondsEstimate: number | null = null;
     for (let epoch = state.epochsDone; epoch < config.epochs; epoch++) {
       const order = epochOrder(n, config.seed, epoch);
+      const lr = scheduledLr(config, epoch);
       const tEpoch = Date.now();
       let trainMs = 0;
       let lossSum = state.partialLossSum;
       let lossCount = state.partialLossCount;
       let seen = 0;
       const startBatch = state.batchesDone;
-      state = { ...state, batchesDone: 0, partialLossSum: 0, partialLossCount: 0 };
+      // Train accuracy as d2l's train_ch6 reports it: of the predictions made while training, over
+      // the whole epoch, the batches before a mid-epoch stop included.
+      let correctSum = state.partialCorrect ?? 0;
+      const samplesBefore = Math.min(startBatch * bs, n);
+      state = { ...state, batchesDone: 0, partialLossSum: 0, partialLossCount: 0, partialCorrect: 0 };
       for (let b = startBatch; b < batchesPerEpoch; b++) {
         const tb = Date.now();
         const s = b * bs;
         const e = Math.min(s + bs, n);
         const batch = makeBatch(data.train, Array.from(order.subarray(s, e), (i) => trainIdx[i]), 0, e - s, imageSize);
-        const cost = compiled ? null : tf.tidy(() => {
-          const x = tf.tensor4d(batch.x, [batch.n, batch.size, batch.size, 1]);
-          const y = tf.tensor1d(batch.y, 'int32');
-          return optimizer!.minimize(() => crossEntropy(model!.apply(x, { training: true }) as tf.Tensor, y), true, vars)!;
-        });
-        const lossValue = cost ? (await cost.data())[0] : compiled!.step(batch, config.lr);
-        cost?.dispose();
+        const { loss: lossValue, correct } = compiled ? compiled.step(batch, lr) : await tfjsStep(optimizer!, model, vars, batch, lr);
         trainMs += Date.now() - tb;
         seen += batch.n;
+        correctSum += correct;
         const diverged = watch.check(lossValue, { epoch: epoch + 1, batch: b + 1 });
         if (diverged) return await fail(diverged.message, diverged.code);
         lossSum += lossValue;
@@ -283,7 +322,7 @@ async function trainLocked(store: RunStore, cfgFile: RunConfigFile, lock: RunLoc
         await emit({ event: 'batch', runId, epoch: epoch + 1, batch: b + 1, batchesPerEpoch, loss: lossValue, samples_per_s: rate, eta_s: eta });
         await tick();
         if (hooks.shouldStop() && b + 1 < batchesPerEpoch) {
-          const p = await checkpoint({ epochsDone: epoch, batchesDone: b + 1, partialLossSum: lossSum, partialLossCount: lossCount, last, seconds: priorSeconds + (Date.now() - t0) / 1000, referenceLoss: null });
+          const p = await checkpoint({ epochsDone: epoch, batchesDone: b + 1, partialLossSum: lossSum, partialLossCount: lossCount, partialCorrect: correctSum, last, seconds: priorSeconds + (Date.now() - t0) / 1000, referenceLoss: null });
           await emit({ event: 'checkpoint', runId, epoch, path: p });
           return await finish('stopped');
         }
@@ -294,7 +333,8 @@ async function trainLocked(store: RunStore, cfgFile: RunConfigFile, lock: RunLoc
       last = { train_loss: lossSum / Math.max(lossCount, 1), val_loss: val.loss, val_acc: val.acc };
       epochsDone = epoch + 1;
       const rate = seen / Math.max(trainMs / 1000, 1e-6);
-      await emit({ event: 'epoch', runId, epoch: epoch + 1, ...last, samples_per_s: rate, eta_s: (config.epochs - epoch - 1) * seconds, seconds });
+      const trainAcc = correctSum / Math.max(samplesBefore + seen, 1);
+      await emit({ event: 'epoch', runId, epoch: epoch + 1, ...last, train_acc: trainAcc, samples_per_s: rate, eta_s: (config.epochs - epoch - 1) * seconds, seconds });
       const p = await checkpoint({ epochsDone, batchesDone: 0, partialLossSum: 0, partialLossCount: 0, last, seconds: priorSeconds + (Date.now() - t0) / 1000, referenceLoss: null });
       await emit({ event: 'checkpoint', runId, epoch: epochsDone, path: p });
       hooks.afterEpoch?.(epochsDone);

@@ -69,7 +69,7 @@ async function confusionOnScreen(page: Page): Promise<number[][]> {
 async function openInsight(page: Page, runId: string): Promise<void> {
   await page.getByTestId('view-canvas').click();
   await page.getByTestId('tab-train').click();
-  const row = page.getByTestId('runs').locator('tbody tr').filter({ has: page.locator(`button[title*="${runId}"]`) });
+  const row = page.locator(`[data-testid="run-row"][data-run-id="${runId}"]`);
   await expect(row).toHaveCount(1, { timeout: 30_000 });
   await row.getByTestId('run-insight').click();
   await expect(page.getByTestId('insight')).toBeVisible();

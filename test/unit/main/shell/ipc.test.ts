@@ -91,6 +91,31 @@ const MALFORMED: Record<(typeof API_CALLS)[number] | (typeof DESKTOP_CALLS)[numb
     ['a number as run id', [{ runId: 5 }], 'bad-request'],
     ['a path as run id', [{ runId: '../secrets' }], 'bad-request'],
   ],
+  getRunGraph: [
+    ['a path as run id', [{ runId: '../secrets' }], 'bad-request'],
+    ['a run that does not exist', [{ runId: 'no-such-run' }], 'not-found'],
+  ],
+  renameRun: [
+    ['a name that is not text', [{ runId: 'run-1', name: 5 }], 'bad-request'],
+    ['a name with a line break', [{ runId: 'run-1', name: 'a\nb' }], 'bad-request'],
+    ['a path as run id', [{ runId: '../x', name: 'n' }], 'bad-request'],
+  ],
+  deleteRun: [
+    ['a path as run id', [{ runId: '../../etc' }], 'bad-request'],
+    ['a run that does not exist', [{ runId: 'no-such-run' }], 'not-found'],
+  ],
+  resumeTraining: [
+    ['no argument', [], 'bad-request'],
+    ['epochs as text', [{ runId: 'run-1', epochs: 'ten' }], 'bad-request'],
+  ],
+  saveAutosave: [
+    ['no argument', [], 'bad-request'],
+    ['a junk graph', [{ doc: { graph: { format: 'nope' }, file: null, dirty: true } }], 'invalid-graph'],
+    ['dirty as text', [{ doc: { graph: lenet, file: null, dirty: 'yes' } }], 'bad-request'],
+    ['a file without a name', [{ doc: { graph: lenet, file: { path: '/x' }, dirty: false } }], 'bad-request'],
+  ],
+  loadAutosave: [['an unexpected argument', [{}], 'bad-request']],
+  discardAutosave: [['an unexpected argument', [{}], 'bad-request']],
   labCorrelate: [
     ['no argument', [], 'bad-request'],
     ['a cell that is not a number', [{ x: [[[0, 'one'], [2, 3]]], k: [[[[1]]]] }], 'invalid-lab-input'],

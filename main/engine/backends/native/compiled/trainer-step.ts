@@ -12,6 +12,7 @@
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { GraphDoc } from '../../../../../shared/graph/types';
 import type { Analysis } from '../../../../../shared/shapes/index';
+import type { OptimizerSpec, OptimizerState } from '../../../../../shared/training/optimizer';
 import { createCompiledStep, type CompiledStep } from './step';
 import { weightsFromModel, weightsIntoModel } from './tfjs-weights';
 
@@ -26,12 +27,16 @@ export interface CompiledBatch {
 export interface CompiledTrainer {
   /** The device line for the start event and final.json, with the thread count. */
   readonly device: string;
-  /** One training step; the batch's mean cross-entropy before the update. */
-  step(batch: CompiledBatch, lr: number): number;
+  /** One training step: the batch's mean cross-entropy before the update, and how many of its predictions were right. */
+  step(batch: CompiledBatch, lr: number): { loss: number; correct: number };
   /** Mean cross-entropy and accuracy over the batches, in evaluation mode. */
   evaluate(batches: Iterable<CompiledBatch>): { loss: number; acc: number };
   /** Writes the current weights (and running statistics) into the tfjs model. */
   syncModel(): void;
+  /** The optimizer's momentum or moments and step counts, for the checkpoint. */
+  exportOptimizerState(): OptimizerState;
+  /** Continues from a checkpoint's optimizer state; throws, naming what does not fit. */
+  importOptimizerState(state: OptimizerState): void;
   dispose(): void;
 }
 
@@ -48,13 +53,13 @@ export function chooseCompiledTrainer(
   backend: string,
   graph: { doc: GraphDoc; analysis?: Analysis },
   model: LayersModel,
-  opts: { seed: number; threads?: number | null },
+  opts: { seed: number; threads?: number | null; optimizer?: OptimizerSpec },
 ): CompiledChoice {
   if (backend !== 'native') return { trainer: null };
   const off = process.env.CONVSTUDIO_COMPILED_STEP;
   const fallback = (why: string): CompiledChoice => ({ trainer: null, note: `${FALLBACK_NOTE} (${why}); training runs op by op on the native backend.` });
   if (off && /^(off|0|false|no)$/i.test(off)) return fallback(`switched off by CONVSTUDIO_COMPILED_STEP=${off}`);
-  const made = createCompiledStep(graph, { seed: opts.seed, threads: opts.threads ?? null });
+  const made = createCompiledStep(graph, { seed: opts.seed, threads: opts.threads ?? null, optimizer: opts.optimizer });
   if ('fallback' in made) return fallback(made.fallback);
   // Measured: a stride-2 convolution on an even-sized map (ResNet's downsampling Residual at
   // 28 px) drifts from PyTorch after one step (8e-3) and grows over steps, while tfjs matches it to
@@ -69,15 +74,30 @@ export function chooseCompiledTrainer(
     made.dispose();
     return fallback(`its parameters do not match the tfjs model's: ${(err as Error).message}`);
   }
-  return { trainer: wrap(made, model) };
+  return { trainer: wrap(made, model, opts.optimizer?.kind ?? 'sgd') };
 }
 
-function wrap(s: CompiledStep, model: LayersModel): CompiledTrainer {
+/** The index of the largest of `classes` scores in row `i`. */
+function argMaxRow(logits: Float32Array, i: number, classes: number): number {
+  let best = 0;
+  for (let k = 1; k < classes; k++) if (logits[i * classes + k] > logits[i * classes + best]) best = k;
+  return best;
+}
+
+function wrap(s: CompiledStep, model: LayersModel, kind: OptimizerSpec['kind']): CompiledTrainer {
   const classes = s.plan.tensors[s.plan.output][0];
+  let trainLogits = new Float32Array(0);
   return {
     get device() { return s.device; },
     step(batch, lr) {
-      return s.step(batch.x, batch.y, lr);
+      if (trainLogits.length !== batch.n * classes) trainLogits = new Float32Array(batch.n * classes);
+      trainLogits[0] = NaN;
+      const loss = s.step(batch.x, batch.y, lr, trainLogits);
+      // An addon built before the step returned its logits ignores the argument.
+      if (Number.isNaN(trainLogits[0]) && !Number.isNaN(loss)) throw new Error('the native addon was built from older sources and cannot report train accuracy: run `npm run build:native`');
+      let correct = 0;
+      for (let i = 0; i < batch.n; i++) if (argMaxRow(trainLogits, i, classes) === batch.y[i]) correct += 1;
+      return { loss, correct };
     },
     evaluate(batches) {
       let lossSum = 0;
@@ -101,6 +121,13 @@ function wrap(s: CompiledStep, model: LayersModel): CompiledTrainer {
     },
     syncModel() {
       weightsIntoModel(s, model);
+    },
+    exportOptimizerState() {
+      return { kind, ...s.exportOptimizerState() };
+    },
+    importOptimizerState(state) {
+      if (state.kind !== kind) throw new Error(`the saved optimizer state is ${state.kind}'s, not ${kind}'s`);
+      s.importOptimizerState(state);
     },
     dispose() {
       s.dispose();
