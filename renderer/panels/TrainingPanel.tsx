@@ -4,7 +4,6 @@
  */
 
 import { useEffect, useMemo } from 'react';
-import { useShallow } from 'zustand/react/shallow';
 import type { BackendInfo } from '../../shared/api';
 import { SETTINGS, type ChoiceSpec, type SettingKey, type SettingSpec, type TrainConfig } from '../../shared/training/settings';
 import { useStore, type Store } from '../store/index';

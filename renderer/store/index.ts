@@ -10,10 +10,11 @@ import { createEstimateSlice, type EstimateSlice } from '../estimate/estimate-sl
 import { createLabSlice, type LabSlice } from '../lab/lab-slice';
 import { createFileSlice, type FileSlice } from './file-slice';
 import { createGraphSlice, type GraphSlice } from './graph-slice';
+import { createInsightSlice, type InsightSlice } from './insight-slice';
 import { createTrainingSlice, type TrainingSlice } from './training-slice';
 import { createUiSlice, type UiSlice } from './ui-slice';
 
-export type Store = GraphSlice & BlocksSlice & FileSlice & UiSlice & TrainingSlice & LabSlice & EstimateSlice;
+export type Store = GraphSlice & BlocksSlice & FileSlice & UiSlice & TrainingSlice & LabSlice & EstimateSlice & InsightSlice;
 
 export const useStore = create<Store>()(
   subscribeWithSelector((...a) => ({
@@ -24,5 +25,6 @@ export const useStore = create<Store>()(
     ...createTrainingSlice(...a),
     ...createLabSlice(...a),
     ...createEstimateSlice(...a),
+    ...createInsightSlice(...a),
   })),
 );
