@@ -20,6 +20,7 @@ import { weightsFromModel, weightsIntoModel } from '../../../../../../main/engin
 import { loadLatestCheckpoint, saveCheckpoint } from '../../../../../../main/runs/checkpoints';
 import { batches, initialWeights, resized, runCompiled, runCpu, updateErrors, worst } from './compiled-helpers';
 import { randomGraph } from './random-graphs';
+import { analyzeGraph } from '../../../../../../shared/shapes/index';
 
 const skip = loadAddon().addon?.CompiledNet ? '' : `compiled step tests skipped: ${loadAddon().reason === 'ok' ? 'the addon lacks CompiledNet (npm run build:native)' : loadAddon().reason}`;
 if (skip) console.warn(skip);
@@ -200,11 +201,12 @@ describe.skipIf(!!skip)('compiled step: threads, device line and fallbacks', () 
     ...TEMPLATES.map((t) => [t.id, t.build()] as [string, GraphDoc]),
     ...Array.from({ length: 20 }, (_, i) => [`random graph ${i}`, randomGraph(i, { dropout: true, dilation: true })] as [string, GraphDoc]),
   ])('%s: no convolution, linear, batch-norm or pooling primitive falls to oneDNN\'s reference kernel', (_name, doc0) => {
+    // Small for speed, but large enough for the network to check: AlexNet and NiN need 96 px.
     const side = doc0.nodes.find((n) => n.type === 'Input')!.params.height as number;
-    const doc = side > 32 ? resized(doc0, 32) : doc0;
+    const size = side <= 32 ? side : [32, 64, 96, 128, 160, side].find((px) => px <= side && analyzeGraph(resized(doc0, px)).ok)!;
+    const doc = size === side ? doc0 : resized(doc0, size);
     const s = make(doc, 1);
     try {
-      const size = Math.min(side, 32);
       s.step(new Float32Array(4 * size * size), new Int32Array(4), 0.01);
       const actions = s.describe();
       expect(actions.some((a) => a.includes('backward'))).toBe(true);
