@@ -89,6 +89,41 @@ export interface ExportSummary {
   notes: string[];
 }
 
+/**
+ * One RunStore operation (main/engine-core/run-store.ts) of a run that a page's Web Worker trains,
+ * done by the Node side on the run's folder (main/runs/worker-runs.ts), so the folder stays the
+ * one record of the run. Checkpoint weights travel as base64 in parts (`putWeights` before
+ * `saveCheckpoint`, `getWeights` after `loadLatestCheckpoint`), each within a message's limit.
+ * `abandon` is the page telling that its worker is gone (crashed, or killed on request).
+ */
+export type WorkerRunOp =
+  | { op: 'readConfig' | 'readGraphText' | 'lock' | 'release' | 'repairEvents' | 'readEvents' | 'latestCheckpoint' | 'loadLatestCheckpoint' }
+  | { op: 'writeConfig'; config: unknown }
+  | { op: 'append'; event: TrainingEvent }
+  | { op: 'writeFinal'; final: unknown }
+  | { op: 'putWeights'; part: string; first: boolean }
+  | { op: 'saveCheckpoint'; model: { modelTopology: unknown; weightSpecs: unknown; format?: string; generatedBy?: string; convertedBy?: string | null }; state: unknown }
+  | { op: 'getWeights'; offset: number; length: number }
+  | { op: 'abandon'; killed: boolean; reason: string };
+export type WorkerRunRequest = { runId: string } & WorkerRunOp;
+
+/** Fashion-MNIST samples for a Web Worker's trainer: the split's size, and the images and labels at `indices` as base64 bytes. */
+export interface FashionSamplesRequest {
+  split: 'train' | 'test';
+  /** The run's data folder (its dataDir setting); null: the default places. */
+  dataDir: string | null;
+  indices: number[];
+}
+export interface FashionSamples {
+  count: number;
+  height: number;
+  width: number;
+  /** indices.length × height × width bytes, base64. */
+  images: string;
+  /** indices.length bytes, base64. */
+  labels: string;
+}
+
 /** Every call the renderer can make in any host. Payloads are validated on the Node side. */
 export interface Api {
   info(): Promise<Result<HostInfo>>;
@@ -104,6 +139,12 @@ export interface Api {
   /** The epochs a run can be exported at: 0 (its initial weights) and those with a checkpoint. */
   exportEpochs(args: { runId: string }): Promise<Result<number[]>>;
   onTrainingEvent(listener: (e: TrainingEvent) => void): () => void;
+  // Training in a page's Web Worker on the browser's WebGPU (renderer/training/worker-*.ts): the
+  // run is planned and created here like startTraining's, then the worker reads and writes it
+  // only through these calls.
+  createWorkerRun(req: TrainRequest): Promise<Result<{ runId: string; runDir: string }>>;
+  workerRun(req: WorkerRunRequest): Promise<Result<unknown>>;
+  fashionSamples(req: FashionSamplesRequest): Promise<Result<FashionSamples>>;
   // The Kernel lab (shared/lab/): computed by the engine service, never in the page. A request
   // the shape engine refuses answers "invalid-lab-input" with its diagnostics as details.
   labCorrelate(req: CorrelateRequest): Promise<Result<CorrelateResult>>;
@@ -150,6 +191,7 @@ export type MenuCommand =
 /** Names of the request/response calls, for the dispatcher, the IPC table and the socket protocol. */
 export const API_CALLS = [
   'info', 'listBackends', 'doctor', 'startTraining', 'stopTraining', 'listRuns', 'getRun', 'exportModel', 'exportEpochs',
+  'createWorkerRun', 'workerRun', 'fashionSamples',
   'labCorrelate', 'labConv1x1', 'labPool', 'labLearn', 'labFashionImage',
 ] as const;
 export type ApiCall = (typeof API_CALLS)[number];

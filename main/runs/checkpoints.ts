@@ -11,6 +11,7 @@
  * never loaded again), reported, and the next older one is used.
  */
 
+import type { io } from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { loadLayersModel } from '@tensorflow/tfjs-layers';
 import { createHash } from 'node:crypto';
@@ -20,26 +21,13 @@ import { fsIOHandler } from '../engine/fs-io';
 import { fsyncDir, writeFileDurable } from '../common/atomic';
 import { runFolderError } from './errors';
 import '../engine/layers/index';
+import type { LoadResult, TrainState } from '../engine-core/run-store';
+
+export type { LoadResult, TrainState };
 
 export const CHECKPOINTS = 'checkpoints';
 const NAME = /^e(\d{4,})-b(\d{5,})$/;
 const KEEP = 2;
-
-export interface TrainState {
-  /** Epochs fully completed. */
-  epochsDone: number;
-  /** Batches already trained in the next epoch (non-zero only after a mid-epoch stop). */
-  batchesDone: number;
-  /** Sum and count of the batch losses of that partial epoch, so its mean stays right. */
-  partialLossSum: number;
-  partialLossCount: number;
-  /** Last completed epoch's metrics. */
-  last: { train_loss: number; val_loss: number; val_acc: number } | null;
-  /** Wall time spent so far (seconds), across resumes. */
-  seconds: number;
-  /** The run's first batch loss, the divergence rule's reference (engine/divergence.ts); null in checkpoints that predate it. */
-  referenceLoss: number | null;
-}
 
 interface StateFile extends TrainState {
   savedAt: string;
@@ -88,7 +76,17 @@ function graphHash(runDir: string): string | null {
   return existsSync(file) ? sha256(readFileSync(file)) : null;
 }
 
-export async function saveCheckpoint(runDir: string, model: LayersModel, state: TrainState): Promise<string> {
+/**
+ * What a checkpoint is saved from: a model here, or the artifacts a Web Worker's model saved
+ * (main/runs/worker-runs.ts), written through the same handler, so both give the same files.
+ */
+export interface Savable {
+  save(handler: io.IOHandler): Promise<unknown>;
+}
+
+export const savableArtifacts = (artifacts: io.ModelArtifacts): Savable => ({ save: (h) => h.save!(artifacts) });
+
+export async function saveCheckpoint(runDir: string, model: Savable, state: TrainState): Promise<string> {
   const root = path.join(runDir, CHECKPOINTS);
   const name = checkpointName(state);
   const final = path.join(root, name);
@@ -117,12 +115,6 @@ export async function saveCheckpoint(runDir: string, model: LayersModel, state: 
   }
   for (const old of listCheckpoints(runDir).slice(KEEP)) rmSync(old, { recursive: true, force: true });
   return final;
-}
-
-export interface LoadResult {
-  loaded: { model: LayersModel; state: TrainState; path: string } | null;
-  /** Newer checkpoints that failed to load, with the reason (already set aside). */
-  rejected: { path: string; reason: string }[];
 }
 
 function readManifest(dir: string): Manifest {
@@ -154,22 +146,31 @@ export function verifyCheckpoint(runDir: string, dir: string): void {
   if (m.graphSha256 !== graph) throw new Error('the run\'s graph.json has changed since this checkpoint was saved, so its weights belong to another network');
 }
 
-async function loadOne(runDir: string, dir: string): Promise<{ model: LayersModel; state: TrainState }> {
+async function loadOne<T>(runDir: string, dir: string, open: (h: io.IOHandler) => Promise<T>): Promise<{ model: T; state: TrainState }> {
   verifyCheckpoint(runDir, dir);
   const state = JSON.parse(readFileSync(path.join(dir, STATE_JSON), 'utf8')) as StateFile;
   if (!Number.isInteger(state.epochsDone) || !Number.isInteger(state.batchesDone) || state.epochsDone < 0 || state.batchesDone < 0) throw new Error(`${STATE_JSON} has no epoch/batch position`);
   if (checkpointName(state) !== path.basename(dir)) throw new Error(`${STATE_JSON} says ${checkpointName(state)}, not ${path.basename(dir)}`);
-  const model = await loadLayersModel(fsIOHandler(dir));
+  const model = await open(fsIOHandler(dir));
   const { savedAt: _s, ...rest } = state;
   return { model, state: rest };
 }
 
 /** The newest checkpoint that loads, setting aside (and reporting) any newer broken ones. */
-export async function loadLatestCheckpoint(runDir: string): Promise<LoadResult> {
+export function loadLatestCheckpoint(runDir: string): Promise<LoadResult> {
+  return loadLatest<LayersModel>(runDir, (h) => loadLayersModel(h));
+}
+
+/** The same, as verified artifacts for a Web Worker's trainer to build its model from. */
+export function readLatestCheckpoint(runDir: string): Promise<Omit<LoadResult, 'loaded'> & { loaded: { model: io.ModelArtifacts; state: TrainState; path: string } | null }> {
+  return loadLatest(runDir, (h) => h.load!());
+}
+
+async function loadLatest<T>(runDir: string, open: (h: io.IOHandler) => Promise<T>): Promise<Omit<LoadResult, 'loaded'> & { loaded: { model: T; state: TrainState; path: string } | null }> {
   const rejected: LoadResult['rejected'] = [];
   for (const dir of listCheckpoints(runDir)) {
     try {
-      const { model, state } = await loadOne(runDir, dir);
+      const { model, state } = await loadOne(runDir, dir, open);
       return { loaded: { model, state, path: dir }, rejected };
     } catch (err) {
       const aside = `${dir}.corrupt-${Date.now()}`;

@@ -103,6 +103,7 @@ export interface ServerOptions {
   listBackends?: NodeApiOptions['listBackends'];
   engine?: NodeApiOptions['engine'];
   doctor?: NodeApiOptions['doctor'];
+  workerRuns?: NodeApiOptions['workerRuns'];
   log?: (line: string) => void;
   /** Slow-client and connection limits (tests shorten them). */
   limits?: Partial<ServerLimits>;
@@ -159,7 +160,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const rendererDir = path.resolve(opts.rendererDir ?? path.join(ROOT, 'out/renderer'));
   const runsRoot = path.resolve(opts.runsRoot ?? path.join(process.cwd(), 'runs'));
   const log = opts.log ?? ((line: string) => console.log(line));
-  const api = opts.api ?? createNodeApi({ runsRoot, jobs: opts.jobs, listBackends: opts.listBackends, doctor: opts.doctor, engine: opts.engine, host: 'browser' });
+  const api = opts.api ?? createNodeApi({ runsRoot, jobs: opts.jobs, listBackends: opts.listBackends, doctor: opts.doctor, engine: opts.engine, workerRuns: opts.workerRuns, host: 'browser' });
   let port = 0;
 
   const hostAllowed = (host: string | undefined) => host === `127.0.0.1:${port}` || host === `localhost:${port}`;
@@ -406,10 +407,11 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const runsRoot = path.resolve(argValue(argv, '--runs') ?? process.env.CONVSTUDIO_RUNS ?? path.join(process.cwd(), 'runs'));
-  const { jobs, listBackends, doctor, engine } = await loadEngine(runsRoot);
-  const server = await startServer({ port, runsRoot, rendererDir: argValue(argv, '--renderer'), jobs, listBackends, doctor, engine });
+  const { jobs, listBackends, doctor, engine, workerRuns } = await loadEngine(runsRoot);
+  const server = await startServer({ port, runsRoot, rendererDir: argValue(argv, '--renderer'), jobs, listBackends, doctor, engine, workerRuns });
   const shutdown = () => {
     jobs?.dispose?.();
+    workerRuns?.dispose();
     engine?.dispose?.();
     void server.close().then(() => process.exit(0));
   };
@@ -426,6 +428,7 @@ async function loadEngine(runsRoot: string): Promise<{
   listBackends?: NodeApiOptions['listBackends'];
   doctor?: NodeApiOptions['doctor'];
   engine?: NodeApiOptions['engine'] & { dispose?(): void };
+  workerRuns?: NodeApiOptions['workerRuns'] & { dispose(): void };
 }> {
   const out: Awaited<ReturnType<typeof loadEngine>> = {};
   try {
@@ -433,6 +436,13 @@ async function loadEngine(runsRoot: string): Promise<{
     out.jobs = createJobManager({ runsRoot });
   } catch (e) {
     console.warn(`convstudio serve: training unavailable (${e instanceof Error ? e.message : String(e)}).`);
+  }
+  try {
+    // Runs the page's Web Worker trains on the browser's WebGPU: their folders are written here.
+    const { createWorkerRuns } = await import('../engine/worker-runs');
+    out.workerRuns = createWorkerRuns({ runsRoot });
+  } catch (e) {
+    console.warn(`convstudio serve: training in the page unavailable (${e instanceof Error ? e.message : String(e)}).`);
   }
   try {
     // The Kernel lab's engine process starts on its first request, not with the server.

@@ -6,10 +6,10 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import os from 'node:os';
-import { adapterName, type AdapterFacts } from './adapter';
-import { WebGpuUnavailable, chooseAdapter, startWebGpuBackend, type WebGpuModule } from './backend';
+import { adapterName, type AdapterFacts } from '../../../engine-core/webgpu/adapter';
+import { WebGpuUnavailable, chooseAdapter, startWebGpuBackend, type WebGpuModule } from '../../../engine-core/webgpu/backend';
 import { loadDawn, packageDir } from './dawn';
-import { GPU_MEMORY_ENV } from './memory';
+import { GPU_MEMORY_ENV } from '../../../engine-core/webgpu/memory';
 
 const MB = 2 ** 20;
 

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { initBackend } from '../../../../main/engine/backends/index';
 import { compileGraph, compileGraphDetailed, toTorchShape } from '../../../../main/engine/compile';
-import { GraphError } from '../../../../main/engine/errors';
+import { GraphError } from '../../../../main/engine-core/errors';
 import { fsIOHandler } from '../../../../main/engine/fs-io';
 import { TEMPLATES, getTemplate } from '../../../../shared/templates/index';
 import { chain } from './graph-helpers';
