@@ -5,6 +5,7 @@ import { ReactFlowProvider } from '@xyflow/react';
 import { useShallow } from 'zustand/react/shallow';
 import type { MenuCommand } from '../shared/api';
 import { host } from './api/host';
+import { BlockUi } from './blocks/BlockUi';
 import { Canvas } from './canvas/Canvas';
 import { ExportDialog } from './export/ExportDialog';
 import { openExport } from './export/export-command';
@@ -251,6 +252,7 @@ function Shell() {
       )}
       <HelpOverlay />
       <OpenProblem />
+      <BlockUi />
       <ExportDialog />
       <Toasts />
     </div>

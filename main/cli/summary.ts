@@ -7,7 +7,7 @@
 
 import { parseGraph } from '../../shared/graph/parse';
 import { terminalSafe } from '../../shared/format';
-import { formatD2lSummary, formatSummary } from '../../shared/graph/summary';
+import { formatD2lSummary, formatSummary, insideRows } from '../../shared/graph/summary';
 import type { Diagnostic, GraphDoc } from '../../shared/graph/types';
 import { analyzeGraph, type Analysis } from '../../shared/shapes/index';
 import { TEMPLATES, getTemplate } from '../../shared/templates/index';
@@ -126,7 +126,11 @@ export function summaryJson(doc: GraphDoc, a: Analysis): unknown {
     nodes: a.order.map((id) => {
       const info = a.nodes[id];
       const rf = info.rf ? (info.rf.size[0] === info.rf.size[1] ? info.rf.size[0] : info.rf.size) : null;
-      return { id, type: info.type, output_shape: info.shape, params: info.params, macs: info.macs, receptive_field: rf };
+      // A block's inner layers by module path, so scripts see the expansion the numbers come from.
+      const inside = info.inside && info.shape
+        ? { inside: insideRows(info.inside, id, 1, true).map((r) => ({ path: r.path, type: r.type, output_shape: r.shape, params: r.params, macs: r.macs })) }
+        : {};
+      return { id, type: info.type, output_shape: info.shape, params: info.params, macs: info.macs, receptive_field: rf, ...inside };
     }),
     diagnostics: a.diagnostics.map((d) => ({
       node: d.nodeId ?? null, severity: d.severity, code: d.code, message: d.message,

@@ -15,6 +15,7 @@
 
 import * as tf from '@tensorflow/tfjs-layers';
 import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
+import { buildLibrary, type Library } from '../../shared/graph/blocks';
 import type { GraphDoc, NodeInit } from '../../shared/graph/types';
 import { resolveParams, type ResolvedParams } from '../../shared/graph/resolve';
 import { insideOf, type PrimitiveType } from '../../shared/layers/index';
@@ -49,16 +50,27 @@ export interface Compiled {
   analysis: Analysis;
   /** Each node's output tensor (NHWC, or [N, F] once flat), for shape checks. */
   tensors: Record<string, SymbolicTensor>;
+  /**
+   * Each tfjs layer's PyTorch module path, by layer name: "c1", "b1.convs.0.conv" inside blocks
+   * and repeats. Exporters map weights to state_dict keys through it.
+   */
+  modules: Record<string, string>;
 }
 
+/** A layer name for a node's layer (`suffix` for its helpers, such as "pad"). */
 type Namer = (suffix?: string) => string;
 
 class Builder {
   private weightIndex = 0;
   private used = new Set<string>();
-  constructor(private readonly seed: number, private readonly initialize: boolean, private readonly onLayer?: CompileOptions['onLayer']) {}
+  readonly modules: Record<string, string> = {};
+  constructor(private readonly seed: number, private readonly initialize: boolean, readonly lib: Library, private readonly onLayer?: CompileOptions['onLayer']) {}
 
-  /** Layer names come from node ids so checkpoints map weights by name across processes. */
+  /**
+   * Layer names come from node ids (inside a block: the path joined by "_", "b2_res1_conv1"), so
+   * they stay the same from one compile to the next and a Residual's layers keep the names they
+   * had before blocks existed.
+   */
   name(id: string, suffix?: string): string {
     const base = `${id.replace(/[^A-Za-z0-9_.-]/g, '_')}${suffix ? `_${suffix}` : ''}`;
     let name = /^[A-Za-z]/.test(base) ? base : `n${base}`;
@@ -72,13 +84,22 @@ class Builder {
     return this.initialize ? tf.initializers.glorotUniform({ seed }) : tf.initializers.zeros();
   }
 
-  /** One node through its type's engine module; a block is built from its inside. */
-  layer(p: ResolvedParams, inputs: SymbolicTensor[], name: Namer, path: string[], init?: NodeInit): SymbolicTensor {
+  /**
+   * One node through its type's engine module; a block (built-in, the document's, a repeat) is
+   * built from its inside. `nested` says the node itself sits inside a block; `init` is the
+   * node's fixed initial weights (GraphNode.init).
+   */
+  layer(p: ResolvedParams, inputs: SymbolicTensor[], name: Namer, path: string[], nested = false, init?: NodeInit): SymbolicTensor {
     const inside = insideOf(p);
-    if (inside) return this.block(inside, inputs, name, path);
+    if (inside) return this.block(inside, inputs, name, path, nested);
     // insideOf is null exactly for the table's types; the table is typed per type, the call is not.
     const engine = ENGINE_LAYERS[p.type as PrimitiveType] as EngineLayer<ResolvedParams>;
-    const b: Build = { inputs, name, xavier: () => this.xavier(), ...(init ? { init } : {}) };
+    const named: Namer = (suffix) => {
+      const n = name(suffix);
+      this.modules[n] = path.join('.');
+      return n;
+    };
+    const b: Build = { inputs, name: named, xavier: () => this.xavier(), ...(init ? { init } : {}) };
     const out = engine.build(b, p);
     this.onLayer?.(path, out);
     return out;
@@ -86,14 +107,16 @@ class Builder {
 
   /**
    * A block's inside, node by node, on the block's input. Inner layers are named after the block
-   * and the inner id ("r1_conv1", its padding "r1_conv1pad"), the output after the block itself.
+   * and the inner id: "r1_conv1" (its padding "r1_conv1pad") one level down, as Residual's layers
+   * always were, and joined by "_" further down ("b2_res1_conv1", "b1_convs_0_conv").
    */
-  block(inside: BlockGraph, inputs: SymbolicTensor[], name: Namer, path: string[]): SymbolicTensor {
+  block(inside: BlockGraph, inputs: SymbolicTensor[], name: Namer, path: string[], nested: boolean): SymbolicTensor {
     const tensors: Record<string, SymbolicTensor> = { [BLOCK_INPUT]: inputs[0] };
+    const sep = nested ? '_' : '';
     for (const node of inside.nodes) {
-      const p = resolveParams({ id: node.id, type: node.type, params: node.params });
-      const inner: Namer = node.id === inside.output ? name : (suffix) => name(`${node.id}${suffix ?? ''}`);
-      tensors[node.id] = this.layer(p, node.inputs.map((src) => tensors[src]), inner, [...path, node.id]);
+      const p = resolveParams({ id: node.id, type: node.type, params: node.params, ...(node.repeat !== undefined ? { repeat: node.repeat } : {}) }, this.lib);
+      const inner: Namer = (suffix) => name(`${sep}${node.id}${suffix ?? ''}`);
+      tensors[node.id] = this.layer(p, node.inputs.map((src) => tensors[src]), inner, [...path, node.id], true);
     }
     return tensors[inside.output];
   }
@@ -108,16 +131,17 @@ export function compileGraphDetailed(doc: GraphDoc, opts: CompileOptions = {}): 
     throw new GraphError([{ severity: 'error', code: 'no-output', message: 'The graph needs exactly one Input and one output node.' }]);
   }
   const byId = new Map(doc.nodes.map((n) => [n.id, n]));
-  const b = new Builder(opts.seed ?? 0, opts.initialize ?? true, opts.onLayer);
+  const lib = buildLibrary(doc.blocks);
+  const b = new Builder(opts.seed ?? 0, opts.initialize ?? true, lib, opts.onLayer);
   const tensors: Record<string, SymbolicTensor> = {};
   for (const id of analysis.order) {
     const node = byId.get(id);
     if (!node) continue;
     const inputs = (analysis.inputsOf[id] ?? []).map((src) => tensors[src]);
-    tensors[id] = b.layer(resolveParams(node), inputs, (suffix) => b.name(id, suffix), [id], node.init);
+    tensors[id] = b.layer(resolveParams(node, lib), inputs, (suffix) => b.name(id, suffix), [id], false, node.init);
   }
   const model = tf.model({ inputs: tensors[analysis.inputId], outputs: tensors[analysis.outputId], name: b.name(doc.name || 'graph', 'model') });
-  return { model, analysis, tensors };
+  return { model, analysis, tensors, modules: b.modules };
 }
 
 /** The graph as a trainable tfjs model; throws GraphError (with the diagnostics) on a graph with errors. */

@@ -13,8 +13,10 @@
  * back to a class per distinct instance with concrete numbers, which is always exact.
  */
 
+import { buildLibrary, type Library } from '../../shared/graph/blocks';
+import { specOf } from '../../shared/graph/resolve';
 import type { GraphDoc } from '../../shared/graph/types';
-import { GRAPH_FORMAT, GRAPH_VERSION } from '../../shared/graph/types';
+import { BLOCK_TYPE_PREFIX, GRAPH_FORMAT, GRAPH_VERSION } from '../../shared/graph/types';
 import { layerOf } from '../../shared/layers/index';
 import { BLOCK_INPUT, type ParamSpec } from '../../shared/layers/layer';
 import { exportLayerOf } from './layers/index';
@@ -61,9 +63,11 @@ export class BlockClasses {
   private readonly attrsOfType = new Map<string, Map<string, string>>();
   private readonly attrsOfNode = new Map<PlanNode, Map<string, string>>();
   private readonly names: Set<string>;
+  private readonly lib: Library;
 
   constructor(plan: ExportPlan, reserved: Iterable<string>) {
     this.names = new Set(reserved);
+    this.lib = buildLibrary(plan.doc.blocks);
     const byType = new Map<string, PlanNode[]>();
     // Inner blocks first, so a class can call the classes of the blocks inside it.
     const visit = (scope: PlanScope): void => {
@@ -121,7 +125,11 @@ export class BlockClasses {
       if (!name) {
         name = this.className(type, `_${byBody.size + 1}`);
         byBody.set(body, name);
-        this.classes.push({ name, code: classCode(name, `${docText(doc)}\n\n${inputLine(n)}; written out with its numbers.`, '', initLines(scope), forwardLines(scope)) });
+        // A block of the file (or a repeat) is, in d2l, an nn.Sequential or a class of its own name:
+        // the class says so, so layer_summary prints what d2l prints.
+        const torch = type.startsWith('repeat:') ? 'Sequential' : type.startsWith(BLOCK_TYPE_PREFIX) ? specOf(type, this.lib)?.torch : undefined;
+        const renamed = torch && torch !== name ? `\n${name}.__name__ = ${pyLiteral(torch)}\n` : '';
+        this.classes.push({ name, code: classCode(name, `${docText(doc)}\n\n${inputLine(n)}; written out with its numbers.`, '', initLines(scope), forwardLines(scope)) + renamed });
       }
       this.callOf.set(n, { cls: name, args: [] });
       this.attrsOfNode.set(n, new Map(scope.nodes.map((m) => [m.id, m.attr])));

@@ -6,6 +6,7 @@
  * is its expansion, and in-channels are the shape engine's.
  */
 
+import { buildLibrary, type Library } from '../../shared/graph/blocks';
 import { checkParams, resolveParams, type ResolvedParams } from '../../shared/graph/resolve';
 import { GRAPH_FORMAT, GRAPH_VERSION, type GraphDoc, type GraphEdge, type GraphNode } from '../../shared/graph/types';
 import { insideOf, type LayerType } from '../../shared/layers/index';
@@ -53,6 +54,15 @@ export interface ExportPlan {
 
 export class PlanFailure extends Error {}
 
+/**
+ * A node's type as the plan groups blocks into classes: a document block ("block:vgg_block") and
+ * a repeat ("repeat:Conv2d", the copies in series) have no layer module, so each gets a class
+ * written out from its inside (block-classes.ts's concrete classes).
+ */
+function planType(g: GraphNode): LayerType {
+  return (g.repeat !== undefined ? `repeat:${g.type}` : g.type) as LayerType;
+}
+
 interface Opened {
   node: PlanNode;
   /** The flat id of the node's output (for a block: its output's). */
@@ -69,6 +79,7 @@ class Opener {
   /** Flat id → the plan node it stands for (layers only). */
   readonly byFlat = new Map<string, PlanNode>();
   private next = 0;
+  constructor(private readonly lib: Library) {}
 
   add(node: PlanNode, inputs: string[]): string {
     const flat = `#${this.next++}`;
@@ -87,10 +98,11 @@ class Opener {
     const flatOf = new Map<string, string>([[BLOCK_INPUT, inputs[0]]]);
     const nodes: PlanNode[] = [];
     for (const inner of inside.nodes) {
-      const checked = checkParams({ id: inner.id, type: inner.type, params: inner.params });
+      const g: GraphNode = { id: inner.id, type: inner.type, params: inner.params, ...(inner.repeat !== undefined ? { repeat: inner.repeat } : {}) };
+      const checked = checkParams(g, this.lib);
       if (!checked.values) throw new PlanFailure(`${type} ${path.join('.')}: its inner ${inner.type} ${inner.id} has invalid params.`);
-      const p = resolveParams({ id: inner.id, type: inner.type, params: inner.params });
-      const opened = this.open(inner.id, [...path, inner.id], inner.type, checked.values, p, inner.inputs, inner.inputs.map((s) => flatOf.get(s) as string));
+      const p = resolveParams(g, this.lib);
+      const opened = this.open(inner.id, [...path, inner.id], planType(g), checked.values, p, inner.inputs, inner.inputs.map((s) => flatOf.get(s) as string));
       flatOf.set(inner.id, opened.flatOut);
       nodes.push(opened.node);
     }
@@ -106,15 +118,16 @@ class Opener {
 export function planExport(doc: GraphDoc, analysis: Analysis = analyzeGraph(doc)): ExportPlan {
   if (!analysis.ok || !analysis.inputId || !analysis.outputId) throw new PlanFailure('The graph has errors; it cannot be exported.');
   const byId = new Map(doc.nodes.map((n) => [n.id, n]));
-  const opener = new Opener();
+  const lib = buildLibrary(doc.blocks);
+  const opener = new Opener(lib);
   const flatOf = new Map<string, string>();
   const nodes: PlanNode[] = [];
   for (const id of analysis.order) {
     const g = byId.get(id) as GraphNode;
-    const checked = checkParams(g);
-    const params = resolveParams(g);
+    const checked = checkParams(g, lib);
+    const params = resolveParams(g, lib);
     const inputs = analysis.inputsOf[id] ?? [];
-    const opened = opener.open(id, [id], g.type as LayerType, checked.values as ParamValues, params, inputs, inputs.map((s) => flatOf.get(s) as string));
+    const opened = opener.open(id, [id], planType(g), checked.values as ParamValues, params, inputs, inputs.map((s) => flatOf.get(s) as string));
     flatOf.set(id, opened.flatOut);
     nodes.push(opened.node);
   }

@@ -6,6 +6,7 @@ import {
   type Connection, type Edge, type FinalConnectionState, type IsValidConnection,
 } from '@xyflow/react';
 import { useShallow } from 'zustand/react/shallow';
+import { BlockBreadcrumb } from '../blocks/BlockBreadcrumb';
 import { connectionRefusal, LARGE_GRAPH, type LayerNode as LayerNodeType, type ShapeEdge as ShapeEdgeType } from '../model/graph-model';
 import { useStore, type Store } from '../store/index';
 import { selectEdges, selectNodes, selectOnEdgesChange, selectOnNodesChange } from '../store/selectors';
@@ -24,6 +25,8 @@ const proOptions = { hideAttribution: true };
 const selectActions = (s: Store) => ({ connect: s.connect, addNode: s.addNode, addTemplate: s.addTemplate, toast: s.toast });
 const selectEdgeViews = (s: Store) => s.edgeViews;
 const selectLoaded = (s: Store) => s.loaded;
+// Double-click opens a block to see and edit its inside.
+const onNodeDoubleClick = (_e: unknown, node: LayerNodeType) => void useStore.getState().openBlock(node.id);
 const miniMapColor = (n: LayerNodeType) => {
   const sev = useStore.getState().nodeViews[n.id]?.severity;
   return sev === 'error' ? '#e5484d' : sev === 'warning' ? '#f5a524' : '#8aa4c8';
@@ -182,6 +185,8 @@ export function Canvas() {
         isValidConnection={isValidConnection}
         onDragOver={onDragOver}
         onDrop={onDrop}
+        onNodeDoubleClick={onNodeDoubleClick}
+        zoomOnDoubleClick={false}
         deleteKeyCode={null}
         selectionKeyCode="Shift"
         multiSelectionKeyCode={['Meta', 'Control', 'Shift']}
@@ -194,6 +199,7 @@ export function Canvas() {
         {/* Remounted per document: React inserting 10,000 new rects into a mounted list scans siblings for each (quadratic), into a fresh one it does not. */}
         <MiniMap<LayerNodeType> key={loaded} pannable zoomable nodeColor={miniMapColor} />
         <Controls />
+        <BlockBreadcrumb />
         <EditTimer />
         <OpenTimer />
         <FitOnRequest container={container} />

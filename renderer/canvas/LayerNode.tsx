@@ -6,13 +6,16 @@
 
 import { memo } from 'react';
 import { Handle, Position, type NodeProps } from '@xyflow/react';
-import { nodeSpec } from '../../shared/graph/catalogue';
+import { BlockFooter, RepeatBadge } from '../blocks/BlockCard';
+import { BlockInputNode } from '../blocks/BlockInputNode';
+import { BLOCK_INPUT_TYPE, specFor } from '../blocks/view';
 import type { LayerNode as LayerNodeType } from '../model/graph-model';
 import { paramSummary } from '../model/format';
 import { useStore } from '../store/index';
 import type { Store } from '../store/index';
 
 const selectApplyFix = (s: Store) => s.applyFix;
+const selectBlocks = (s: Store) => s.blocks;
 
 /**
  * Add's and Concat's numbered inputs: one handle per used slot and a free one, numbered as the
@@ -36,10 +39,10 @@ function InputSlots({ count }: { count: number }) {
 function LayerNodeImpl({ id, data, selected }: NodeProps<LayerNodeType>) {
   const view = useStore((s) => s.nodeViews[id]);
   const applyFix = useStore(selectApplyFix);
-  const spec = nodeSpec(data.type);
+  const spec = specFor(data.type, useStore(selectBlocks));
   const first = view?.diagnostics[0];
   const more = (view?.diagnostics.length ?? 0) - 1;
-  const cls = ['layer-node', `cat-${(spec?.category ?? 'unknown').toLowerCase()}`, selected ? 'selected' : '', view?.severity ? `has-${view.severity}` : ''].join(' ');
+  const cls = ['layer-node', `cat-${(spec?.category ?? 'unknown').toLowerCase()}`, selected ? 'selected' : '', view?.severity ? `has-${view.severity}` : '', data.expanded ? 'expanded' : ''].join(' ');
 
   return (
     <div className={cls} data-testid={`node-${id}`} data-severity={view?.severity ?? 'ok'}>
@@ -48,6 +51,7 @@ function LayerNodeImpl({ id, data, selected }: NodeProps<LayerNodeType>) {
       <div className="layer-head">
         <span className="layer-type">{spec?.label ?? data.type}</span>
         <span className="layer-id">{id}</span>
+        <RepeatBadge data={data} />
         {view?.severity && (
           <span className={`badge badge-${view.severity}`} title={`${view.diagnostics.length} problem(s)`} data-testid={`badge-${id}`}>
             {view.severity === 'error' ? '!' : '⚠'}
@@ -64,6 +68,7 @@ function LayerNodeImpl({ id, data, selected }: NodeProps<LayerNodeType>) {
         <span className="layer-count" title="trainable parameters">{view && view.params > 0 ? `${view.paramsText} params` : ''}</span>
         {view?.rf && <span className="layer-rf" title="receptive field on the input (pixels)">RF {view.rf}</span>}
       </div>
+      <BlockFooter id={id} data={data} />
       {first && (
         <div className={`layer-diag diag-${first.severity}`} data-testid={`diag-${id}`}>
           <div className="diag-text">{first.message}</div>
@@ -84,4 +89,5 @@ function LayerNodeImpl({ id, data, selected }: NodeProps<LayerNodeType>) {
   );
 }
 
-export const LayerNode = memo(LayerNodeImpl);
+// While a block is open, its input stands on the canvas as a node of its own kind.
+export const LayerNode = memo((props: NodeProps<LayerNodeType>) => (props.data.type === BLOCK_INPUT_TYPE ? <BlockInputNode {...props} /> : <LayerNodeImpl {...props} />));

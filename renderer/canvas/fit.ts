@@ -19,22 +19,24 @@ const START_ZOOM = 0.8;
 interface Sides { top: number; right: number; bottom: number; left: number }
 
 /** Where the canvas's overlays are, relative to the canvas element. */
-function overlays(container: HTMLElement): { controls: DOMRect | null; minimap: DOMRect | null; box: DOMRect } {
+function overlays(container: HTMLElement): { controls: DOMRect | null; minimap: DOMRect | null; header: DOMRect | null; box: DOMRect } {
   const box = container.getBoundingClientRect();
   const find = (sel: string) => container.querySelector(sel)?.getBoundingClientRect() ?? null;
-  return { controls: find('.react-flow__controls'), minimap: find('.react-flow__minimap'), box };
+  // While a block is open, its breadcrumb stands at the top (renderer/blocks/BlockBreadcrumb.tsx).
+  return { controls: find('.react-flow__controls'), minimap: find('.react-flow__minimap'), header: find('.block-breadcrumb'), box };
 }
 
 /** The two ways to keep clear of the overlays, as padding per side in pixels. */
-export function fitPaddings(box: { width: number; height: number; left: number; top: number; right: number; bottom: number }, controls: DOMRect | null, minimap: DOMRect | null): Sides[] {
+export function fitPaddings(box: { width: number; height: number; left: number; top: number; right: number; bottom: number }, controls: DOMRect | null, minimap: DOMRect | null, header: DOMRect | null = null): Sides[] {
+  const top = header ? header.bottom - box.top + MARGIN : MARGIN;
   const columns: Sides = {
-    top: MARGIN,
+    top,
     bottom: MARGIN + LABEL_HANG,
     left: controls ? controls.right - box.left + MARGIN : MARGIN,
     right: minimap ? box.right - minimap.left + MARGIN : MARGIN,
   };
   const band = Math.max(controls ? box.bottom - controls.top : 0, minimap ? box.bottom - minimap.top : 0);
-  const below: Sides = { top: MARGIN, bottom: Math.max(band + MARGIN, MARGIN + LABEL_HANG), left: MARGIN, right: MARGIN };
+  const below: Sides = { top, bottom: Math.max(band + MARGIN, MARGIN + LABEL_HANG), left: MARGIN, right: MARGIN };
   return [columns, below];
 }
 
@@ -52,11 +54,11 @@ export function fitGraph(flow: ReactFlowInstance<LayerNode, ShapeEdge>, containe
     y1 = Math.max(y1, n.position.y + (n.measured?.height ?? NODE_HEIGHT));
   }
   const bounds = { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
-  const { controls, minimap, box } = overlays(container);
+  const { controls, minimap, header, box } = overlays(container);
   const W = box.width;
   const H = box.height;
   const zoomFor = (p: Sides) => Math.min((W - p.left - p.right) / Math.max(1, bounds.width), (H - p.top - p.bottom) / Math.max(1, bounds.height));
-  const [a, b] = fitPaddings(box, controls, minimap);
+  const [a, b] = fitPaddings(box, controls, minimap, header);
   const pad = zoomFor(a) >= zoomFor(b) ? a : b;
   const zoom = Math.min(MAX_FIT_ZOOM, zoomFor(pad));
   if (zoom < MIN_READABLE_ZOOM) {

@@ -80,7 +80,8 @@ const EXPLAIN: { [T in LayerType]?: Explain<T> } = {
 export function nodeArithmetic(node: GraphNode, inputs: readonly (number[] | null)[]): ArithmeticLine[] {
   if (inputs.length === 0 || inputs.some((s) => !s)) return [];
   const { params } = tryResolveParams(node);
-  if (!params) return [];
+  // A block or a repeat has no formula of its own: its layers have theirs.
+  if (!params || params.type === 'composite') return [];
   const explain = EXPLAIN[params.type] as Explain<LayerType> | undefined;
   return explain ? explain(params as ParamsOf<LayerType>, inputs as number[][]) : [];
 }

@@ -15,6 +15,9 @@ export { freshId } from '../../shared/graph/ids';
 export interface LayerData extends Record<string, unknown> {
   type: string;
   params: Record<string, ParamValue>;
+  /** GraphNode.repeat and .expanded (renderer/blocks/). */
+  repeat?: number | string;
+  expanded?: boolean;
   /** Fixed initial weights (a kernel from the Kernel lab); carried through untouched. */
   init?: NodeInit;
 }
@@ -30,7 +33,9 @@ export function toDoc(nodes: readonly LayerNode[], edges: readonly ShapeEdge[], 
     version: GRAPH_VERSION,
     name,
     nodes: nodes.map((n) => ({
-      id: n.id, type: n.data.type, params: n.data.params, position: { x: Math.round(n.position.x), y: Math.round(n.position.y) },
+      id: n.id, type: n.data.type, params: n.data.params,
+      ...(n.data.repeat !== undefined ? { repeat: n.data.repeat } : {}), ...(n.data.expanded ? { expanded: true } : {}),
+      position: { x: Math.round(n.position.x), y: Math.round(n.position.y) },
       ...(n.data.init ? { init: n.data.init } : {}),
     })),
     edges: edges.map((e) => {
@@ -49,8 +54,16 @@ export function flowEdge(e: GraphEdge): ShapeEdge {
 export function fromDoc(doc: GraphDoc): { nodes: LayerNode[]; edges: ShapeEdge[] } {
   const types = new Map(doc.nodes.map((n) => [n.id, n.type]));
   return {
-    nodes: doc.nodes.map((n) => ({ id: n.id, type: 'layer', position: n.position ?? { x: 0, y: 0 }, data: { type: n.type, params: { ...n.params }, ...(n.init ? { init: n.init } : {}) } })),
+    nodes: doc.nodes.map((n) => ({ id: n.id, type: 'layer', position: n.position ?? { x: 0, y: 0 }, data: layerData(n) })),
     edges: withSlots(doc.edges, (id) => types.get(id)).map(flowEdge),
+  };
+}
+
+/** A node's canvas data: its type and a copy of its params, a block's repeat and expanded state, a copy of its fixed initial weights. */
+export function layerData(n: { type: string; params: Record<string, ParamValue>; repeat?: number | string; expanded?: boolean; init?: NodeInit }): LayerData {
+  return {
+    type: n.type, params: structuredClone(n.params), ...(n.repeat !== undefined ? { repeat: n.repeat } : {}), ...(n.expanded ? { expanded: true } : {}),
+    ...(n.init ? { init: structuredClone(n.init) } : {}),
   };
 }
 
@@ -59,17 +72,14 @@ export function fromDoc(doc: GraphDoc): { nodes: LayerNode[]; edges: ShapeEdge[]
  * nodes, pasted selections).
  */
 export function cloneWithFreshIds(
-  nodes: readonly { id: string; type: string; params: Record<string, ParamValue>; position?: { x: number; y: number }; init?: NodeInit }[],
+  nodes: readonly { id: string; type: string; params: Record<string, ParamValue>; repeat?: number | string; expanded?: boolean; position?: { x: number; y: number }; init?: NodeInit }[],
   edges: readonly GraphEdge[],
   taken: Set<string>,
 ): { nodes: LayerNode[]; edges: ShapeEdge[] } {
   const map = new Map<string, string>();
   for (const n of nodes) map.set(n.id, taken.has(n.id) ? freshId(n.type, taken) : (taken.add(n.id), n.id));
   return {
-    nodes: nodes.map((n) => ({
-      id: map.get(n.id)!, type: 'layer', position: n.position ?? { x: 0, y: 0 },
-      data: { type: n.type, params: structuredClone(n.params), ...(n.init ? { init: structuredClone(n.init) } : {}) },
-    })),
+    nodes: nodes.map((n) => ({ id: map.get(n.id)!, type: 'layer', position: n.position ?? { x: 0, y: 0 }, data: layerData(n) })),
     edges: edges
       .filter((e) => map.has(e.source) && map.has(e.target))
       .map((e) => flowEdge({ ...e, source: map.get(e.source)!, target: map.get(e.target)! })),
@@ -134,10 +144,10 @@ const HANDLE = 9;
  * mounts every layer it has not measured, whether in view or not, only to measure it: for a
  * 10,000-layer file that is the whole file mounted and unmounted again before the first paint.
  * With these it mounts only what is in view; once measured, the measured handles take over
- * (withoutPlaceholders).
+ * (withoutPlaceholders). `inputs` is the node's spec's, which for a document's block only the
+ * store knows.
  */
-export function withPlaceholders(node: LayerNode, slots: number | undefined): LayerNode {
-  const inputs = nodeSpec(node.data.type)?.inputs;
+export function withPlaceholders(node: LayerNode, slots: number | undefined, inputs = nodeSpec(node.data.type)?.inputs): LayerNode {
   const targets =
     inputs === 1
       ? [{ id: null, type: 'target' as const, position: Position.Top, x: NODE_WIDTH / 2 - HANDLE / 2, y: -HANDLE / 2, width: HANDLE, height: HANDLE }]

@@ -74,7 +74,7 @@ function revertFix(byId: ReadonlyMap<string, GraphDoc['nodes'][number]>, id: str
  * Adds "revert to the last valid value" to each node's first error: its own last change, or else
  * the nearest layer upstream that changed since it last worked (conv1's kernel breaking conv2).
  */
-function addReverts(doc: GraphDoc, analysis: Analysis, lastValid: LastValid): void {
+function addReverts(doc: GraphDoc, analysis: Analysis, lastValid: LastValid, reanalyze: (doc: GraphDoc) => Analysis): void {
   let checker: FixChecker | null = null;
   const byId = new Map(doc.nodes.map((n) => [n.id, n]));
   const done = new Set<string>();
@@ -97,21 +97,29 @@ function addReverts(doc: GraphDoc, analysis: Analysis, lastValid: LastValid): vo
       frontier = fix ? [] : next;
     }
     if (!fix) continue;
-    checker ??= new FixChecker(doc, analysis, (x) => analyzeGraph(x, { checkFixes: false }));
+    checker ??= new FixChecker(doc, analysis, reanalyze);
     const checked = checker.check(fix, d.severity);
     if (checked) setFixes(d, [...(d.fix ? [d.fix] : []), ...(d.alternatives ?? []), checked.fix]);
   }
 }
 
 export function analyze(doc: GraphDoc, prev: AnalysisViews | null): AnalysisViews {
-  const analysis = analyzeGraph(doc);
+  return viewsOf(doc, analyzeGraph(doc), prev, (x) => analyzeGraph(x, { checkFixes: false }));
+}
+
+/**
+ * The views of an analysis already made. `reanalyze` analyses an edited copy of `doc` the same
+ * way, without checking fixes (inside an open block, renderer/blocks/ analyses the level through
+ * the whole document).
+ */
+export function viewsOf(doc: GraphDoc, analysis: Analysis, prev: AnalysisViews | null, reanalyze: (doc: GraphDoc) => Analysis): AnalysisViews {
   const lastValid: LastValid = {};
   for (const n of doc.nodes) {
     const info = analysis.nodes[n.id];
     if (info?.shape && !info.diagnostics.some((d) => d.severity === 'error')) lastValid[n.id] = n.params;
     else if (prev?.lastValid[n.id]) lastValid[n.id] = prev.lastValid[n.id];
   }
-  if (!analysis.ok && prev) addReverts(doc, analysis, lastValid);
+  if (!analysis.ok && prev) addReverts(doc, analysis, lastValid, reanalyze);
 
   const byNode = new Map<string, Diagnostic[]>();
   const push = (id: string, d: Diagnostic) => {

@@ -6,12 +6,15 @@
 
 import { useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { nodeSpec, type ParamSpec } from '../../shared/graph/catalogue';
+import type { ParamSpec } from '../../shared/graph/catalogue';
 import { nameRefusal } from '../../shared/graph/ids';
+import { BlockLevelInspector, BlockNodeControls, GroupButton, parseParamInView } from '../blocks/BlockInspector';
+import { isReadOnlyView } from '../blocks/blocks-slice';
+import { specFor } from '../blocks/view';
 import type { Diagnostic, Fix, ParamValue } from '../../shared/graph/types';
 import { formatCount, formatScaled, formatTorchShape } from '../../shared/format';
 import { nodeArithmetic } from '../model/arithmetic';
-import { paramText, parseParamText } from '../model/format';
+import { paramText } from '../model/format';
 import { slotIndex } from '../model/inputs';
 import { useStore, type Store } from '../store/index';
 import { selectSelectedCount, selectSelectedId } from '../store/selectors';
@@ -26,7 +29,7 @@ function ParamField({ nodeId, spec, value }: { nodeId: string; spec: ParamSpec; 
   const [shownKey, setShownKey] = useState(valueKey);
   if (valueKey !== shownKey) {
     setShownKey(valueKey);
-    const parsed = parseParamText(spec, text);
+    const parsed = parseParamInView(spec, text);
     if (!('value' in parsed) || JSON.stringify(parsed.value) !== valueKey) {
       setText(paramText(value));
       setError(null);
@@ -34,13 +37,14 @@ function ParamField({ nodeId, spec, value }: { nodeId: string; spec: ParamSpec; 
   }
 
   const id = `param-${nodeId}-${spec.name}`;
+  const readOnly = useStore(selectReadOnly);
   const fallback = spec.default === undefined ? 'required' : spec.default === 'kernel_size' ? 'kernel_size' : paramText(spec.default as ParamValue);
 
   if (spec.type === 'bool') {
     const checked = typeof value === 'boolean' ? value : spec.default === true;
     return (
       <label className="field field-bool" title={spec.doc}>
-        <input type="checkbox" data-testid={`param-${spec.name}`} checked={checked} onChange={(e) => useStore.getState().setParam(nodeId, spec.name, e.target.checked)} />
+        <input type="checkbox" data-testid={`param-${spec.name}`} checked={checked} disabled={readOnly} onChange={(e) => useStore.getState().setParam(nodeId, spec.name, e.target.checked)} />
         <span>{spec.name}</span>
       </label>
     );
@@ -52,6 +56,7 @@ function ParamField({ nodeId, spec, value }: { nodeId: string; spec: ParamSpec; 
         id={id}
         data-testid={`param-${spec.name}`}
         className={error ? 'invalid' : undefined}
+        disabled={readOnly}
         value={text}
         placeholder={fallback}
         list={spec.type === 'padding' ? 'padding-choices' : undefined}
@@ -63,7 +68,7 @@ function ParamField({ nodeId, spec, value }: { nodeId: string; spec: ParamSpec; 
             useStore.getState().resetParam(nodeId, spec.name);
             return;
           }
-          const parsed = parseParamText(spec, e.target.value);
+          const parsed = parseParamInView(spec, e.target.value);
           if ('error' in parsed) setError(parsed.error);
           else {
             setError(null);
@@ -104,6 +109,8 @@ export function DiagnosticItem({ d, showNode }: { d: Diagnostic; showNode?: bool
     </li>
   );
 }
+
+const selectReadOnly = (s: Store) => isReadOnlyView(s);
 
 /** The layer's name (its id, a PyTorch module name): checked as typed, applied on Enter or leaving the field. */
 function NameField({ id }: { id: string }) {
@@ -160,13 +167,13 @@ function Arithmetic({ id, type, params }: { id: string; type: string; params: Re
 
 const selectNodeInfo = (id: string) => (s: Store) => {
   const n = s.nodes.find((x) => x.id === id);
-  return { data: n?.data, view: s.nodeViews[id], info: s.analysis.nodes[id] };
+  return { data: n?.data, view: s.nodeViews[id], info: s.analysis.nodes[id], blocks: s.blocks };
 };
 
 function NodeInspector({ id }: { id: string }) {
-  const { data, view, info } = useStore(useShallow(selectNodeInfo(id)));
+  const { data, view, info, blocks } = useStore(useShallow(selectNodeInfo(id)));
   if (!data) return null;
-  const spec = nodeSpec(data.type);
+  const spec = specFor(data.type, blocks);
   return (
     <div className="inspector" data-testid="inspector">
       <h2>
@@ -179,6 +186,7 @@ function NodeInspector({ id }: { id: string }) {
         <option value="valid" />
       </datalist>
       {spec?.params.map((p) => <ParamField key={`${id}.${p.name}`} nodeId={id} spec={p} value={data.params[p.name]} />)}
+      <BlockNodeControls id={id} />
       <dl className="stats">
         <dt>Output</dt>
         <dd data-testid="inspector-shape">{view?.fullShape}</dd>
@@ -228,6 +236,8 @@ function GraphInspector() {
     </div>
   );
 }
+
+const selectInsideBlock = (s: Store) => s.frames.length > 0;
 
 /** The one selected edge's id, when no layer is selected. */
 const selectSelectedEdgeId = (s: Store) => {
@@ -282,15 +292,16 @@ function EdgeInspector({ id }: { id: string }) {
 export function Inspector() {
   const id = useStore(selectSelectedId);
   const count = useStore(selectSelectedCount);
+  const inside = useStore(selectInsideBlock);
   const edgeId = useStore(selectSelectedEdgeId);
   if (id) return <NodeInspector id={id} />;
   if (count > 1)
     return (
       <div className="inspector">
         <p>{count} layers selected.</p>
-        <button onClick={() => useStore.getState().deleteSelected()}>Delete them</button>
+        <button onClick={() => useStore.getState().deleteSelected()}>Delete them</button> <GroupButton />
       </div>
     );
   if (edgeId) return <EdgeInspector id={edgeId} />;
-  return <GraphInspector />;
+  return inside ? <BlockLevelInspector /> : <GraphInspector />;
 }

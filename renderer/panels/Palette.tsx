@@ -8,6 +8,7 @@ import type { DragEvent } from 'react';
 import { useReactFlow } from '@xyflow/react';
 import { CATALOGUE, CATEGORIES } from '../../shared/graph/catalogue';
 import { TEMPLATES } from '../../shared/templates/index';
+import { BlockPalette } from '../blocks/BlockPalette';
 import { PALETTE_MIME, type PaletteItem } from '../canvas/palette-dnd';
 import { useStore } from '../store/index';
 
@@ -51,6 +52,7 @@ export function Palette() {
           </li>
         ))}
       </ul>
+      <BlockPalette />
       {CATEGORIES.map((cat) => (
         <section key={cat}>
           <h2>{cat}</h2>

@@ -1,30 +1,50 @@
 /**
  * The d2l-style layer table (`layer_summary`: each layer's output shape, as torch.Size with
- * batch 1) with params, MACs and receptive field per layer, and the totals; and the memory
+ * batch 1) with params, MACs and receptive field per layer, and the totals. A block has a line of
+ * its own with its totals; its layers are listed under it when it is unfolded (▸). And the memory
  * training needs at the Training panel's batch size, per layer and in all, with the problems the
  * Start check would refuse (a tensor past tfjs's index range; past 4 GB on wasm), so they are
  * seen while designing. The machine's own memory is checked at Start, where it is known.
  */
 
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { nodeSpec } from '../../shared/graph/catalogue';
-import { formatSummary } from '../../shared/graph/summary';
+import { formatSummary, summaryRows, type SummaryRow } from '../../shared/graph/summary';
 import { formatBytes, formatCount, formatScaled, formatTorchShape } from '../../shared/format';
 import { WASM_MEMORY_BYTES, estimateMemory, memoryDiagnostics } from '../../shared/shapes/memory';
 import { DEFAULT_TRAIN_CONFIG } from '../../shared/training/settings';
+import { BLOCK_INPUT_TYPE, levelDoc } from '../blocks/view';
+import { viewOf } from '../blocks/blocks-slice';
 import { useStore, type Store } from '../store/index';
 
 const selectSummary = (s: Store) => ({ analysis: s.analysis, nodes: s.nodes, batch: s.config.batchSize, backend: s.config.backend });
 
 const WASM_LIMIT = { bytes: WASM_MEMORY_BYTES, what: "the wasm backend's memory (WebAssembly's limit)" };
 
+/** The rows shown: a row's inner rows only while every block above it is unfolded. */
+function visible(rows: readonly SummaryRow[], open: ReadonlySet<string>): SummaryRow[] {
+  return rows.filter((r) => {
+    for (let i = r.path.lastIndexOf('.'); i > 0; i = r.path.lastIndexOf('.', i - 1)) {
+      const above = r.path.slice(0, i);
+      if (rows.some((x) => x.path === above) && !open.has(above)) return false;
+    }
+    return true;
+  });
+}
+
 export function SummaryPanel() {
   const { analysis, nodes, batch: configured, backend } = useStore(useShallow(selectSummary));
   // A half-typed field can leave any number here; the estimate is for a batch training accepts.
   const batch = Number.isInteger(configured) && configured >= 1 ? configured : DEFAULT_TRAIN_CONFIG.batchSize;
-  const typeOf = new Map(nodes.map((n) => [n.id, n.data.type]));
-  const rows = analysis.order.filter((id) => typeOf.has(id));
+  const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
+  const ids = new Set(nodes.map((n) => n.id));
+  const all = summaryRows(levelDoc(viewOf(useStore.getState())), analysis, true).filter((r) => r.depth > 0 || ids.has(r.path));
+  const rows = visible(all, open);
+  const toggle = (path: string) => setOpen((o) => {
+    const next = new Set(o);
+    if (!next.delete(path)) next.add(path);
+    return next;
+  });
   const memory = useMemo(() => estimateMemory(analysis, { batch }), [analysis, batch]);
   const memoryProblems = useMemo(() => memoryDiagnostics(memory, { limit: backend === 'wasm' ? WASM_LIMIT : null }), [memory, backend]);
   const nodeMemory = new Map(memory.nodes.map((m) => [m.id, m.forwardBytes + m.backwardBytes]));
@@ -49,7 +69,8 @@ export function SummaryPanel() {
           className="copy-summary"
           title="The same table as `convstudio summary`, as text"
           onClick={() => {
-            const text = formatSummary(useStore.getState().graphDoc(), analysis);
+            // Inside a block the table is the open level's, so the text is too.
+            const text = formatSummary(levelDoc(viewOf(useStore.getState())), analysis);
             navigator.clipboard?.writeText(text).then(
               () => useStore.getState().toast('info', 'Summary copied as text.'),
               () => useStore.getState().toast('error', 'The browser refused clipboard access.'),
@@ -79,25 +100,35 @@ export function SummaryPanel() {
           </tr>
         </thead>
         <tbody>
-          {rows.map((id) => {
-            const info = analysis.nodes[id];
-            const type = typeOf.get(id) ?? '';
+          {rows.map((r) => {
+            const info = r.depth === 0 ? analysis.nodes[r.path] : null;
+            // A block's name, and the PyTorch class where it differs ("Residual", not a Sequential); the open block's input by its role.
+            const torch = r.type === BLOCK_INPUT_TYPE ? 'block input'
+              : info && info.torch && info.torch !== 'Sequential' && info.torch !== r.type.split(' ')[0] ? `${r.type} (${info.torch})` : r.type;
             return (
               <tr
-                key={id}
-                className={info?.diagnostics.some((d) => d.severity === 'error') ? 'row-error' : undefined}
-                data-testid={`summary-row-${id}`}
-                // The panel has no room for a seventh column; a row's memory is one hover away.
-                title={nodeMemory.has(id) ? `${formatBytes(nodeMemory.get(id)!)} to train at batch ${formatCount(batch)} (its output and that output's gradient)` : undefined}
-                onClick={() => useStore.getState().selectOnly(id)}
+                key={r.path}
+                className={[r.severity === 'error' ? 'row-error' : '', r.depth ? 'row-inner' : ''].join(' ').trim() || undefined}
+                data-testid={`summary-row-${r.path}`}
+                // The panel has no room for a seventh column; a row's memory is one hover away (a block's counts its inside).
+                title={r.depth === 0 && nodeMemory.has(r.path) ? `${formatBytes(nodeMemory.get(r.path)!)} to train at batch ${formatCount(batch)} (its output and that output's gradient)` : undefined}
+                onClick={() => r.depth === 0 && useStore.getState().selectOnly(r.path)}
               >
-                <td title={id}>{nodeSpec(type)?.torch ?? type}</td>
-                <td className="mono" data-testid={`summary-shape-${id}`}>
-                  {formatTorchShape(info?.shape)}
+                <td title={r.path} style={r.depth ? { paddingLeft: `${4 + r.depth * 12}px` } : undefined}>
+                  {r.composite && (
+                    <button className="summary-toggle" data-testid={`summary-toggle-${r.path}`} title={open.has(r.path) ? 'Fold its layers' : 'List its layers'} onClick={(e) => { e.stopPropagation(); toggle(r.path); }}>
+                      {open.has(r.path) ? '▾' : '▸'}
+                    </button>
+                  )}
+                  <span className="muted">{r.path.slice(r.path.lastIndexOf('.') + 1)} </span>
+                  {torch}
                 </td>
-                <td className="num">{info?.params ? formatCount(info.params) : ''}</td>
-                <td className="num">{info?.macs ? formatScaled(info.macs) : ''}</td>
-                <td>{info?.rf ? `${info.rf.size[0]}×${info.rf.size[1]}` : ''}</td>
+                <td className="mono" data-testid={`summary-shape-${r.path}`}>
+                  {formatTorchShape(r.shape)}
+                </td>
+                <td className="num">{r.params ? formatCount(r.params) : ''}</td>
+                <td className="num">{r.macs ? formatScaled(r.macs) : ''}</td>
+                <td>{r.rf ? `${r.rf.size[0]}×${r.rf.size[1]}` : ''}</td>
               </tr>
             );
           })}

@@ -7,10 +7,12 @@
 import { applyEdgeChanges, applyNodeChanges, type EdgeChange, type NodeChange, type XYPosition } from '@xyflow/react';
 import type { StateCreator } from 'zustand';
 import { nameRefusal } from '../../shared/graph/ids';
-import type { Fix, GraphDoc, NodeInit, ParamValue } from '../../shared/graph/types';
-import { initialParams } from '../../shared/layers/index';
+import { GRAPH_VERSION, type Fix, type GraphDoc, type NodeInit, type ParamValue } from '../../shared/graph/types';
 import { getTemplate } from '../../shared/templates/index';
-import { cloneWithFreshIds, connectionRefusal, flowEdge, freshId, fromDoc, LARGE_GRAPH, NODE_HEIGHT, toDoc, withoutPlaceholders, withPlaceholders, type LayerNode, type ShapeEdge } from '../model/graph-model';
+import { blockSnapshot, isReadOnlyView, loadedBlocks, viewOf, type BlocksSlice } from '../blocks/blocks-slice';
+import { mergeBlocks } from '../blocks/merge';
+import { fullDoc, initialParamsFor, levelDoc, specFor, viewCommit, type BlocksView } from '../blocks/view';
+import { cloneWithFreshIds, connectionRefusal, flowEdge, freshId, fromDoc, LARGE_GRAPH, NODE_HEIGHT, withoutPlaceholders, withPlaceholders, type LayerNode, type ShapeEdge } from '../model/graph-model';
 import { appendAfter, applyFixTo, deleteWithBridges, dropHandle, pasteOffset, pushDownOverlaps, renameNode } from '../model/edits';
 import { analyze, type AnalysisViews } from '../model/views';
 import { layoutGraph } from '../canvas/layout';
@@ -24,7 +26,7 @@ export interface TemplateQuestion {
   position: XYPosition | null;
 }
 
-interface Snapshot {
+interface Snapshot extends Pick<BlocksSlice, 'blocks' | 'frames'> {
   nodes: LayerNode[];
   edges: ShapeEdge[];
 }
@@ -88,41 +90,51 @@ export interface GraphSlice extends AnalysisViews {
   loadDoc(doc: GraphDoc): void;
   renameGraph(name: string): void;
   graphDoc(): GraphDoc;
+  /** The commit of renderer/blocks/ edits (group, repeat, block params), with the block state they change. */
+  commitView(nodes: LayerNode[], edges: ShapeEdge[], extra?: Partial<Store>): void;
 }
 
 export const emptyDoc = (): GraphDoc => ({
   format: 'convstudio.graph',
-  version: 1,
+  version: GRAPH_VERSION,
   name: 'untitled',
   nodes: [{ id: 'input', type: 'Input', params: { channels: 1, height: 28, width: 28 }, position: { x: 0, y: 0 } }],
   edges: [],
 });
 
 export const createGraphSlice: StateCreator<Store, [], [], GraphSlice> = (set, get) => {
-  const snapshot = (): Snapshot => ({ nodes: get().nodes, edges: get().edges });
+  const snapshot = (): Snapshot => ({ nodes: get().nodes, edges: get().edges, ...blockSnapshot(get()) });
 
   /** Edges routed around the layers at their current positions (canvas/routing.ts). */
   const route = (nodes: readonly LayerNode[], edges: readonly ShapeEdge[], views: Pick<AnalysisViews, 'edgeViews'> = get()) =>
     routeEdges({ nodes, edges, label: (e) => views.edgeViews[e.id]?.label });
 
-  /** The graph as it now stands: its analysis, and edges routed for its labels. */
-  const settled = (nodes: LayerNode[], edges: ShapeEdge[], name: string, prev: AnalysisViews | null) => {
-    const views = analyze(toDoc(nodes, edges, name), prev);
-    return { nodes, edges: route(nodes, edges, views), ...views };
+  /**
+   * The graph as it now stands: the level in view (a block's inside, when one is open) with its
+   * analysis from the whole document's, and edges routed for its labels.
+   */
+  const settled = (view: BlocksView, prev: AnalysisViews | null) => {
+    const views = viewCommit(view, prev);
+    return { ...views, edges: route(views.nodes, views.edges, views) };
   };
 
   /** The one way the graph changes: history, analysis and the dirty flag move together. */
-  function commit(nodes: LayerNode[], edges: ShapeEdge[], opts: { coalesceKey?: string; record?: Snapshot } = {}) {
+  function commit(nodes: LayerNode[], edges: ShapeEdge[], opts: { coalesceKey?: string; record?: Snapshot; extra?: Partial<Store> } = {}) {
     const s = get();
+    if (isReadOnlyView({ frames: opts.extra?.frames ?? s.frames })) {
+      s.toast('error', 'This inside is built in and cannot be edited here: use “Edit a copy” above the canvas.');
+      return;
+    }
     const now = Date.now();
     const merge = opts.coalesceKey !== undefined && s.coalesce?.key === opts.coalesceKey && now - s.coalesce.at < COALESCE_MS;
     const past = merge ? s.past : [...s.past, opts.record ?? snapshot()].slice(-HISTORY_LIMIT);
     set({
+      ...opts.extra,
       past,
       future: [],
       coalesce: opts.coalesceKey !== undefined ? { key: opts.coalesceKey, at: now } : null,
       dirty: true,
-      ...settled(nodes, edges, s.name, s),
+      ...settled({ ...viewOf(s), ...opts.extra, nodes, edges }, s),
     });
   }
 
@@ -206,7 +218,7 @@ export const createGraphSlice: StateCreator<Store, [], [], GraphSlice> = (set, g
     addNode(type, position) {
       const { nodes, edges } = get();
       const id = freshId(type, new Set(nodes.map((n) => n.id)));
-      const params = initialParams(type);
+      const params = initialParamsFor(type, get().blocks);
       const node: LayerNode = { id, type: 'layer', position, data: { type, params }, selected: true };
       commit([...nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), node], edges.map((e) => (e.selected ? { ...e, selected: false } : e)));
       return id;
@@ -216,33 +228,39 @@ export const createGraphSlice: StateCreator<Store, [], [], GraphSlice> = (set, g
       const ids = selectedIds();
       if (ids.size !== 1) return null;
       const { nodes, edges } = get();
-      const next = appendAfter(nodes, edges, [...ids][0], type, initialParams(type));
+      const next = appendAfter(nodes, edges, [...ids][0], type, initialParamsFor(type, get().blocks));
       if (!next) return null;
       commit(next.nodes, next.edges.map((e) => (e.selected ? { ...e, selected: false } : e)));
       return next.select ?? null;
     },
 
     addTemplate(id, position, mode = 'ask') {
-      const doc = getTemplate(id);
-      if (!doc) return false;
+      const template = getTemplate(id);
+      if (!template) return false;
+      if (get().frames.length) {
+        get().toast('error', 'A template is a whole network: leave the block (the breadcrumb above the canvas) to add it.');
+        return false;
+      }
       const blank = isBlank();
       if (!blank && mode === 'ask') {
         set({ templateQuestion: { id, position } });
         return true;
       }
       const replace = blank || mode === 'replace';
+      // Its blocks join the document's (replacing it, they are the document's), renamed where a different block has the name.
+      const { doc, blocks } = mergeBlocks(template, replace ? {} : get().blocks);
       const current = get();
       const nodes = replace ? [] : current.nodes;
       const edges = replace ? [] : current.edges;
       const laid = layoutGraph(fromDoc(doc).nodes, fromDoc(doc).edges);
       const at = replace ? { x: 0, y: 0 } : position ?? center();
       const cloned = cloneWithFreshIds(
-        laid.map((n) => ({ id: n.id, type: n.data.type, params: n.data.params, position: { x: n.position.x + at.x, y: n.position.y + at.y } })),
+        laid.map((n) => ({ id: n.id, ...n.data, position: { x: n.position.x + at.x, y: n.position.y + at.y } })),
         doc.edges,
         new Set(nodes.map((n) => n.id)),
       );
       const deselected = nodes.map((n) => (n.selected ? { ...n, selected: false } : n));
-      commit([...deselected, ...cloned.nodes], [...edges, ...cloned.edges]);
+      commit([...deselected, ...cloned.nodes], [...edges, ...cloned.edges], { extra: { blocks } });
       if (replace || get().name === 'untitled') set({ name: doc.name });
       set({ templateQuestion: null });
       return true;
@@ -329,7 +347,7 @@ export const createGraphSlice: StateCreator<Store, [], [], GraphSlice> = (set, g
     copySelected() {
       const ids = selectedIds();
       if (!ids.size) return 0;
-      const doc = get().graphDoc();
+      const doc = levelDoc(viewOf(get()));
       set({ clipboard: { nodes: doc.nodes.filter((n) => ids.has(n.id)), edges: doc.edges.filter((e) => ids.has(e.source) && ids.has(e.target)) } });
       return ids.size;
     },
@@ -361,14 +379,14 @@ export const createGraphSlice: StateCreator<Store, [], [], GraphSlice> = (set, g
       const { past, future } = get();
       const prev = past[past.length - 1];
       if (!prev) return;
-      set({ past: past.slice(0, -1), future: [snapshot(), ...future], coalesce: null, dirty: true, ...settled(prev.nodes, prev.edges, get().name, get()) });
+      set({ past: past.slice(0, -1), future: [snapshot(), ...future], ...prev, coalesce: null, dirty: true, ...settled({ ...viewOf(get()), ...prev }, get()) });
     },
 
     redo() {
       const { past, future } = get();
       const next = future[0];
       if (!next) return;
-      set({ past: [...past, snapshot()], future: future.slice(1), coalesce: null, dirty: true, ...settled(next.nodes, next.edges, get().name, get()) });
+      set({ past: [...past, snapshot()], future: future.slice(1), ...next, coalesce: null, dirty: true, ...settled({ ...viewOf(get()), ...next }, get()) });
     },
 
     loadDoc(doc) {
@@ -382,12 +400,13 @@ export const createGraphSlice: StateCreator<Store, [], [], GraphSlice> = (set, g
         nodes = layoutGraph(nodes, edges);
         performance.measure('cs:open-layout', 'cs:open-start');
       }
-      const graph = settled(nodes, edges, doc.name, null);
+      const blocks = loadedBlocks(doc);
+      const graph = settled({ name: doc.name, nodes, edges, ...blocks }, null);
       // A layer whose id the canvas already shows stays mounted, and React Flow measures a mounted
       // layer only when it lacks handles: those get no placeholders, so they are measured afresh.
       const shown = new Set(get().nodes.map((n) => n.id));
-      if (nodes.length > LARGE_GRAPH) graph.nodes = graph.nodes.map((n) => (shown.has(n.id) ? n : withPlaceholders(n, graph.nodeViews[n.id]?.slots)));
-      set({ name: doc.name, past: [], future: [], coalesce: null, dragStart: null, templateQuestion: null, loaded: get().loaded + 1, ...graph });
+      if (nodes.length > LARGE_GRAPH) graph.nodes = graph.nodes.map((n) => (shown.has(n.id) ? n : withPlaceholders(n, graph.nodeViews[n.id]?.slots, specFor(n.data.type, blocks.blocks)?.inputs)));
+      set({ name: doc.name, ...blocks, past: [], future: [], coalesce: null, dragStart: null, templateQuestion: null, loaded: get().loaded + 1, ...graph });
     },
 
     renameGraph(name) {
@@ -395,7 +414,11 @@ export const createGraphSlice: StateCreator<Store, [], [], GraphSlice> = (set, g
     },
 
     graphDoc() {
-      return toDoc(get().nodes, get().edges, get().name);
+      return fullDoc(viewOf(get()));
+    },
+
+    commitView(nodes, edges, extra) {
+      commit(nodes, edges, extra ? { extra } : {});
     },
   };
 };

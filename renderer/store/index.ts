@@ -5,17 +5,19 @@
 
 import { create } from 'zustand';
 import { subscribeWithSelector } from 'zustand/middleware';
+import { createBlocksSlice, type BlocksSlice } from '../blocks/blocks-slice';
 import { createLabSlice, type LabSlice } from '../lab/lab-slice';
 import { createFileSlice, type FileSlice } from './file-slice';
 import { createGraphSlice, type GraphSlice } from './graph-slice';
 import { createTrainingSlice, type TrainingSlice } from './training-slice';
 import { createUiSlice, type UiSlice } from './ui-slice';
 
-export type Store = GraphSlice & FileSlice & UiSlice & TrainingSlice & LabSlice;
+export type Store = GraphSlice & BlocksSlice & FileSlice & UiSlice & TrainingSlice & LabSlice;
 
 export const useStore = create<Store>()(
   subscribeWithSelector((...a) => ({
     ...createGraphSlice(...a),
+    ...createBlocksSlice(...a),
     ...createFileSlice(...a),
     ...createUiSlice(...a),
     ...createTrainingSlice(...a),

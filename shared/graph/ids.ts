@@ -4,9 +4,9 @@
  * identifier; files may hold any text id (shared/graph/parse.ts), which stays as it is.
  */
 
-/** A fresh id like "conv2d_3" that is not in `taken` (which it then joins). */
+/** A fresh id like "conv2d_3" (or "vgg_block_1" for a block) that is not in `taken` (which it then joins). */
 export function freshId(type: string, taken: Set<string>): string {
-  const base = type.toLowerCase().replace(/[^a-z0-9]+/g, '') || 'layer';
+  const base = (type.startsWith('block:') ? type.slice('block:'.length).replace(/[^A-Za-z0-9_]+/g, '') : type.toLowerCase().replace(/[^a-z0-9]+/g, '')) || 'layer';
   for (let i = 1; ; i++) {
     const id = `${base}_${i}`;
     if (!taken.has(id)) {

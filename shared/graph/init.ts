@@ -10,7 +10,8 @@ import type { Diagnostic, GraphNode } from './types';
 /** PyTorch's parameter shapes for a layer that can start from fixed weights, or null. */
 export function initShapes(p: ResolvedParams, input: readonly number[]): { weight: number[]; bias: number[] | null } | null {
   if (p.type !== 'Conv2d') return null;
-  return { weight: [p.out_channels, input[1], p.kernel[0], p.kernel[1]], bias: p.bias ? [p.out_channels] : null };
+  // Grouped: each output channel sees its group's inputs only, PyTorch's [out, in / groups, kh, kw].
+  return { weight: [p.out_channels, input[1] / p.groups, p.kernel[0], p.kernel[1]], bias: p.bias ? [p.out_channels] : null };
 }
 
 const size = (s: number[]) => s.reduce((a, b) => a * b, 1);

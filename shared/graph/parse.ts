@@ -1,13 +1,17 @@
 /**
  * Reading a convstudio.graph document from untrusted text or an IPC payload. It checks the JSON
  * structure only (what the GraphDoc type promises); what the graph means — types, params, edges
- * that point nowhere, cycles — is analyzeGraph's job, because the canvas produces such graphs too.
- * Never throws: every rejection is a diagnostic, and `doc` is non-null exactly when there is no
- * error.
+ * that point nowhere, cycles, what a block definition contains — is analyzeGraph's job, because
+ * the canvas produces such graphs too. Never throws: every rejection is a diagnostic, and `doc` is
+ * non-null exactly when there is no error.
+ *
+ * Version 1 documents (no blocks) are migrated on reading: a version 1 document is a version 2
+ * document without `blocks`, whose nodes never repeat; fields version 1 did not have are ignored
+ * there, as version 1 itself ignored them (docs/graph-format.md, "Versions").
  */
 
 import { hasControlCharacters, terminalSafe } from '../format';
-import { GRAPH_FORMAT, GRAPH_VERSION, type Diagnostic, type GraphDoc, type GraphEdge, type GraphNode, type NodeInit, type ParamValue, type XY } from './types';
+import { GRAPH_FORMAT, GRAPH_VERSION, type BlockDef, type BlockParam, type Diagnostic, type GraphDoc, type GraphEdge, type GraphNode, type NodeInit, type ParamValue, type XY } from './types';
 
 /**
  * The one size limit on a graph document, everywhere one arrives: files are refused past it
@@ -23,6 +27,13 @@ export const MAX_DEPTH = 16;
 export const MAX_NODES = 10_000;
 export const MAX_EDGES = 40_000;
 const MAX_ID = 200;
+/** Block definitions per document; a network has a handful. */
+export const MAX_BLOCKS = 1000;
+/** Block and param names: identifiers, never "__proto__" and the like (they become object keys and Python names). */
+const NAME = /^(?!__)[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+const PARAM_TYPES = new Set(['int', 'float', 'bool', 'intPair', 'padding']);
+/** Versions read: 1 (migrated) and the current one. */
+const READABLE = new Set([1, GRAPH_VERSION]);
 /** Values in one node's fixed initial weights: a 64×64×4×4 kernel; the lab's are far smaller. */
 export const MAX_INIT_VALUES = 65_536;
 /** Structural problems reported before giving up, so a broken file does not drown the user. */
@@ -101,13 +112,13 @@ function readInit(v: unknown, name: string, problems: Diagnostic[]): NodeInit | 
   return v.bias === undefined ? { weight: [...v.weight] } : { weight: [...v.weight], bias: [...(v.bias as number[])] };
 }
 
-function readNode(v: unknown, at: number, problems: Diagnostic[]): GraphNode | null {
-  const here = `nodes[${at}]`;
+function readNode(v: unknown, at: number, problems: Diagnostic[], version: number, within = ''): GraphNode | null {
+  const here = `${within}nodes[${at}]`;
   if (!isObject(v)) {
     problems.push(err('bad-node', `${here} must be an object like {"id": "c1", "type": "Conv2d", "params": {...}}; it is ${describe(v)}.`));
     return null;
   }
-  const { id, type, params, position, init } = v;
+  const { id, type, params, position, repeat, expanded, init } = v;
   if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID || hasControlCharacters(id)) {
     problems.push(err('bad-node', `${here}: "id" must be a non-empty text of at most ${MAX_ID} printable characters; it is ${describe(id)}.`));
     return null;
@@ -142,6 +153,21 @@ function readNode(v: unknown, at: number, problems: Diagnostic[]): GraphNode | n
     }
     node.position = { x: position.x, y: position.y } satisfies XY;
   }
+  // Version 1 had neither field; it ignored unknown fields, so its files keep meaning the same.
+  if (version >= 2 && repeat !== undefined) {
+    if (!((typeof repeat === 'number' && Number.isFinite(repeat)) || (typeof repeat === 'string' && repeat.length <= 100))) {
+      problems.push(err('bad-node', `${name}: "repeat" must be a whole number (or, inside a block, an expression such as "$num_convs"); it is ${describe(repeat)}.`));
+      return null;
+    }
+    node.repeat = repeat;
+  }
+  if (version >= 2 && expanded !== undefined) {
+    if (typeof expanded !== 'boolean') {
+      problems.push(err('bad-node', `${name}: "expanded" must be true or false; it is ${describe(expanded)}.`));
+      return null;
+    }
+    if (expanded) node.expanded = true;
+  }
   if (init !== undefined) {
     const read = readInit(init, name, problems);
     if (!read) return null;
@@ -150,8 +176,121 @@ function readNode(v: unknown, at: number, problems: Diagnostic[]): GraphNode | n
   return node;
 }
 
-function readEdge(v: unknown, at: number, problems: Diagnostic[]): GraphEdge | null {
-  const here = `edges[${at}]`;
+function readBlockParam(v: unknown, where: string, problems: Diagnostic[]): BlockParam | null {
+  if (!isObject(v)) {
+    problems.push(err('bad-block', `${where} must be an object like {"name": "out_channels", "type": "int"}; it is ${describe(v)}.`));
+    return null;
+  }
+  const { name, type, default: def, min, max, doc } = v;
+  if (typeof name !== 'string' || !NAME.test(name)) {
+    problems.push(err('bad-block', `${where}: "name" must be a param name like out_channels (letters, digits, _); it is ${describe(name)}.`));
+    return null;
+  }
+  if (typeof type !== 'string' || !PARAM_TYPES.has(type)) {
+    problems.push(err('bad-block', `${where} (${name}): "type" must be one of ${[...PARAM_TYPES].join(', ')}; it is ${describe(type)}.`));
+    return null;
+  }
+  const p: BlockParam = { name, type: type as BlockParam['type'] };
+  if (def !== undefined) {
+    if (!paramValue(def)) {
+      problems.push(err('bad-block', `${where} (${name}): "default" must be a number, true/false, a short text or a pair; it is ${describe(def)}.`));
+      return null;
+    }
+    p.default = Array.isArray(def) ? [def[0], def[1]] : def;
+  }
+  for (const [key, bound] of [['min', min], ['max', max]] as const) {
+    if (bound === undefined) continue;
+    if (typeof bound !== 'number' || !Number.isFinite(bound)) {
+      problems.push(err('bad-block', `${where} (${name}): "${key}" must be a number; it is ${describe(bound)}.`));
+      return null;
+    }
+    p[key] = bound;
+  }
+  if (doc !== undefined) {
+    if (typeof doc !== 'string') {
+      problems.push(err('bad-block', `${where} (${name}): "doc" must be text; it is ${describe(doc)}.`));
+      return null;
+    }
+    p.doc = doc.slice(0, 500);
+  }
+  return p;
+}
+
+/** Counts what a document holds in all, so block definitions cannot get around the node limits. */
+interface Budget { nodes: number; edges: number }
+
+function readBlock(name: string, v: unknown, problems: Diagnostic[], budget: Budget): BlockDef | null {
+  const where = `block ${name}`;
+  if (!isObject(v)) {
+    problems.push(err('bad-block', `${where} must be an object with "params", "nodes" and "edges"; it is ${describe(v)}.`));
+    return null;
+  }
+  const { params, nodes, edges, torch, doc } = v;
+  for (const [key, list] of [['params', params], ['nodes', nodes], ['edges', edges]] as const) {
+    if (list !== undefined && !Array.isArray(list)) {
+      problems.push(err('bad-block', `${where}: "${key}" must be a list; it is ${describe(list)}.`));
+      return null;
+    }
+  }
+  const paramList = (params ?? []) as unknown[];
+  const nodeList = (nodes ?? []) as unknown[];
+  const edgeList = (edges ?? []) as unknown[];
+  budget.nodes += nodeList.length;
+  budget.edges += edgeList.length;
+  if (budget.nodes > MAX_NODES || budget.edges > MAX_EDGES) return null;
+  const def: BlockDef = { params: [], nodes: [], edges: [] };
+  for (let i = 0; i < paramList.length && problems.length < MAX_REPORTED; i++) {
+    const p = readBlockParam(paramList[i], `${where}: params[${i}]`, problems);
+    if (p) def.params.push(p);
+  }
+  for (let i = 0; i < nodeList.length && problems.length < MAX_REPORTED; i++) {
+    const n = readNode(nodeList[i], i, problems, GRAPH_VERSION, `${where}: `);
+    if (n) def.nodes.push(n);
+  }
+  for (let i = 0; i < edgeList.length && problems.length < MAX_REPORTED; i++) {
+    const e = readEdge(edgeList[i], i, problems, `${where}: `);
+    if (e) def.edges.push(e);
+  }
+  for (const [key, text] of [['torch', torch], ['doc', doc]] as const) {
+    if (text === undefined) continue;
+    if (typeof text !== 'string' || (key === 'torch' && !NAME.test(text))) {
+      problems.push(err('bad-block', `${where}: "${key}" must be ${key === 'torch' ? 'a class name such as "Inception"' : 'text'}; it is ${describe(text)}.`));
+      return null;
+    }
+    def[key] = text.slice(0, 500);
+  }
+  return def;
+}
+
+function readBlocks(v: unknown, problems: Diagnostic[], budget: Budget): Record<string, BlockDef> | null {
+  if (!isObject(v)) {
+    problems.push(err('bad-document', `"blocks" must be an object of name: definition; it is ${describe(v)}.`));
+    return null;
+  }
+  const names = Object.keys(v);
+  if (names.length > MAX_BLOCKS) {
+    problems.push(err('too-large', `The graph defines ${names.length} blocks; ConvStudio handles at most ${MAX_BLOCKS}.`));
+    return null;
+  }
+  const out: [string, BlockDef][] = [];
+  for (const name of names) {
+    if (!NAME.test(name)) {
+      problems.push(err('bad-block', `The block name "${name.slice(0, 40)}" must be a name like vgg_block (letters, digits, _; not starting with "__").`));
+      continue;
+    }
+    const def = readBlock(name, v[name], problems, budget);
+    if (budget.nodes > MAX_NODES || budget.edges > MAX_EDGES) {
+      problems.push(err('too-large', `The graph and its blocks have more than ${MAX_NODES} nodes or ${MAX_EDGES} edges in all; ConvStudio handles at most that.`));
+      return null;
+    }
+    if (def) out.push([name, def]);
+    if (problems.length >= MAX_REPORTED) break;
+  }
+  return Object.fromEntries(out);
+}
+
+function readEdge(v: unknown, at: number, problems: Diagnostic[], within = ''): GraphEdge | null {
+  const here = `${within}edges[${at}]`;
   if (!isObject(v)) {
     problems.push(err('bad-edge', `${here} must be an object like {"source": "c1", "target": "p1"}; it is ${describe(v)}.`));
     return null;
@@ -178,12 +317,13 @@ function readDoc(value: unknown): ParseResult {
   if (value.format !== GRAPH_FORMAT) {
     return fail('wrong-format', `This is not a ConvStudio graph: "format" is ${value.format === undefined ? 'missing' : describe(value.format)}, expected "${GRAPH_FORMAT}".`);
   }
-  if (value.version !== GRAPH_VERSION) {
+  if (typeof value.version !== 'number' || !READABLE.has(value.version)) {
     const newer = typeof value.version === 'number' && value.version > GRAPH_VERSION;
     return fail('wrong-version', newer
-      ? `This graph is format version ${value.version}, written by a newer ConvStudio; this one reads version ${GRAPH_VERSION}. Update ConvStudio to open it.`
-      : `Unsupported graph version ${value.version === undefined ? '(missing)' : describe(value.version)}; this ConvStudio reads version ${GRAPH_VERSION}.`);
+      ? `This graph is format version ${value.version}, written by a newer ConvStudio; this one reads versions 1 to ${GRAPH_VERSION}. Update ConvStudio to open it.`
+      : `Unsupported graph version ${value.version === undefined ? '(missing)' : describe(value.version)}; this ConvStudio reads versions 1 to ${GRAPH_VERSION}.`);
   }
+  const version = value.version;
   if (value.name !== undefined && typeof value.name !== 'string') return fail('bad-document', `"name" must be text; it is ${describe(value.name)}.`);
   if (!Array.isArray(value.nodes)) return fail('bad-document', `"nodes" must be a list of nodes; it is ${value.nodes === undefined ? 'missing' : describe(value.nodes)}.`);
   if (!Array.isArray(value.edges)) return fail('bad-document', `"edges" must be a list of edges; it is ${value.edges === undefined ? 'missing' : describe(value.edges)}.`);
@@ -193,8 +333,10 @@ function readDoc(value: unknown): ParseResult {
   const problems: Diagnostic[] = [];
   const nodes: GraphNode[] = [];
   const edges: GraphEdge[] = [];
+  const budget: Budget = { nodes: value.nodes.length, edges: value.edges.length };
+  const blocks = version >= 2 && value.blocks !== undefined ? readBlocks(value.blocks, problems, budget) : null;
   for (let i = 0; i < value.nodes.length && problems.length < MAX_REPORTED; i++) {
-    const node = readNode(value.nodes[i], i, problems);
+    const node = readNode(value.nodes[i], i, problems, version);
     if (node) nodes.push(node);
   }
   for (let i = 0; i < value.edges.length && problems.length < MAX_REPORTED; i++) {
@@ -203,7 +345,7 @@ function readDoc(value: unknown): ParseResult {
   }
   if (problems.length > 0) return { doc: null, diagnostics: problems };
   const name = typeof value.name === 'string' ? value.name.slice(0, 200) : 'Untitled';
-  return { doc: { format: GRAPH_FORMAT, version: GRAPH_VERSION, name, nodes, edges }, diagnostics: [] };
+  return { doc: { format: GRAPH_FORMAT, version: GRAPH_VERSION, name, ...(blocks ? { blocks } : {}), nodes, edges }, diagnostics: [] };
 }
 
 /** JSON text or an already-parsed value in; a clean, copied GraphDoc or diagnostics out. */

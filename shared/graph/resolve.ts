@@ -4,9 +4,11 @@
  * ParamSpec types); each layer module's `resolve` builds its own typed form.
  */
 
+import type { Library } from './blocks';
 import { nodeSpec, type NodeSpec, type ParamSpec } from './catalogue';
-import type { Diagnostic, GraphNode, ParamValue } from './types';
+import { BLOCK_TYPE_PREFIX, type Diagnostic, type GraphNode, type ParamValue } from './types';
 import { layerOf, type ResolvedParams } from '../layers/index';
+import { instantiate, MAX_REPEAT, MIN_REPEAT, repeatGraph } from './blocks';
 
 // Each type's typed form lives in its module; these are the ones read outside shared/layers/.
 export type { ResolvedParams } from '../layers/index';
@@ -57,6 +59,17 @@ function valid(p: ParamSpec, v: unknown): boolean {
   }
 }
 
+/** Why a value does not fit a param ("a whole number from 1 to ..."), or null when it does. */
+export function valueProblem(p: ParamSpec, v: unknown): string | null {
+  return valid(p, v) ? null : expectation(p);
+}
+
+/** A node type's spec: the catalogue's, or the document block's for "block:<name>". */
+export function specOf(type: string, lib?: Library | null): NodeSpec | undefined {
+  if (!type.startsWith(BLOCK_TYPE_PREFIX)) return nodeSpec(type);
+  return lib?.entries.get(type.slice(BLOCK_TYPE_PREFIX.length))?.spec;
+}
+
 const NAMES = new Map<NodeSpec, Set<string>>();
 /** Param names per node type, built once: checkParams runs for every node on every edit. */
 function paramNames(spec: NodeSpec): Set<string> {
@@ -69,13 +82,14 @@ function paramNames(spec: NodeSpec): Set<string> {
  * Checks params against the catalogue. Returns the values with defaults filled in (only when
  * every param is well-typed) and a diagnostic per problem. Unknown types are the caller's concern.
  */
-export function checkParams(node: GraphNode): { values: Record<string, ParamValue> | null; diagnostics: Diagnostic[] } {
-  const spec = nodeSpec(node.type);
+export function checkParams(node: GraphNode, lib?: Library | null): { values: Record<string, ParamValue> | null; diagnostics: Diagnostic[] } {
+  const spec = specOf(node.type, lib);
   const diagnostics: Diagnostic[] = [];
   if (!spec) return { values: null, diagnostics };
   const raw: Record<string, unknown> = node.params !== null && typeof node.params === 'object' ? node.params : {};
   const values: Record<string, ParamValue> = {};
-  const where = `${node.type} ${node.id}`;
+  // A document block is named as the user wrote it: "vgg_block b1", not "block:vgg_block b1".
+  const where = `${node.type.startsWith(BLOCK_TYPE_PREFIX) ? spec.label : node.type} ${node.id}`;
   for (const p of spec.params) {
     const has = Object.prototype.hasOwnProperty.call(raw, p.name);
     const v = has ? raw[p.name] : undefined;
@@ -116,20 +130,62 @@ export function checkParams(node: GraphNode): { values: Record<string, ParamValu
   return { values, diagnostics };
 }
 
-/** The non-throwing form the shape engine uses: params, or null with the reasons. */
-export function tryResolveParams(node: GraphNode): { params: ResolvedParams | null; diagnostics: Diagnostic[] } {
-  const { values, diagnostics } = checkParams(node);
-  const layer = values ? layerOf(node.type) : undefined;
-  return { params: layer && values ? (layer.resolve(values) as ResolvedParams) : null, diagnostics };
+/**
+ * The non-throwing form the shape engine uses: params, or null with the reasons. A node of one of
+ * the document's blocks, or with `repeat`, resolves to its substituted inside ('composite').
+ */
+export function tryResolveParams(node: GraphNode, lib?: Library | null): { params: ResolvedParams | null; diagnostics: Diagnostic[] } {
+  if (node.repeat !== undefined) return resolveRepeat(node, lib);
+  const entry = node.type.startsWith(BLOCK_TYPE_PREFIX) ? lib?.entries.get(node.type.slice(BLOCK_TYPE_PREFIX.length)) : undefined;
+  // A broken definition is the one thing to fix; its params may be what is broken.
+  if (entry && !entry.order) {
+    return { params: null, diagnostics: [{ severity: 'error', code: 'bad-block', nodeId: node.id, message: `${entry.name} ${node.id}: block ${entry.name} cannot be used: ${entry.problems[0]?.message ?? 'it is broken'}` }] };
+  }
+  const { values, diagnostics } = checkParams(node, lib);
+  if (!values) return { params: null, diagnostics };
+  if (node.type.startsWith(BLOCK_TYPE_PREFIX)) {
+    if (!entry) return { params: null, diagnostics };
+    const inside = instantiate(entry, values);
+    if ('error' in inside) {
+      diagnostics.push({ severity: 'error', code: 'bad-block', nodeId: node.id, message: `${entry.name} ${node.id}: ${inside.error}.` });
+      return { params: null, diagnostics };
+    }
+    return { params: { type: 'composite', kind: 'block', of: node.type, graph: inside.graph }, diagnostics };
+  }
+  const layer = layerOf(node.type);
+  return { params: layer ? (layer.resolve(values) as ResolvedParams) : null, diagnostics };
+}
+
+/** A repeated node: its own params checked once (not once per copy), then the chain of copies. */
+function resolveRepeat(node: GraphNode, lib?: Library | null): { params: ResolvedParams | null; diagnostics: Diagnostic[] } {
+  const { repeat, ...single } = node;
+  const one = tryResolveParams(single, lib);
+  const spec = specOf(node.type, lib);
+  if (typeof repeat !== 'number' || !Number.isInteger(repeat) || repeat < MIN_REPEAT || repeat > MAX_REPEAT) {
+    one.diagnostics.push({
+      severity: 'error', code: 'bad-param', nodeId: node.id,
+      message: `${spec?.label ?? node.type} ${node.id}: repeat must be a whole number from ${MIN_REPEAT} to ${MAX_REPEAT}; it is ${show(repeat)}.`,
+    });
+    return { params: null, diagnostics: one.diagnostics };
+  }
+  if (spec && spec.inputs !== 1) {
+    one.diagnostics.push({
+      severity: 'error', code: 'bad-param', nodeId: node.id,
+      message: `${spec.label} ${node.id}: only a node with one input can be repeated (each copy feeds the next); remove repeat.`,
+    });
+    return { params: null, diagnostics: one.diagnostics };
+  }
+  if (!one.params) return one;
+  return { params: { type: 'composite', kind: 'repeat', of: node.type, graph: repeatGraph(single, repeat) }, diagnostics: one.diagnostics };
 }
 
 /**
  * Catalogue defaults applied and pairs expanded. Throws when the node's type is unknown or its
  * params are invalid: callers (the compiler) only see graphs that analyzeGraph accepted.
  */
-export function resolveParams(node: GraphNode): ResolvedParams {
-  if (!nodeSpec(node.type)) throw new Error(`Unknown node type "${node.type}" (node ${node.id}).`);
-  const { params, diagnostics } = tryResolveParams(node);
+export function resolveParams(node: GraphNode, lib?: Library | null): ResolvedParams {
+  if (!specOf(node.type, lib)) throw new Error(`Unknown node type "${node.type}" (node ${node.id}).`);
+  const { params, diagnostics } = tryResolveParams(node, lib);
   if (!params) throw new Error(diagnostics.filter((d) => d.severity === 'error').map((d) => d.message).join('\n'));
   return params;
 }

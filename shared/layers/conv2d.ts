@@ -1,15 +1,16 @@
 /**
  * Conv2d: 2-D cross-correlation, PyTorch's nn.Conv2d with input channels inferred (d2l's
- * LazyConv2d). Explicit, "same" (asymmetric for even kernels) and "valid" padding, dilation.
+ * LazyConv2d). Explicit, "same" (asymmetric for even kernels) and "valid" padding, dilation, and
+ * groups (each output channel sees in_channels / groups inputs, as in ResNeXt and AlexNet's split).
  */
 
 import type { Fix } from '../graph/types';
 import { minPaddingForOneWindow, samePadding, windowOutSize } from '../shapes/arith';
-import { defineLayer } from './layer';
+import { defineLayer, type ShapeIn } from './layer';
 import { describeTooSmall, hw, needImage, pad4, pair, pairValue, windowRF, type Pad4, type Pair } from './rules';
 
 export interface Conv2dParams {
-  type: 'Conv2d'; out_channels: number; kernel: Pair; stride: Pair; padding: Pad4; dilation: Pair; bias: boolean;
+  type: 'Conv2d'; out_channels: number; kernel: Pair; stride: Pair; padding: Pad4; dilation: Pair; bias: boolean; groups: number;
   /** Weights held fixed in training: left out of the optimizer's variables. */
   frozen: boolean;
   /** How padding was written: PyTorch refuses "same" with a stride other than 1. */
@@ -26,6 +27,7 @@ export const conv2d = defineLayer({
     { name: 'padding', type: 'padding', default: 0, min: 0, doc: 'Zeros added on each side; "same" keeps H×W (stride 1 only).', short: 'p' },
     { name: 'dilation', type: 'intPair', default: 1, min: 1, doc: 'Spacing between kernel taps.', short: 'd' },
     { name: 'bias', type: 'bool', default: true, doc: 'Learn an additive bias.', short: 'no bias' },
+    { name: 'groups', type: 'int', default: 1, min: 1, doc: 'Split the channels into this many groups, each convolved on its own; in and out channels must be divisible by it.', short: 'g' },
     { name: 'frozen', type: 'bool', default: false, doc: 'Keep the weights fixed in training (a kernel from the Kernel lab stays as it is).', short: 'frozen' },
   ],
   initial: { out_channels: 16, kernel_size: 3 },
@@ -44,7 +46,7 @@ export const conv2d = defineLayer({
     } else {
       padding = pad4(v.padding);
     }
-    return { type: 'Conv2d', out_channels: v.out_channels as number, kernel, stride: pair(v.stride), padding, dilation, bias: v.bias as boolean, frozen: v.frozen as boolean, paddingMode: mode };
+    return { type: 'Conv2d', out_channels: v.out_channels as number, kernel, stride: pair(v.stride), padding, dilation, bias: v.bias as boolean, groups: v.groups as number, frozen: v.frozen as boolean, paddingMode: mode };
   },
 
   shape(x, p: Conv2dParams) {
@@ -94,12 +96,34 @@ export const conv2d = defineLayer({
       return null;
     }
     const cin = s[1];
+    if (p.groups > 1 && (cin % p.groups !== 0 || p.out_channels % p.groups !== 0)) {
+      reportGroups(x, p, cin);
+      return null;
+    }
     const k = p.kernel[0] * p.kernel[1];
+    // Each output channel sees only its group's inputs: PyTorch's weight is [out, in / groups, kh, kw].
+    const cinPerGroup = cin / p.groups;
     return {
       shape: [s[0], p.out_channels, oh, ow],
-      params: p.out_channels * cin * k + (p.bias ? p.out_channels : 0),
-      macs: p.out_channels * oh * ow * cin * k,
+      params: p.out_channels * cinPerGroup * k + (p.bias ? p.out_channels : 0),
+      macs: p.out_channels * oh * ow * cinPerGroup * k,
       rf: windowRF(x.rfs[0], p.kernel, p.stride, p.dilation),
     };
   },
 });
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/** PyTorch's two checks ("in_channels must be divisible by groups", the same for out_channels), with the groups that pass both. */
+function reportGroups(x: ShapeIn, p: Conv2dParams, cin: number): void {
+  const bad = [cin % p.groups !== 0 ? `in_channels (${cin}, from ${x.sources[0]})` : '', p.out_channels % p.groups !== 0 ? `out_channels (${p.out_channels})` : ''].filter(Boolean);
+  // The largest count up to the one asked for that divides both: the nearest valid grouping.
+  const common = gcd(cin, p.out_channels);
+  let g = Math.min(p.groups, common);
+  while (common % g !== 0) g--;
+  x.report({
+    severity: 'error', code: 'conv-groups', nodeId: x.id,
+    message: `${x.type} ${x.id}: ${bad.join(' and ')} must be divisible by groups (${p.groups}); PyTorch splits the channels into groups of equal size. Use groups ${g}${g > 1 ? ` (divides both ${cin} and ${p.out_channels})` : ''}, or change the channels.`,
+    fix: { kind: 'setParam', label: `groups ${g}`, nodeId: x.id, param: 'groups', value: g },
+  });
+}

@@ -17,11 +17,13 @@ import { dropout } from './dropout';
 import { flatten } from './flatten';
 import { input } from './input';
 import { leakyReLU } from './leaky-relu';
-import type { BlockGraph, Layer, ParamValues, ShapeIn, ShapeOut } from './layer';
+import type { BlockGraph, CompositeParams, Layer, ParamValues, ShapeIn, ShapeOut } from './layer';
 import { linear } from './linear';
 import { maxPool2d } from './max-pool2d';
 import { relu } from './relu';
 import { residual } from './residual';
+import { resnextBlock } from './resnext-block';
+import { reportInside } from './rules';
 import { sigmoid } from './sigmoid';
 import { tanh } from './tanh';
 
@@ -37,6 +39,7 @@ export const LAYER_LIST = [
   batchNorm2d,
   batchNorm1d,
   residual,
+  resnextBlock,
   add,
   concat,
   relu,
@@ -52,8 +55,8 @@ export type LayerOf<T extends LayerType> = Extract<AnyLayer, { type: T }>;
 /** Types the compiler builds from tfjs layers; the rest are blocks it builds from their inside. */
 export type PrimitiveType = Extract<AnyLayer, Layer>['type'];
 export type ParamsOf<T extends LayerType> = ReturnType<LayerOf<T>['resolve']>;
-/** Any node's params in the typed form, told apart by `type`. */
-export type ResolvedParams = { [T in LayerType]: ParamsOf<T> }[LayerType];
+/** Any node's params in the typed form, told apart by `type`; 'composite' for document blocks and repeats. */
+export type ResolvedParams = { [T in LayerType]: ParamsOf<T> }[LayerType] | CompositeParams;
 
 // A Map, not an object: node types come from files, and "constructor" must not find anything.
 const BY_TYPE = new Map<string, AnyLayer>(LAYER_LIST.map((l) => [l.type, l]));
@@ -64,12 +67,15 @@ export function layerOf(type: string): AnyLayer | undefined {
 
 /** A block's inside, or null for a layer the compiler builds from tfjs layers itself. */
 export function insideOf(p: ResolvedParams): BlockGraph | null {
+  if (p.type === 'composite') return p.graph;
   const def = BY_TYPE.get(p.type) as AnyLayer;
   return def.kind === 'block' ? (def.expand as (p: ResolvedParams) => BlockGraph)(p) : null;
 }
 
 /** Runs a node's rule; the one place the union of rules meets the union of params. */
 export function shapeOf(x: ShapeIn, p: ResolvedParams): ShapeOut | null {
+  // A document block or a repeat is exactly its inside; what goes wrong there keeps the inner words.
+  if (p.type === 'composite') return reportInside(x, x.walk(p.graph));
   const rule = (BY_TYPE.get(p.type) as AnyLayer).shape as (x: ShapeIn, p: ResolvedParams) => ShapeOut | null;
   return rule(x, p);
 }

@@ -10,7 +10,7 @@
  * engine and the compiler both walk that graph, so a block is exactly its expansion.
  */
 
-import type { Diagnostic, ParamValue } from '../graph/types';
+import type { BlockDef, Diagnostic, ParamValue } from '../graph/types';
 import type { LayerType, ResolvedParams } from './index';
 
 export type Category = 'Input' | 'Layers' | 'Pooling' | 'Normalisation' | 'Blocks' | 'Merge' | 'Activations';
@@ -93,13 +93,16 @@ export interface ShapeOut {
 /** The block's own input, as a BlockNode names it in `inputs`. */
 export const BLOCK_INPUT = 'in';
 
-/** One ordinary layer inside a block: a graph node whose inputs are named inline. */
+/** One node inside a block: a graph node whose inputs are named inline. */
 export interface BlockNode {
   id: string;
-  type: LayerType;
+  /** A layer or built-in block type, or "block:<name>" for one of the document's blocks. */
+  type: LayerType | `block:${string}`;
   params: ParamValues;
   /** Inner node ids, or BLOCK_INPUT; in input-slot order. */
   inputs: string[];
+  /** Applied this many times in series (copies "0", "1", ...). */
+  repeat?: number;
 }
 
 /** A block's inside: nodes in topological order, and which one is the block's output. */
@@ -109,12 +112,31 @@ export interface BlockGraph {
 }
 
 export interface BlockResult {
+  /** The inside that was walked. */
+  graph: BlockGraph;
+  /** What the block's input was: its shape and receptive field. */
+  input: { shape: number[]; rf: ReceptiveField | null };
   /** Each inner node's result by inner id; null where it could not be computed. */
   nodes: Record<string, ShapeOut | null>;
+  /** The inside of each inner node that is itself made of nodes (a block, a repeat), by inner id. */
+  children: Record<string, BlockResult>;
   /** What went wrong inside, in the inner layers' words, by inner node id. */
   problems: { inner: string; diagnostic: Diagnostic }[];
   /** The output's shape and receptive field, params and MACs summed over the inside; null when anything failed. */
   out: ShapeOut | null;
+}
+
+/**
+ * The resolved form of a node that no layer module describes: a node of one of the document's
+ * blocks, or any node with `repeat`. Its inside is already substituted; the shape engine and the
+ * compiler walk it like a built-in block's.
+ */
+export interface CompositeParams {
+  type: 'composite';
+  kind: 'block' | 'repeat';
+  /** The node's own type: "block:vgg_block", or the repeated node's type. */
+  of: string;
+  graph: BlockGraph;
 }
 
 export interface LayerBase<T extends string, P extends { type: T }> extends NodeSpec {
@@ -140,12 +162,18 @@ export interface Block<T extends string = string, P extends { type: T } = any> e
    * list, which contains this block, so an inferred return type would be circular.
    */
   expand(p: P): BlockGraph;
+  /**
+   * The block as a document block with the same layers, for "edit a copy": `params` are a node's
+   * own (possibly expressions inside a definition); the result keeps them as the copy's params
+   * where it can, and says why not where a param decides which layers there are.
+   */
+  asDefinition?(params: Readonly<Record<string, ParamValue>>): { def: BlockDef; params: Record<string, ParamValue> } | { error: string };
 }
 
 export function defineLayer<const T extends string, P extends { type: T }>(def: LayerBase<T, P>): Layer<T, P> {
   return { kind: 'layer', ...def };
 }
 
-export function defineBlock<const T extends string, P extends { type: T }>(def: LayerBase<T, P> & { expand(p: P): BlockGraph }): Block<T, P> {
+export function defineBlock<const T extends string, P extends { type: T }>(def: LayerBase<T, P> & Pick<Block<T, P>, 'expand' | 'asDefinition'>): Block<T, P> {
   return { kind: 'block', ...def };
 }

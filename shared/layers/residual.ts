@@ -5,9 +5,10 @@
  * compiler builds the inside layer by layer (layer names r_conv1, r_bn1, ... for checkpoints).
  */
 
+import type { BlockDef, ParamValue } from '../graph/types';
 import type { BlockGraph, BlockNode } from './layer';
 import { BLOCK_INPUT, defineBlock } from './layer';
-import { chw, needImage, reportInside } from './rules';
+import { needImage, shortcutRule } from './rules';
 
 export interface ResidualParams { type: 'Residual'; num_channels: number; use_1x1conv: boolean; strides: number }
 
@@ -32,6 +33,30 @@ export function residualGraph(p: ResidualParams): BlockGraph {
   };
 }
 
+/**
+ * Residual as a document block: the same layers, num_channels and strides its params. Which
+ * layers there are depends on use_1x1conv, so that one must be a plain value.
+ */
+function residualDefinition(params: Readonly<Record<string, ParamValue>>): { def: BlockDef; params: Record<string, ParamValue> } | { error: string } {
+  const use = params.use_1x1conv ?? false;
+  if (typeof use !== 'boolean') return { error: `its use_1x1conv is ${JSON.stringify(use)}, which decides whether there is a 1×1 convolution; set it to true or false first` };
+  const inside = residualGraph({ type: 'Residual', num_channels: 1, use_1x1conv: use, strides: 1 });
+  const ref: Record<string, ParamValue> = { out_channels: '$num_channels' };
+  const nodes = inside.nodes.map((n) => ({
+    id: n.id, type: n.type,
+    params: n.type === 'Conv2d' ? { ...n.params, ...ref, ...('stride' in n.params ? { stride: '$strides' } : {}) } : { ...n.params },
+  }));
+  const edges = inside.nodes.flatMap((n) => n.inputs.map((source, slot) => ({ source, target: n.id, ...(n.inputs.length > 1 ? { targetHandle: `in${slot}` } : {}) })));
+  const own = Object.fromEntries(Object.entries(params).filter(([k]) => k === 'num_channels' || k === 'strides'));
+  return {
+    def: {
+      params: [{ name: 'num_channels', type: 'int', min: 1, doc: 'Output channels of both convolutions.' }, { name: 'strides', type: 'int', min: 1, default: 1, doc: 'Stride of the first convolution (and the shortcut).' }],
+      nodes, edges, torch: 'Residual', doc: `An editable copy of d2l's Residual${use ? ' with a 1×1 convolution on the shortcut' : ''}.`,
+    },
+    params: own,
+  };
+}
+
 export const residual = defineBlock({
   type: 'Residual', label: 'Residual', category: 'Blocks', inputs: 1, torch: 'Residual',
   doc: 'd2l 8.6: conv3×3(stride)→BN→ReLU→conv3×3→BN, plus the input (through a 1×1 conv when use_1x1conv), then ReLU.',
@@ -43,23 +68,10 @@ export const residual = defineBlock({
   initial: { num_channels: 16 },
   resolve: (v): ResidualParams => ({ type: 'Residual', num_channels: v.num_channels as number, use_1x1conv: v.use_1x1conv as boolean, strides: v.strides as number }),
   expand: residualGraph,
+  asDefinition: residualDefinition,
 
   shape(x, p: ResidualParams) {
     if (!needImage(x)) return null;
-    const inside = x.walk(residualGraph(p));
-    const main = inside.nodes.bn2?.shape;
-    const mismatch = inside.problems.some((q) => q.inner === 'add' && q.diagnostic.code === 'add-shape-mismatch');
-    if (!mismatch || !main) return reportInside(x, inside);
-    // Only the identity shortcut can disagree with the main path; say so in the block's terms.
-    const s = x.shapes[0];
-    const differ: string[] = [];
-    if (s[1] !== main[1]) differ.push(`channels (${s[1]} vs ${main[1]})`);
-    if (s[2] !== main[2] || s[3] !== main[3]) differ.push(`size (${s[2]}×${s[3]} vs ${main[2]}×${main[3]}, strides ${p.strides})`);
-    x.report({
-      severity: 'error', code: 'residual-shortcut', nodeId: x.id,
-      message: `${x.type} ${x.id}: the shortcut adds the input ${chw(s)} to the block's output ${main[1]}×${main[2]}×${main[3]}; they differ in ${differ.join(' and ')}. Set use_1x1conv to true, or num_channels ${s[1]} and strides 1.`,
-      fix: { kind: 'setParam', label: 'Use a 1×1 convolution on the shortcut', nodeId: x.id, param: 'use_1x1conv', value: true },
-    });
-    return null;
+    return shortcutRule(x, x.walk(residualGraph(p)), 'bn2', p.strides);
   },
 });

@@ -86,3 +86,24 @@ export function reportInside(x: ShapeIn, inside: BlockResult): ShapeOut | null {
   }
   return inside.out;
 }
+
+/**
+ * A residual block's inside (Residual, ResNeXtBlock), reported on the block. Only the identity
+ * shortcut can disagree with the main path (whose last layer is `main`); that is said in the
+ * block's terms, with the fix PyTorch code would need: a 1×1 convolution on the shortcut.
+ */
+export function shortcutRule(x: ShapeIn, inside: BlockResult, main: string, strides: number): ShapeOut | null {
+  const out = inside.nodes[main]?.shape;
+  const mismatch = inside.problems.some((q) => q.inner === 'add' && q.diagnostic.code === 'add-shape-mismatch');
+  if (!mismatch || !out) return reportInside(x, inside);
+  const s = x.shapes[0];
+  const differ: string[] = [];
+  if (s[1] !== out[1]) differ.push(`channels (${s[1]} vs ${out[1]})`);
+  if (s[2] !== out[2] || s[3] !== out[3]) differ.push(`size (${s[2]}×${s[3]} vs ${out[2]}×${out[3]}, strides ${strides})`);
+  x.report({
+    severity: 'error', code: 'residual-shortcut', nodeId: x.id,
+    message: `${x.type} ${x.id}: the shortcut adds the input ${chw(s)} to the block's output ${out[1]}×${out[2]}×${out[3]}; they differ in ${differ.join(' and ')}. Set use_1x1conv to true, or num_channels ${s[1]} and strides 1.`,
+    fix: { kind: 'setParam', label: 'Use a 1×1 convolution on the shortcut', nodeId: x.id, param: 'use_1x1conv', value: true },
+  });
+  return null;
+}

@@ -9,11 +9,12 @@
  * layer's rule (shared/layers/<type>.ts), called in topological order with its inputs' shapes.
  */
 
-import { CATALOGUE, nodeSpec } from '../graph/catalogue';
+import { buildLibrary, type Library } from '../graph/blocks';
+import { CATALOGUE } from '../graph/catalogue';
 import { initProblem } from '../graph/init';
 import { formatCount, formatTorchShape } from '../format';
-import { tryResolveParams, type ResolvedParams } from '../graph/resolve';
-import type { Diagnostic, GraphDoc, GraphNode } from '../graph/types';
+import { specOf, tryResolveParams, type ResolvedParams } from '../graph/resolve';
+import { BLOCK_TYPE_PREFIX, type Diagnostic, type GraphDoc, type GraphNode } from '../graph/types';
 import { offerFixes } from './fixes';
 import { shapeOf } from '../layers/index';
 import { BLOCK_INPUT, type BlockGraph, type BlockResult, type ReceptiveField, type ShapeIn, type ShapeOut } from '../layers/layer';
@@ -31,6 +32,10 @@ export interface NodeInfo {
   macs: number;
   rf: ReceptiveField | null;
   diagnostics: Diagnostic[];
+  /** The PyTorch module it stands for in d2l's summary: "Conv2d", "Residual", "Sequential" for a repeat or a chain block. */
+  torch: string;
+  /** For a node made of nodes (a block, a repeat): what its inside computed, inner node by inner node. */
+  inside?: BlockResult;
   /**
    * For a block: each inner layer's output elements per sample and parameters, which training
    * keeps too (shared/shapes/memory.ts); absent for a plain layer.
@@ -66,6 +71,10 @@ export interface AnalyzeOptions {
 }
 
 const KNOWN_TYPES = CATALOGUE.map((s) => s.type).join(', ');
+/** A node's type as messages write it: a document block by its name ("vgg_block b1"). */
+const shown = (type: string): string => (type.startsWith(BLOCK_TYPE_PREFIX) ? type.slice(BLOCK_TYPE_PREFIX.length) : type);
+/** Inner nodes walked in one analysis, over all blocks and repeats: far beyond any real network. */
+export const MAX_EXPANDED = 200_000;
 
 /**
  * A graph of 10,000 broken nodes must not produce a reply of millions of lines: the list holds
@@ -88,6 +97,9 @@ const SAFE = Number.MAX_SAFE_INTEGER;
 
 interface Ctx {
   doc: GraphDoc;
+  lib: Library;
+  /** Inner nodes that may still be walked before the expansion counts as too large. */
+  budget: { left: number };
   info: Record<string, NodeInfo>;
   node: Record<string, GraphNode>;
   resolved: Record<string, ResolvedParams | null>;
@@ -168,10 +180,16 @@ function analyze(doc: GraphDoc, options: AnalyzeOptions): Analysis {
     return emptyAnalysis([{ severity: 'error', code: 'bad-document', message: 'This is not a graph: nodes and edges must be lists.' }]);
   }
   const batch = Number.isInteger(options.batch) && (options.batch as number) >= 1 ? (options.batch as number) : 1;
+  const lib = buildLibrary(doc.blocks);
   const ctx: Ctx = {
-    doc, info: Object.create(null), node: Object.create(null), resolved: Object.create(null), inputsOf: Object.create(null), diagnostics: [], image: null,
+    doc, lib, budget: { left: MAX_EXPANDED }, info: Object.create(null), node: Object.create(null), resolved: Object.create(null), inputsOf: Object.create(null), diagnostics: [], image: null,
     counts: { errors: 0, warnings: 0 }, unlisted: { errors: 0, warnings: 0 },
   };
+  for (const entry of lib.entries.values()) {
+    for (const p of entry.problems) {
+      report(ctx, { severity: 'error', code: 'bad-block', block: { name: entry.name, ...(p.node ? { node: p.node } : {}) }, message: `Block ${entry.name}: ${p.message}` });
+    }
+  }
 
   // Nodes: first occurrence of an id wins; later duplicates are reported and left out.
   const ids: string[] = [];
@@ -186,7 +204,8 @@ function analyze(doc: GraphDoc, options: AnalyzeOptions): Analysis {
       continue;
     }
     ctx.node[node.id] = node;
-    ctx.info[node.id] = { id: node.id, type: node.type, shape: null, params: 0, macs: 0, rf: null, diagnostics: [] };
+    const torch = node.repeat !== undefined ? 'Sequential' : specOf(node.type, lib)?.torch ?? node.type;
+    ctx.info[node.id] = { id: node.id, type: node.type, shape: null, params: 0, macs: 0, rf: null, diagnostics: [], torch };
     ids.push(node.id);
   }
 
@@ -259,11 +278,11 @@ function analyze(doc: GraphDoc, options: AnalyzeOptions): Analysis {
   for (const id of ids) {
     const node = ctx.node[id];
     if (inputId === null || reachable.has(id) || node.type === 'Input') continue;
-    const spec = nodeSpec(node.type);
+    const spec = specOf(node.type, lib);
     const why = ctx.inputsOf[id].length === 0 ? 'has no input' : 'is not connected to the Input';
     report(ctx, {
       severity: 'error', code: 'unreachable', nodeId: id,
-      message: `${node.type} ${id} ${why}, so no data reaches it. Connect it${spec?.inputs === 'many' ? ' (from two or more layers)' : ''} or delete it.`,
+      message: `${shown(node.type)} ${id} ${why}, so no data reaches it. Connect it${spec?.inputs === 'many' ? ' (from two or more layers)' : ''} or delete it.`,
       fix: { kind: 'removeNode', label: `Delete ${id}`, nodeId: id },
     });
   }
@@ -276,7 +295,7 @@ function analyze(doc: GraphDoc, options: AnalyzeOptions): Analysis {
       const more = sinks.length - 1 - Math.min(others.length, LISTED_IDS);
       report(ctx, {
         severity: 'error', code: 'multiple-outputs', nodeId: id,
-        message: `${ctx.node[id].type} ${id} is one of ${formatCount(sinks.length)} outputs (also ${others.slice(0, LISTED_IDS).join(', ')}${more > 0 ? ` and ${formatCount(more)} more` : ''}); a network has one. Connect the dead ends onward or delete them.`,
+        message: `${shown(ctx.node[id].type)} ${id} is one of ${formatCount(sinks.length)} outputs (also ${others.slice(0, LISTED_IDS).join(', ')}${more > 0 ? ` and ${formatCount(more)} more` : ''}); a network has one. Connect the dead ends onward or delete them.`,
       });
     }
   }
@@ -347,7 +366,7 @@ function reportCycles(ctx: Ctx, left: string[], inCycle: Set<string>): void {
     const entry = Math.max(0, found.findIndex((id) => ctx.inputsOf[id].some((p) => !members.has(p))));
     const cycle = [...found.slice(entry), ...found.slice(0, entry)];
     const [from, to] = [cycle[cycle.length - 1], cycle[0]];
-    const what = cycle.length === 1 ? `${ctx.node[to].type} ${to} feeds itself` : `A cycle runs through ${formatCount(cycle.length)} nodes (${cyclePath(cycle)})`;
+    const what = cycle.length === 1 ? `${shown(ctx.node[to].type)} ${to} feeds itself` : `A cycle runs through ${formatCount(cycle.length)} nodes (${cyclePath(cycle)})`;
     report(ctx, {
       severity: 'error', code: 'cycle', nodeId: to, edge: { source: from, target: to },
       message: `${what}; data must flow one way from the Input. Remove the edge ${from} → ${to}.`,
@@ -361,17 +380,21 @@ function reportCycles(ctx: Ctx, left: string[], inCycle: Set<string>): void {
 function step(ctx: Ctx, id: string, batch: number, reachable: boolean): void {
   const node = ctx.node[id];
   const info = ctx.info[id];
-  const spec = nodeSpec(node.type);
-  const where = `${node.type} ${id}`;
+  const spec = specOf(node.type, ctx.lib);
+  const where = `${shown(node.type)} ${id}`;
   if (!spec) {
+    const block = node.type.startsWith(BLOCK_TYPE_PREFIX) ? node.type.slice(BLOCK_TYPE_PREFIX.length) : null;
+    const defined = [...ctx.lib.entries.keys()];
     report(ctx, {
       severity: 'error', code: 'unknown-type', nodeId: id,
-      message: `${id}: unknown node type "${node.type.slice(0, 40)}". Known types: ${KNOWN_TYPES}. Replace or delete it.`,
+      message: block !== null
+        ? `${id}: the block "${block.slice(0, 40)}" is not defined in this document (${defined.length ? `its blocks: ${defined.slice(0, 8).join(', ')}` : 'it has no blocks'}). Replace or delete it.`
+        : `${id}: unknown node type "${node.type.slice(0, 40)}". Known types: ${KNOWN_TYPES}. Replace or delete it.`,
       fix: { kind: 'removeNode', label: `Delete ${id}`, nodeId: id },
     });
     return;
   }
-  const { params, diagnostics } = tryResolveParams(node);
+  const { params, diagnostics } = tryResolveParams(node, ctx.lib);
   for (const d of diagnostics) report(ctx, d);
   ctx.resolved[id] = params;
 
@@ -384,7 +407,7 @@ function step(ctx: Ctx, id: string, batch: number, reachable: boolean): void {
     });
     return;
   }
-  if (spec.inputs === 1 && ins.length > 1) {
+  if ((spec.inputs === 1 || node.repeat !== undefined) && ins.length > 1) {
     report(ctx, {
       severity: 'error', code: 'too-many-inputs', nodeId: id, edge: { source: ins[ins.length - 1], target: id },
       message: `${where} has ${formatCount(ins.length)} inputs (${idList(ins)}) but takes one. Merge them first with Add or Concat, or remove the edge from ${ins[ins.length - 1]}.`,
@@ -485,7 +508,8 @@ class NodeView implements ShapeIn {
   }
 
   walk(block: BlockGraph): BlockResult {
-    const result = walkBlock(this, block);
+    const result = walkBlock(this, block, this.ctx.lib, this.ctx.budget);
+    this.ctx.info[this.id].inside = result;
     const elements: number[] = [];
     const params: number[] = [];
     for (const inner of block.nodes) {
@@ -506,14 +530,21 @@ class NodeView implements ShapeIn {
  * exactly as if it stood in the graph. Inner nodes are named "block.inner" in messages, like
  * PyTorch's module paths; what they report is collected for the block's rule to word.
  */
-function walkBlock(x: ShapeIn, block: BlockGraph): BlockResult {
-  const walk = new BlockWalk(x);
+function walkBlock(x: ShapeIn, block: BlockGraph, lib: Library, budget: Ctx['budget']): BlockResult {
+  const walk = new BlockWalk(x, lib, budget);
   let params = 0;
   let macs = 0;
   let failed = false;
   for (const node of block.nodes) {
     walk.nodes[node.id] = null;
-    const { params: p, diagnostics } = tryResolveParams({ id: walk.path(node.id), type: node.type, params: node.params });
+    if (--budget.left < 0) {
+      if (budget.left === -1) {
+        walk.problems.push({ inner: node.id, diagnostic: { severity: 'error', code: 'too-large', message: `${shown(x.type)} ${x.id}: its blocks and repeats expand to more than ${MAX_EXPANDED.toLocaleString('en')} layers; ConvStudio stops there. Lower a repeat count.` } });
+      }
+      failed = true;
+      break;
+    }
+    const { params: p, diagnostics } = tryResolveParams({ id: walk.path(node.id), type: node.type, params: node.params, ...(node.repeat !== undefined ? { repeat: node.repeat } : {}) }, lib);
     for (const d of diagnostics) walk.problems.push({ inner: node.id, diagnostic: d });
     walk.resolved[node.id] = p;
     const shapes: number[][] = [];
@@ -543,18 +574,22 @@ function walkBlock(x: ShapeIn, block: BlockGraph): BlockResult {
     params += out.params ?? 0;
     macs += out.macs ?? 0;
   }
-  const last = walk.nodes[block.output];
-  return { nodes: walk.nodes, problems: walk.problems, out: failed || !last ? null : { shape: last.shape, rf: last.rf, params, macs } };
+  const last = block.output === BLOCK_INPUT ? { shape: x.shapes[0], rf: x.rfs[0] } : walk.nodes[block.output];
+  return {
+    graph: block, input: { shape: x.shapes[0], rf: x.rfs[0] }, nodes: walk.nodes, children: walk.children, problems: walk.problems,
+    out: failed || !last ? null : { shape: last.shape, rf: last.rf, params, macs },
+  };
 }
 
 /** What the inner nodes of one block walk share. */
 class BlockWalk {
   readonly nodes: Record<string, ShapeOut | null> = Object.create(null);
+  readonly children: Record<string, BlockResult> = Object.create(null);
   readonly resolved: Record<string, ResolvedParams | null> = Object.create(null);
   readonly firstInput: Record<string, number[] | null> = Object.create(null);
   readonly problems: BlockResult['problems'] = [];
   private readonly prefix: string;
-  constructor(readonly block: ShapeIn) {
+  constructor(readonly block: ShapeIn, readonly lib: Library, readonly budget: Ctx['budget']) {
     this.prefix = `${block.id}.`;
   }
 
@@ -603,6 +638,8 @@ class InnerView implements ShapeIn {
   }
 
   walk(block: BlockGraph): BlockResult {
-    return walkBlock(this, block);
+    const result = walkBlock(this, block, this.walkState.lib, this.walkState.budget);
+    this.walkState.children[this.innerId] = result;
+    return result;
   }
 }

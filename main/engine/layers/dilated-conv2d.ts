@@ -35,7 +35,7 @@ interface Config {
 const outSize = (n: number, k: number, s: number, d: number): number => Math.floor((n - d * (k - 1) - 1) / s) + 1;
 
 /** Every `s`-th row of axis 1 and column of axis 2, from 0, with ops that all have gradients (tfjs has no StridedSlice gradient). */
-function subsample(y: tf.Tensor4D, [sh, sw]: Pair): tf.Tensor4D {
+export function subsample(y: tf.Tensor4D, [sh, sw]: Pair): tf.Tensor4D {
   if (sh === 1 && sw === 1) return y;
   const [n, h, w, c] = y.shape;
   const oh = Math.floor((h - 1) / sh) + 1;

@@ -33,11 +33,11 @@ describe('docs/graph-format.md', () => {
     const codes = ['nonpositive-output', 'same-needs-stride-1', 'pool-padding', 'needs-flatten', 'needs-image', 'residual-shortcut',
       'add-shape-mismatch', 'concat-size-mismatch', 'merge-rank', 'cycle', 'unreachable', 'no-input', 'multiple-inputs', 'multiple-outputs',
       'too-many-inputs', 'too-few-inputs', 'input-has-inputs', 'missing-param', 'bad-param', 'unknown-param', 'unknown-type',
-      'duplicate-id', 'dangling-edge', 'no-layers', 'init-mismatch', 'size-overflow', 'more-problems', 'bad-document', 'bad-node', 'bad-edge', 'bad-json', 'wrong-format', 'wrong-version', 'too-large', 'too-deep'];
+      'duplicate-id', 'dangling-edge', 'no-layers', 'conv-groups', 'bad-block', 'init-mismatch', 'size-overflow', 'more-problems', 'bad-document', 'bad-node', 'bad-edge', 'bad-json', 'wrong-format', 'wrong-version', 'too-large', 'too-deep'];
     for (const code of codes) expect(doc).toContain(`\`${code}\``);
     // And the list above is complete: every code string in the engine appears in it.
     const layers = fileURLToPath(new URL('../../../shared/layers/', import.meta.url));
-    const files = ['../../../shared/shapes/analyze.ts', '../../../shared/graph/resolve.ts', '../../../shared/graph/init.ts'].map((p) => fileURLToPath(new URL(p, import.meta.url)))
+    const files = ['../../../shared/shapes/analyze.ts', '../../../shared/graph/resolve.ts', '../../../shared/graph/blocks.ts', '../../../shared/graph/init.ts'].map((p) => fileURLToPath(new URL(p, import.meta.url)))
       .concat(readdirSync(layers).filter((f) => f.endsWith('.ts')).map((f) => path.join(layers, f)));
     const sources = files.map((f) => readFileSync(f, 'utf8')).join('\n');
     const used = new Set([...sources.matchAll(/code: '([a-z0-9-]+)'/g)].map((m) => m[1]));

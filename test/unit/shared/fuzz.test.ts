@@ -146,7 +146,7 @@ const largeGraph = fc.record({
   }
   if (kind === 'cycle') edges.push({ source: prev, target: nodes[1 + at(nodes.length - 1)].id });
   if (kind !== 'random') add('Linear', { out_features: 10 }, [add('Flatten', {}, [prev])]);
-  return { format: 'convstudio.graph', version: 1, name: `large ${kind}`, nodes, edges };
+  return { format: 'convstudio.graph', version: 2, name: `large ${kind}`, nodes, edges };
 });
 
 describe('fuzzing parseGraph + analyzeGraph', () => {

@@ -30,7 +30,8 @@ describe('the format', () => {
   it('takes an already-parsed value (an IPC payload) and returns a copy', () => {
     const value = JSON.parse(FORMAT_EXAMPLE);
     const r = parseGraph(value);
-    expect(r.doc).toEqual({ ...value, nodes: [value.nodes[0], value.nodes[1]] });
+    // Read as version 2: a version 1 document is migrated on reading (docs/graph-format.md).
+    expect(r.doc).toEqual({ ...value, version: 2, nodes: [value.nodes[0], value.nodes[1]] });
     expect(r.doc).not.toBe(value);
     expect(r.doc!.nodes[0].params).not.toBe(value.nodes[0].params);
   });
@@ -41,7 +42,7 @@ describe('the format', () => {
       nodes: [{ id: 'a', type: 'Add', params: {}, ui: 'ignored' }], edges: [{ source: 'a', target: 'a', targetHandle: 'in1', sourceHandle: 'out' }],
     }));
     expect(r.diagnostics).toEqual([]);
-    expect(r.doc).toEqual({ format: 'convstudio.graph', version: 1, name: 'x', nodes: [{ id: 'a', type: 'Add', params: {} }], edges: [{ source: 'a', target: 'a', targetHandle: 'in1', sourceHandle: 'out' }] });
+    expect(r.doc).toEqual({ format: 'convstudio.graph', version: 2, name: 'x', nodes: [{ id: 'a', type: 'Add', params: {} }], edges: [{ source: 'a', target: 'a', targetHandle: 'in1', sourceHandle: 'out' }] });
   });
 
   it('a missing name or params gets a default', () => {
@@ -79,7 +80,8 @@ describe('bad input: one clear diagnostic, never an exception', () => {
   });
 
   it('a wrong version', () => {
-    expect(rejected('{"format": "convstudio.graph", "version": 2, "nodes": [], "edges": []}', 'wrong-version')).toContain('written by a newer ConvStudio');
+    expect(rejected('{"format": "convstudio.graph", "version": 3, "nodes": [], "edges": []}', 'wrong-version')).toContain('written by a newer ConvStudio');
+    expect(rejected('{"format": "convstudio.graph", "version": 0, "nodes": [], "edges": []}', 'wrong-version')).toContain('reads versions 1 to 2');
     expect(rejected('{"format": "convstudio.graph", "version": "1", "nodes": [], "edges": []}', 'wrong-version')).toContain('Unsupported graph version "1"');
   });
 

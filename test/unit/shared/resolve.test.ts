@@ -9,13 +9,13 @@ const node = (type: string, params: Record<string, ParamValue> = {}): GraphNode 
 describe('resolveParams', () => {
   it.each([
     ['Conv2d, ints expand to pairs', node('Conv2d', { out_channels: 6, kernel_size: 5, padding: 2 }),
-      { type: 'Conv2d', out_channels: 6, kernel: [5, 5], stride: [1, 1], padding: [2, 2, 2, 2], dilation: [1, 1], bias: true, frozen: false, paddingMode: 'explicit' }],
+      { type: 'Conv2d', out_channels: 6, kernel: [5, 5], stride: [1, 1], padding: [2, 2, 2, 2], dilation: [1, 1], bias: true, groups: 1, frozen: false, paddingMode: 'explicit' }],
     ['Conv2d, pairs stay [h, w]', node('Conv2d', { out_channels: 1, kernel_size: [3, 5], padding: [0, 1], stride: [3, 4], bias: false }),
-      { type: 'Conv2d', out_channels: 1, kernel: [3, 5], stride: [3, 4], padding: [0, 0, 1, 1], dilation: [1, 1], bias: false, frozen: false, paddingMode: 'explicit' }],
+      { type: 'Conv2d', out_channels: 1, kernel: [3, 5], stride: [3, 4], padding: [0, 0, 1, 1], dilation: [1, 1], bias: false, groups: 1, frozen: false, paddingMode: 'explicit' }],
     ['Conv2d, "same" with an even kernel pads the extra row at the bottom', node('Conv2d', { out_channels: 1, kernel_size: [4, 3], padding: 'same' }),
-      { type: 'Conv2d', out_channels: 1, kernel: [4, 3], stride: [1, 1], padding: [1, 2, 1, 1], dilation: [1, 1], bias: true, frozen: false, paddingMode: 'same' }],
+      { type: 'Conv2d', out_channels: 1, kernel: [4, 3], stride: [1, 1], padding: [1, 2, 1, 1], dilation: [1, 1], bias: true, groups: 1, frozen: false, paddingMode: 'same' }],
     ['Conv2d, "valid" is no padding', node('Conv2d', { out_channels: 1, kernel_size: 3, padding: 'valid' }),
-      { type: 'Conv2d', out_channels: 1, kernel: [3, 3], stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], bias: true, frozen: false, paddingMode: 'valid' }],
+      { type: 'Conv2d', out_channels: 1, kernel: [3, 3], stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], bias: true, groups: 1, frozen: false, paddingMode: 'valid' }],
     ['MaxPool2d, stride defaults to the kernel', node('MaxPool2d', { kernel_size: [2, 3], padding: [0, 1] }),
       { type: 'MaxPool2d', kernel: [2, 3], stride: [2, 3], padding: [0, 0, 1, 1] }],
     ['AvgPool2d, explicit stride', node('AvgPool2d', { kernel_size: 3, stride: 1 }), { type: 'AvgPool2d', kernel: [3, 3], stride: [1, 1], padding: [0, 0, 0, 0] }],

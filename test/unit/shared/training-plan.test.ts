@@ -10,7 +10,7 @@ import { DEFAULT_TRAIN_CONFIG, SETTINGS } from '../../../shared/training/setting
 function chain(input: [number, number, number], ...layers: [string, Record<string, ParamValue>][]): GraphDoc {
   const nodes: GraphNode[] = [{ id: 'in', type: 'Input', params: { channels: input[0], height: input[1], width: input[2] } }];
   layers.forEach(([type, params], i) => nodes.push({ id: `n${i + 1}`, type, params }));
-  return { format: 'convstudio.graph', version: 1, name: 'test', nodes, edges: nodes.slice(1).map((n, i) => ({ source: nodes[i].id, target: n.id })) };
+  return { format: 'convstudio.graph', version: 2, name: 'test', nodes, edges: nodes.slice(1).map((n, i) => ({ source: nodes[i].id, target: n.id })) };
 }
 
 const head: [string, Record<string, ParamValue>][] = [['Flatten', {}], ['Linear', { out_features: 10 }]];

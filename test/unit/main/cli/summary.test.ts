@@ -53,8 +53,10 @@ describe('convstudio summary', () => {
     expect(out.valid).toBe(true);
     expect(out.total_params).toBe(11_178_378);
     expect(out.diagnostics).toEqual([]);
-    expect(out.nodes[1]).toEqual({ id: 'stem_conv', type: 'Conv2d', output_shape: [1, 64, 48, 48], params: 3200, macs: 7_225_344, receptive_field: 7 });
-    expect(out.nodes.at(-1)).toMatchObject({ id: 'fc', output_shape: [1, 10], params: 5130 });
+    // d2l's b1 is a block: its row carries the totals, and its layers follow by module path.
+    expect(out.nodes[1]).toMatchObject({ id: 'b1', type: 'block:b1', output_shape: [1, 64, 24, 24], params: 3328, macs: 7_225_344, receptive_field: 11 });
+    expect(out.nodes[1].inside[0]).toEqual({ path: 'b1.conv', type: 'Conv2d', output_shape: [1, 64, 48, 48], params: 3200, macs: 7_225_344 });
+    expect(out.nodes.at(-1)).toMatchObject({ id: 'last', output_shape: [1, 10], params: 5130 });
   });
 
   it('--input resizes the Input node', async () => {
@@ -94,14 +96,14 @@ describe('convstudio summary', () => {
     expect(a.stderr).toContain(`cannot open ${badJson}:\n  The file is not valid JSON`);
     expect(b.stderr).toBe(`convstudio summary: ${big} is 10.0 MB; a graph file is at most 5 MB. Is this the right file?\n`);
     expect(c.stderr).toContain('nests deeper than 16 levels');
-    expect(d.stderr).toContain('is neither a template (lenet, bn-lenet, vgg, vgg-small, resnet18) nor a file: ');
+    expect(d.stderr).toContain('is neither a template (lenet, bn-lenet, alexnet, vgg, vgg-small, vgg16, vgg19, nin, googlenet, resnet18, resnet50, preact-resnet18, resnext, densenet) nor a file: ');
   });
 
   it('bad usage: exit 2 with the usage', async () => {
     const [none, unknown] = await Promise.all([cli('summary'), cli('summary', 'lenet', '--verbose')]);
     for (const r of [none, unknown]) {
       expect(r.code).toBe(2);
-      expect(r.stderr).toContain('usage: convstudio summary <lenet|bn-lenet|vgg|vgg-small|resnet18|file.json>');
+      expect(r.stderr).toContain('usage: convstudio summary <lenet|bn-lenet|alexnet|vgg|vgg-small|vgg16|vgg19|nin|googlenet|resnet18|resnet50|preact-resnet18|resnext|densenet|file.json>');
       noStack(r);
     }
     expect(unknown.stderr).toContain('unknown option "--verbose"');

@@ -125,7 +125,7 @@ describe('PyTorch semantics', () => {
 
   it('Concat joins on the channel axis and Add sums', () => {
     const doc: GraphDoc = {
-      format: 'convstudio.graph', version: 1, name: 'merge',
+      format: 'convstudio.graph', version: 2, name: 'merge',
       nodes: [
         { id: 'in', type: 'Input', params: { channels: 1, height: 4, width: 4 } },
         { id: 'a', type: 'Conv2d', params: { out_channels: 2, kernel_size: 1, bias: false } },
@@ -194,7 +194,7 @@ describe('checkpoints through the fs IOHandler', () => {
   beforeAll(async () => { await initBackend('wasm'); });
   it('a model with every custom layer saves and loads back with identical predictions', async () => {
     const doc = chain([1, 12, 12],
-      ['Conv2d', { out_channels: 4, kernel_size: 3, padding: [1, 2] }], ['BatchNorm2d', {}], ['ReLU', {}],
+      ['Conv2d', { out_channels: 4, kernel_size: 3, padding: [1, 2] }], ['Conv2d', { out_channels: 6, kernel_size: 3, padding: 1, groups: 2 }], ['BatchNorm2d', {}], ['ReLU', {}],
       ['MaxPool2d', { kernel_size: 3, stride: 2, padding: 1 }], ['Residual', { num_channels: 6, use_1x1conv: true, strides: 2 }],
       ['AdaptiveAvgPool2d', { output_size: [2, 3] }], ['Flatten', {}], ['Dropout', { p: 0.3 }], ['Linear', { out_features: 10 }]);
     const m = compileGraph(doc, { seed: 1 });

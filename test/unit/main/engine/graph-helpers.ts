@@ -9,7 +9,7 @@ export function chain(input: [number, number, number], ...layers: [string, Recor
   const nodes: GraphNode[] = [{ id: 'in', type: 'Input', params: { channels: input[0], height: input[1], width: input[2] } }];
   layers.forEach(([type, params], i) => nodes.push({ id: `n${i + 1}`, type, params }));
   const edges = nodes.slice(1).map((n, i) => ({ source: nodes[i].id, target: n.id }));
-  return { format: 'convstudio.graph', version: 1, name: 'test', nodes, edges };
+  return { format: 'convstudio.graph', version: 2, name: 'test', nodes, edges };
 }
 
 /** PyTorch conv weight [out][in][kh][kw] → tfjs kernel [kh, kw, in, out]. */

@@ -112,7 +112,7 @@ function cycleGraph(n: number): GraphDoc {
     nodes.push({ id: `r${i}`, type: 'ReLU', params: {} as never });
     edges.push({ source: `r${i}`, target: `r${(i + 1) % n}` });
   }
-  return { format: 'convstudio.graph', version: 1, name: 'cycle', nodes, edges } as GraphDoc;
+  return { format: 'convstudio.graph', version: 2, name: 'cycle', nodes, edges } as GraphDoc;
 }
 
 const auth = () => ({ 'x-convstudio-token': token });

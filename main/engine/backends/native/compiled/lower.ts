@@ -2,7 +2,7 @@
  * The checked graph → the compiled step's plan (native/src/compiled/plan.h): operations on
  * numbered tensors with per-sample NCHW shapes, in topological order, each layer's parameters
  * named as the tfjs model (main/engine/compile.ts) names them so checkpoints move between the two.
- * Blocks are expanded (Residual = d2l 8.6's conv-BN-ReLU-conv-BN + shortcut, then ReLU), and an
+ * Blocks and repeats are expanded into the layers inside them, and an
  * activation that is the only reader of a conv, linear or batch-norm output is fused into it.
  *
  * Everything the lowering needs to know about ConvStudio's layers is in this one file, so the
@@ -11,6 +11,7 @@
 
 import type { GraphDoc, GraphNode } from '../../../../../shared/graph/types';
 import { resolveParams, type ResolvedParams } from '../../../../../shared/graph/resolve';
+import { flattenWithPaths } from '../../../../../shared/graph/flatten';
 import { analyzeGraph, type Analysis } from '../../../../../shared/shapes/index';
 
 export type ActKind = 'relu' | 'sigmoid' | 'tanh' | 'leaky_relu';
@@ -60,10 +61,8 @@ class Namer {
 
 const ACTS: Record<string, ActKind> = { ReLU: 'relu', Sigmoid: 'sigmoid', Tanh: 'tanh', LeakyReLU: 'leaky_relu' };
 
-interface Conv {
-  out_channels: number; kernel: [number, number]; stride: [number, number]; padding: [number, number, number, number];
-  dilation: [number, number]; bias: boolean; groups: number;
-}
+/** Names one node's layers: `suffix` for its helpers ("pad"), as compile.ts's Namer does. */
+type LayerName = (suffix?: string) => string;
 
 class Lowerer {
   readonly tensors: number[][] = [];
@@ -75,117 +74,78 @@ class Lowerer {
     return this.tensors.length - 1;
   }
 
-  conv(x: number, id: string, c: Conv, outShape: number[], suffix = ''): number {
-    const [t, b, l, r] = c.padding;
-    if (t || b || l || r) this.names.name(id, `${suffix}pad`); // compile.ts's ZeroPadding2D layer
-    const layer = this.names.name(id, suffix || undefined);
-    const out = this.tensor(outShape);
-    this.ops.push({
-      kind: 'conv', in: [x], out, outChannels: c.out_channels, kh: c.kernel[0], kw: c.kernel[1], sh: c.stride[0], sw: c.stride[1],
-      dh: c.dilation[0], dw: c.dilation[1], pt: t, pb: b, pl: l, pr: r, groups: c.groups, bias: c.bias,
-      weight: `${layer}/kernel`, ...(c.bias ? { biasName: `${layer}/bias` } : {}),
-    });
-    return out;
+  /**
+   * The layer namer for a node at `path` from the top. compile.ts names a top-level node's
+   * layers `${id}_${suffix}` and a block's inner layers after the top node and the rest of the
+   * path joined by "_", with a helper's suffix appended bare ("b1_convs_0_convpad").
+   */
+  namer(path: readonly string[]): LayerName {
+    if (path.length === 1) return (suffix) => this.names.name(path[0], suffix);
+    const rest = path.slice(1).join('_');
+    return (suffix) => this.names.name(path[0], `${rest}${suffix ?? ''}`);
   }
 
-  batchNorm(x: number, id: string, eps: number, momentum: number, suffix?: string): number {
-    const layer = this.names.name(id, suffix);
-    const out = this.tensor(this.tensors[x]);
-    this.ops.push({
-      kind: 'batchnorm', in: [x], out, eps, momentum,
-      gamma: `${layer}/gamma`, beta: `${layer}/beta`, runningMean: `${layer}/moving_mean`, runningVar: `${layer}/moving_variance`,
-    });
-    return out;
-  }
-
-  act(x: number, id: string, act: ActKind, alpha?: number, suffix?: string): number {
-    this.names.name(id, suffix);
-    const out = this.tensor(this.tensors[x]);
-    this.ops.push({ kind: 'act', in: [x], out, act, ...(alpha !== undefined ? { alpha } : {}) });
-    return out;
-  }
-
-  node(node: GraphNode, p: ResolvedParams | null, inputs: number[], shape: number[]): number {
-    const id = node.id;
+  node(node: GraphNode, p: ResolvedParams | null, inputs: number[], shape: number[], name: LayerName): number {
     const x = inputs[0];
+    const single = (op: PlanOp) => {
+      this.ops.push(op);
+      return op.out;
+    };
     if (node.type in ACTS) {
+      name();
       const act = ACTS[node.type];
       const slope = Number((node.params as Record<string, unknown>).negative_slope ?? 0.01);
-      return this.act(x, id, act, act === 'leaky_relu' ? slope : undefined);
+      return single({ kind: 'act', in: [x], out: this.tensor(shape), act, ...(act === 'leaky_relu' ? { alpha: slope } : {}) });
     }
-    if (!p) throw new Error(`${node.type} ${id}: no parameters`);
+    if (!p) throw new Error(`${node.type} ${node.id}: no parameters`);
     switch (p.type) {
       case 'Input':
-        this.names.name(id);
-        this.ops.push({ kind: 'input', in: [], out: this.tensor(shape) });
-        return this.ops[this.ops.length - 1].out;
+        name();
+        return single({ kind: 'input', in: [], out: this.tensor(shape) });
       case 'Conv2d': {
-        // `groups` arrives with the canvas work; until then every conv is dense.
-        const groups = Number((p as { groups?: number }).groups ?? (node.params as Record<string, unknown>).groups ?? 1);
-        return this.conv(x, id, { ...p, groups }, shape);
+        const [t, b, l, r] = p.padding;
+        if (t || b || l || r) name('pad'); // compile.ts's ZeroPadding2D layer
+        const layer = name();
+        return single({
+          kind: 'conv', in: [x], out: this.tensor(shape), outChannels: p.out_channels, kh: p.kernel[0], kw: p.kernel[1], sh: p.stride[0], sw: p.stride[1],
+          dh: p.dilation[0], dw: p.dilation[1], pt: t, pb: b, pl: l, pr: r, groups: p.groups, bias: p.bias,
+          weight: `${layer}/kernel`, ...(p.bias ? { biasName: `${layer}/bias` } : {}),
+        });
       }
       case 'Linear': {
-        const layer = this.names.name(id);
-        const out = this.tensor(shape);
-        this.ops.push({ kind: 'linear', in: [x], out, outChannels: p.out_features, bias: p.bias, weight: `${layer}/kernel`, ...(p.bias ? { biasName: `${layer}/bias` } : {}) });
-        return out;
+        const layer = name();
+        return single({ kind: 'linear', in: [x], out: this.tensor(shape), outChannels: p.out_features, bias: p.bias, weight: `${layer}/kernel`, ...(p.bias ? { biasName: `${layer}/bias` } : {}) });
       }
       case 'MaxPool2d':
       case 'AvgPool2d': {
         const [t, b, l, r] = p.padding;
-        if (p.type === 'AvgPool2d' && (t || b || l || r)) this.names.name(id, 'pad');
-        this.names.name(id);
-        const out = this.tensor(shape);
-        this.ops.push({ kind: 'pool', in: [x], out, max: p.type === 'MaxPool2d', kh: p.kernel[0], kw: p.kernel[1], sh: p.stride[0], sw: p.stride[1], pt: t, pb: b, pl: l, pr: r });
-        return out;
+        if (p.type === 'AvgPool2d' && (t || b || l || r)) name('pad');
+        name();
+        return single({ kind: 'pool', in: [x], out: this.tensor(shape), max: p.type === 'MaxPool2d', kh: p.kernel[0], kw: p.kernel[1], sh: p.stride[0], sw: p.stride[1], pt: t, pb: b, pl: l, pr: r });
       }
-      case 'AdaptiveAvgPool2d': {
-        this.names.name(id);
-        const out = this.tensor(shape);
-        this.ops.push({ kind: 'adaptive', in: [x], out, oh: p.output_size[0], ow: p.output_size[1] });
-        return out;
-      }
+      case 'AdaptiveAvgPool2d':
+        name();
+        return single({ kind: 'adaptive', in: [x], out: this.tensor(shape), oh: p.output_size[0], ow: p.output_size[1] });
       case 'BatchNorm2d':
-      case 'BatchNorm1d':
-        return this.batchNorm(x, id, p.eps, p.momentum);
-      case 'Dropout': {
-        this.names.name(id);
-        const out = this.tensor(shape);
-        this.ops.push({ kind: 'dropout', in: [x], out, p: p.p });
-        return out;
-      }
-      case 'Flatten': {
-        this.names.name(id);
-        const out = this.tensor(shape);
-        this.ops.push({ kind: 'flatten', in: [x], out });
-        return out;
-      }
-      case 'Residual': {
-        const s = p.strides;
-        const c = p.num_channels;
-        const conv3 = (k: number, stride: number, pad: number): Conv => ({
-          out_channels: c, kernel: [k, k], stride: [stride, stride], padding: [pad, pad, pad, pad], dilation: [1, 1], bias: true, groups: 1,
+      case 'BatchNorm1d': {
+        const layer = name();
+        return single({
+          kind: 'batchnorm', in: [x], out: this.tensor(shape), eps: p.eps, momentum: p.momentum,
+          gamma: `${layer}/gamma`, beta: `${layer}/beta`, runningMean: `${layer}/moving_mean`, runningVar: `${layer}/moving_variance`,
         });
-        let y = this.conv(x, id, conv3(3, s, 1), shape, 'conv1');
-        y = this.batchNorm(y, id, 1e-5, 0.1, 'bn1');
-        y = this.act(y, id, 'relu', undefined, 'relu1');
-        y = this.conv(y, id, conv3(3, 1, 1), shape, 'conv2');
-        y = this.batchNorm(y, id, 1e-5, 0.1, 'bn2');
-        const shortcut = p.use_1x1conv ? this.conv(x, id, conv3(1, s, 0), shape, 'conv3') : x;
-        this.names.name(id, 'add');
-        const sum = this.tensor(shape);
-        this.ops.push({ kind: 'add', in: [y, shortcut], out: sum });
-        return this.act(sum, id, 'relu');
       }
+      case 'Dropout':
+        name();
+        return single({ kind: 'dropout', in: [x], out: this.tensor(shape), p: p.p });
+      case 'Flatten':
+        name();
+        return single({ kind: 'flatten', in: [x], out: this.tensor(shape) });
       case 'Add':
-      case 'Concat': {
-        this.names.name(id);
-        const out = this.tensor(shape);
-        this.ops.push({ kind: p.type === 'Add' ? 'add' : 'concat', in: inputs, out });
-        return out;
-      }
+      case 'Concat':
+        name();
+        return single({ kind: p.type === 'Add' ? 'add' : 'concat', in: inputs, out: this.tensor(shape) });
       default:
-        throw new Error(`${node.type} ${id} has no compiled form`);
+        throw new Error(`${node.type} ${node.id} has no compiled form`);
     }
   }
 
@@ -214,31 +174,41 @@ class Lowerer {
   }
 }
 
-/** Lowers a graph; a graph that cannot be compiled gives the reason as one line. */
+/**
+ * Lowers a graph; a graph that cannot be compiled gives the reason as one line. Blocks and
+ * repeats are lowered as the layers inside them (flattenWithPaths), each named after its path
+ * as the compiler names it, so a block's weights keep their tfjs names.
+ */
 export function lowerGraph(doc: GraphDoc, given?: Analysis): Lowering {
   const analysis = given ?? analyzeGraph(doc);
   if (!analysis.ok || !analysis.inputId || !analysis.outputId) {
     const first = analysis.diagnostics.find((d) => d.severity === 'error');
     return { ok: false, reason: `the graph does not check (${first?.message ?? 'no single input and output'})` };
   }
-  const byId = new Map(doc.nodes.map((n) => [n.id, n]));
+  const { doc: flat, paths } = flattenWithPaths(doc, analysis);
+  const flatAnalysis = analyzeGraph(flat);
+  if (!flatAnalysis.ok || !flatAnalysis.inputId || !flatAnalysis.outputId) {
+    const first = flatAnalysis.diagnostics.find((d) => d.severity === 'error');
+    return { ok: false, reason: `the graph's blocks do not expand to a checked graph (${first?.message ?? 'no single input and output'})` };
+  }
   const l = new Lowerer();
   const tensorOf = new Map<string, number>();
   try {
-    for (const id of analysis.order) {
-      const node = byId.get(id);
-      if (!node) continue;
-      const info = analysis.nodes[id];
+    // In the order flattening emits them, which is compile.ts's build order, so that names
+    // de-duplicate alike; it is topological, as a block's inner nodes are.
+    for (const node of flat.nodes) {
+      const id = node.id;
+      const info = flatAnalysis.nodes[id];
       if (!info?.shape) return { ok: false, reason: `${node.type} ${id} has no shape` };
       const params = node.type in ACTS ? null : resolveParams(node);
-      const inputs = (analysis.inputsOf[id] ?? []).map((src) => tensorOf.get(src)!);
-      tensorOf.set(id, l.node(node, params, inputs, info.shape.slice(1)));
+      const inputs = (flatAnalysis.inputsOf[id] ?? []).map((src) => tensorOf.get(src)!);
+      tensorOf.set(id, l.node(node, params, inputs, info.shape.slice(1), l.namer(paths.get(id) ?? [id])));
     }
   } catch (err) {
     return { ok: false, reason: (err as Error).message };
   }
-  const output = tensorOf.get(analysis.outputId)!;
+  const output = tensorOf.get(flatAnalysis.outputId)!;
   if (l.tensors[output].length !== 1) return { ok: false, reason: `the output is [${l.tensors[output].join(', ')}] per sample, not flat class scores` };
   l.fuse(output);
-  return { ok: true, plan: { tensors: l.tensors, ops: l.ops, input: tensorOf.get(analysis.inputId)!, output }, analysis };
+  return { ok: true, plan: { tensors: l.tensors, ops: l.ops, input: tensorOf.get(flatAnalysis.inputId)!, output }, analysis };
 }

@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import type { GraphDoc } from '../../../../../../shared/graph/types';
 import { analyzeGraph } from '../../../../../../shared/shapes/index';
 import { resolveParams } from '../../../../../../shared/graph/resolve';
+import { flattenDoc, flattenWithPaths } from '../../../../../../shared/graph/flatten';
 import { compileGraph } from '../../../../../../main/engine/compile';
 import { loadFashionMnist, makeBatch, type FashionMnist } from '../../../../../../main/data/fashion-mnist';
 import { SYSTEM_DATA_DIR } from '../../../../../../main/data/locate';
@@ -74,8 +75,10 @@ export function initialWeights(doc: GraphDoc, seed = 0): NamedWeight[] {
 export interface Run { weights: Map<string, ArrayLike<number>>; losses: number[]; masks: Record<string, number[]>[] }
 
 /** The dropout masks the compiled step draws at each step (the addon's own hash), by Dropout node id. */
-export function compiledMasks(doc: GraphDoc, batch: number, steps: number, seed: number): Record<string, number[]>[] {
+export function compiledMasks(given: GraphDoc, batch: number, steps: number, seed: number): Record<string, number[]>[] {
   const addon = loadAddon().addon!;
+  // The step numbers the Dropouts of the expanded graph, blocks' insides included.
+  const doc = flattenDoc(given);
   const a = analyzeGraph(doc);
   const dropouts = a.order.filter((id) => doc.nodes.find((n) => n.id === id)!.type === 'Dropout');
   return Array.from({ length: steps }, (_, step) => {
@@ -139,15 +142,17 @@ export function runTorch(cases: TorchCase[]): Map<string, Run | { error: string 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'cs-torch-'));
   try {
     const payload = cases.map((c) => {
-      const a = analyzeGraph(c.doc);
-      const byId = new Map(c.doc.nodes.map((n) => [n.id, n]));
+      // Blocks reach PyTorch as the layers inside them, each with its path for the layer names.
+      const { doc: flat, paths } = flattenWithPaths(c.doc);
+      const a = analyzeGraph(flat);
+      const byId = new Map(flat.nodes.map((n) => [n.id, n]));
       return {
         name: c.name,
         nodes: a.order.map((id) => {
           const n = byId.get(id)!;
           let params: unknown = null;
           try { params = resolveParams(n); } catch { /* activations the catalogue does not list yet */ }
-          return { id, type: n.type, params, raw: n.params, inputs: a.inputsOf[id], in_shape: a.inputsOf[id].map((s) => a.nodes[s].shape), out_shape: a.nodes[id].shape };
+          return { id, path: paths.get(id) ?? [id], type: n.type, params, raw: n.params, inputs: a.inputsOf[id], in_shape: a.inputsOf[id].map((s) => a.nodes[s].shape), out_shape: a.nodes[id].shape };
         }),
         weights: Object.fromEntries(c.w0.map((w) => [w.name, { shape: w.shape, values: b64(w.values) }])),
         optimizer: c.optimizer ?? { kind: 'sgd' },

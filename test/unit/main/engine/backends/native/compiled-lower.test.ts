@@ -84,7 +84,7 @@ describe('lowering a graph to the compiled plan', () => {
 
   it('does not fuse an activation into a layer whose output something else reads too', () => {
     const doc: GraphDoc = {
-      format: 'convstudio.graph', version: 1, name: 'fanout',
+      format: 'convstudio.graph', version: 2, name: 'fanout',
       nodes: [
         { id: 'input', type: 'Input', params: { channels: 1, height: 8, width: 8 } },
         { id: 'c', type: 'Conv2d', params: { out_channels: 4, kernel_size: 3, padding: 1 } },

@@ -105,7 +105,7 @@ const OPTIMIZERS: [string, OptimizerSpec][] = [
 // No bias directly before a batch norm: its exact gradient is 0, so Adam would move it by ±lr
 // in whichever direction rounding noise points, in PyTorch's float64 as much as here.
 const OPT_GRAPH: GraphDoc = {
-  format: 'convstudio.graph', version: 1, name: 'optimizers',
+  format: 'convstudio.graph', version: 2, name: 'optimizers',
   nodes: [
     { id: 'input', type: 'Input', params: { channels: 1, height: 12, width: 12 } },
     { id: 'c1', type: 'Conv2d', params: { out_channels: 6, kernel_size: 3, padding: 1, bias: false } },

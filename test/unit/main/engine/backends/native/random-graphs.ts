@@ -91,5 +91,5 @@ function draw(seed: number, opts: RandomGraphOptions): GraphDoc {
   if (r.next() < 0.4) cur = add('BatchNorm1d', {}, [cur]);
   cur = act(cur);
   add('Linear', { out_features: 10 }, [cur]);
-  return { format: 'convstudio.graph', version: 1, name: `random-${seed}`, nodes, edges };
+  return { format: 'convstudio.graph', version: 2, name: `random-${seed}`, nodes, edges };
 }

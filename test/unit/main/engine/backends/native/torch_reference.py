@@ -2,7 +2,7 @@
 
   /usr/bin/python3 torch_reference.py CASES.json OUT.json
 
-CASES.json: a list of {"name", "nodes": [{"id", "type", "params" (resolved, as shared/graph/resolve
+CASES.json: a list of {"name", "nodes": [{"id", "path" (from the top, for a block's inner layer), "type", "params" (resolved, as shared/graph/resolve
 gives them), "raw" (the node's params as written), "inputs", "in_shape" (NCHW of each input)}] in
 topological order, "weights": {tfjs name: {"shape", "values"}} (tfjs layouts: HWIO filters,
 [in, out] dense kernels), "optimizer": {"kind", ...}, "steps": [{"x" (NCHW, flat), "labels", "lr",
@@ -62,26 +62,6 @@ class Conv(nn.Module):
         return self.conv(x)
 
 
-class Residual(nn.Module):
-    """d2l 8.6."""
-
-    def __init__(self, cin, c, use_1x1conv, s):
-        super().__init__()
-        dense = lambda k, st, pad: {'out_channels': c, 'kernel': [k, k], 'stride': [st, st], 'padding': [pad] * 4, 'dilation': [1, 1], 'bias': True}
-        self.conv1 = Conv(cin, dense(3, s, 1))
-        self.conv2 = Conv(c, dense(3, 1, 1))
-        self.conv3 = Conv(cin, dense(1, s, 0)) if use_1x1conv else None
-        self.bn1 = nn.BatchNorm2d(c)
-        self.bn2 = nn.BatchNorm2d(c)
-
-    def forward(self, x):
-        y = F.relu(self.bn1(self.conv1(x)))
-        y = self.bn2(self.conv2(y))
-        if self.conv3 is not None:
-            x = self.conv3(x)
-        return F.relu(y + x)
-
-
 class GraphNet(nn.Module):
     def __init__(self, nodes):
         super().__init__()
@@ -90,51 +70,49 @@ class GraphNet(nn.Module):
         self.names = {}  # torch parameter/buffer name -> tfjs weight name
         self.masks = {}
         namer = Namer()
+
+        def nm(n, suffix=None):
+            # Inside a block compile.ts names a layer after the top node and the rest of its path.
+            path = n.get('path') or [n['id']]
+            if len(path) == 1:
+                return namer.name(n['id'], suffix)
+            return namer.name(path[0], '_'.join(path[1:]) + (suffix or ''))
+
         for n in nodes:
             t, p, key = n['type'], n['params'], self.key(n['id'])
             path = f'mods.{key}'  # as state_dict() names it
             cin = n['in_shape'][0][1] if n['in_shape'] else None
             if t == 'Input':
-                namer.name(n['id'])
+                nm(n)
             elif t == 'Conv2d':
                 if any(p['padding']):
-                    namer.name(n['id'], 'pad')
-                layer = namer.name(n['id'])
+                    nm(n, 'pad')
+                layer = nm(n)
                 self.mods[key] = Conv(cin, p, int(n['raw'].get('groups', 1)))
                 self.bind(path + '.conv', layer, conv=True, bias=p['bias'])
             elif t == 'Linear':
-                layer = namer.name(n['id'])
+                layer = nm(n)
                 self.mods[key] = nn.Linear(cin, p['out_features'], bias=p['bias'])
                 self.names[f'{path}.weight'] = f'{layer}/kernel'
                 if p['bias']:
                     self.names[f'{path}.bias'] = f'{layer}/bias'
             elif t in ('MaxPool2d', 'AvgPool2d'):
                 if t == 'AvgPool2d' and any(p['padding']):
-                    namer.name(n['id'], 'pad')
-                namer.name(n['id'])
+                    nm(n, 'pad')
+                nm(n)
                 pad = (p['padding'][0], p['padding'][2])
                 cls = nn.MaxPool2d if t == 'MaxPool2d' else nn.AvgPool2d
                 self.mods[key] = cls(tuple(p['kernel']), tuple(p['stride']), padding=pad)
             elif t == 'AdaptiveAvgPool2d':
-                namer.name(n['id'])
+                nm(n)
                 self.mods[key] = nn.AdaptiveAvgPool2d(tuple(p['output_size']))
             elif t in ('BatchNorm2d', 'BatchNorm1d'):
-                layer = namer.name(n['id'])
+                layer = nm(n)
                 cls = nn.BatchNorm2d if t == 'BatchNorm2d' else nn.BatchNorm1d
                 self.mods[key] = cls(cin, eps=p['eps'], momentum=p['momentum'])
                 self.bind_bn(path, layer)
-            elif t == 'Residual':
-                for part in ('conv1pad', 'conv1', 'bn1', 'relu1', 'conv2pad', 'conv2', 'bn2', 'conv3', 'add', None):
-                    if part == 'conv3' and not p['use_1x1conv']:
-                        continue
-                    layer = namer.name(n['id'], part)
-                    if part in ('conv1', 'conv2', 'conv3'):
-                        self.bind(f'{path}.{part}.conv', layer, conv=True, bias=True)
-                    elif part in ('bn1', 'bn2'):
-                        self.bind_bn(f'{path}.{part}', layer)
-                self.mods[key] = Residual(cin, p['num_channels'], p['use_1x1conv'], p['strides'])
             elif t in ('ReLU', 'Sigmoid', 'Tanh', 'LeakyReLU', 'Flatten', 'Dropout', 'Add', 'Concat'):
-                namer.name(n['id'])
+                nm(n)
             else:
                 raise ValueError(f'no reference for {t}')
 
