@@ -106,6 +106,10 @@ export type WorkerRunOp =
   | { op: 'getWeights'; offset: number; length: number }
   | { op: 'abandon'; killed: boolean; reason: string };
 export type WorkerRunRequest = { runId: string } & WorkerRunOp;
+/** Checkpoint weights travel in parts of at most this many bytes (8 MB as base64, inside a request). */
+export const WORKER_WEIGHT_PART_BYTES = 6 * 2 ** 20;
+/** Samples per fashionSamples call: 4096 images are 3.2 MB, 4.3 MB as base64. */
+export const MAX_SAMPLES_PER_CALL = 4096;
 
 /** Fashion-MNIST samples for a Web Worker's trainer: the split's size, and the images and labels at `indices` as base64 bytes. */
 export interface FashionSamplesRequest {

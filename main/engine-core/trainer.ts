@@ -24,7 +24,7 @@ import { planTraining, type TrainingPlan } from '../../shared/training/plan';
 import { checkTrainConfig } from '../../shared/training/settings';
 import { FASHION_MNIST } from '../../shared/training/fashion-mnist';
 import { isOutOfMemory, outOfMemoryMessage } from './out-of-memory';
-import { compileGraph } from '../engine/compile';
+import { compileGraph } from './compile';
 import { divergenceWatch } from './divergence';
 import { GraphError } from './errors';
 import { makeBatch, subset, DataError, type Batch, type FashionSource, type Split } from './batches';

@@ -14,7 +14,7 @@
 import type { io } from '@tensorflow/tfjs-core';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
-import { fail, ok, type FashionSamples, type FashionSamplesRequest, type Result, type WorkerRunRequest } from '../../shared/api';
+import { MAX_SAMPLES_PER_CALL, WORKER_WEIGHT_PART_BYTES, fail, ok, type FashionSamples, type FashionSamplesRequest, type Result, type WorkerRunRequest } from '../../shared/api';
 import type { TrainingEvent } from '../../shared/training';
 import type { TrainingPlan } from '../../shared/training/plan';
 import { checkTrainConfig } from '../../shared/training/settings';
@@ -29,10 +29,6 @@ import { resumeAdvice } from './jobs';
 
 /** A worker silent this long has gone (a real GPU trains a batch in well under a second; SwiftShader in seconds). */
 export const LEASE_MS = 10 * 60_000;
-/** Samples per fashionSamples call: 4096 images are 3.2 MB, 4.3 MB as base64, well inside a message. */
-export const MAX_SAMPLES_PER_CALL = 4096;
-/** A checkpoint's weights in parts of at most this many bytes (base64 of 6 MB is 8 MB, inside a request). */
-export const WEIGHT_PART_BYTES = 6 * 2 ** 20;
 
 export interface WorkerRuns {
   create(plan: TrainingPlan): Promise<{ runId: string; runDir: string }>;
@@ -154,7 +150,7 @@ export function createWorkerRuns(opts: { runsRoot: string; now?: () => number })
         const h = writing();
         if (!h.loaded) throw new Error('no checkpoint was loaded to read weights from');
         const { offset, length } = req;
-        if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0 || length > WEIGHT_PART_BYTES) throw new Error(`getWeights takes a whole offset and a length of at most ${WEIGHT_PART_BYTES} bytes`);
+        if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0 || length > WORKER_WEIGHT_PART_BYTES) throw new Error(`getWeights takes a whole offset and a length of at most ${WORKER_WEIGHT_PART_BYTES} bytes`);
         return h.loaded.subarray(offset, offset + length).toString('base64');
       }
       case 'abandon': {

@@ -20,7 +20,7 @@ import path from 'node:path';
 import { fsIOHandler } from '../engine/fs-io';
 import { fsyncDir, writeFileDurable } from '../common/atomic';
 import { runFolderError } from './errors';
-import '../engine/layers/index';
+import '../engine-core/layers/index';
 import type { LoadResult, TrainState } from '../engine-core/run-store';
 
 export type { LoadResult, TrainState };

@@ -2,6 +2,7 @@
 
 import { host } from '../api/host';
 import { useStore } from '../store/index';
+import { isWorkerRun, startWorkerRun, stopWorkerRun, trainsInWorker } from './worker-client';
 
 export function subscribeTraining(): () => void {
   return host().api.onTrainingEvent((e) => {
@@ -27,6 +28,13 @@ export async function startTraining(): Promise<void> {
     s.toast('error', 'Fix the graph\'s errors before training (see the red badges).');
     return;
   }
+  if (await trainsInWorker(s.config.backend)) {
+    // webgpu in browser mode: the page's own GPU, in a Web Worker; the server writes the run.
+    const w = await startWorkerRun({ graph: s.graphDoc(), config: s.config }, () => void refreshHistory());
+    if (!w.ok) return s.toast('error', w.message);
+    useStore.getState().setActiveRun(w.runId);
+    return void refreshHistory();
+  }
   const r = await host().api.startTraining({ graph: s.graphDoc(), config: s.config });
   if (!r.ok) {
     s.toast('error', r.error.message);
@@ -39,6 +47,10 @@ export async function startTraining(): Promise<void> {
 export async function stopTraining(mode: 'graceful' | 'kill' = 'graceful'): Promise<void> {
   const s = useStore.getState();
   if (!s.activeRunId) return;
+  if (isWorkerRun(s.activeRunId)) {
+    stopWorkerRun(s.activeRunId, mode);
+    return;
+  }
   const r = await host().api.stopTraining({ runId: s.activeRunId, mode });
   if (!r.ok) s.toast('error', r.error.message);
 }

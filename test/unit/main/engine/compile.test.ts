@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { initBackend } from '../../../../main/engine/backends/index';
-import { compileGraph, compileGraphDetailed, toTorchShape } from '../../../../main/engine/compile';
+import { compileGraph, compileGraphDetailed, toTorchShape } from '../../../../main/engine-core/compile';
 import { GraphError } from '../../../../main/engine-core/errors';
 import { fsIOHandler } from '../../../../main/engine/fs-io';
 import { TEMPLATES, getTemplate } from '../../../../shared/templates/index';

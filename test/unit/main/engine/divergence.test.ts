@@ -1,4 +1,4 @@
-/** The divergence rule on its own (engine/divergence.ts): which losses stop a run, and what it says. */
+/** The divergence rule on its own (engine-core/divergence.ts): which losses stop a run, and what it says. */
 
 import { describe, expect, it } from 'vitest';
 import { DIVERGENCE_FACTOR, divergenceWatch } from '../../../../main/engine-core/divergence';

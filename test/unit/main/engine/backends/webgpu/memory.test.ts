@@ -6,7 +6,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { compileGraph } from '../../../../../../main/engine/compile';
+import { compileGraph } from '../../../../../../main/engine-core/compile';
 import { DeviceMemoryError, isOutOfMemory, outOfMemoryMessage } from '../../../../../../main/engine-core/out-of-memory';
 import { releaseWebgpu } from '../../../../../../main/engine/backends/webgpu/index';
 import { GPU_MEMORY_ENV, watchDevice } from '../../../../../../main/engine-core/webgpu/memory';

@@ -21,7 +21,7 @@ import { resolveParams, type ResolvedParams } from '../../shared/graph/resolve';
 import { insideOf, type PrimitiveType } from '../../shared/layers/index';
 import { BLOCK_INPUT, type BlockGraph } from '../../shared/layers/layer';
 import { analyzeGraph, type Analysis } from '../../shared/shapes/index';
-import { GraphError } from '../engine-core/errors';
+import { GraphError } from './errors';
 import { ENGINE_LAYERS } from './layers/index';
 import type { Build, EngineLayer, Initializer } from './layers/layer';
 
