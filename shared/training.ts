@@ -20,7 +20,8 @@ export interface TrainRequest {
 export type TrainingEvent =
   | { event: 'start'; runId: string; runDir: string; backend: string; device: string; note?: string; epochs: number; batchesPerEpoch: number; trainSamples: number; valSamples: number }
   | { event: 'batch'; runId: string; epoch: number; batch: number; batchesPerEpoch: number; loss: number; samples_per_s: number; eta_s: number }
-  | { event: 'epoch'; runId: string; epoch: number; train_loss: number; val_loss: number; val_acc: number; samples_per_s: number; eta_s: number; seconds: number }
+  /** train_acc: the fraction of the epoch's training predictions that were right, made as it trained (d2l's train_ch6). */
+  | { event: 'epoch'; runId: string; epoch: number; train_loss: number; train_acc: number; val_loss: number; val_acc: number; samples_per_s: number; eta_s: number; seconds: number }
   | { event: 'checkpoint'; runId: string; epoch: number; path: string }
   | { event: 'done'; runId: string; stopped: boolean; epochs: number; train_loss: number | null; val_loss: number | null; val_acc: number | null; seconds: number }
   | { event: 'error'; runId: string; message: string; code?: string }

@@ -164,7 +164,7 @@ class Printer {
       }
       case 'epoch':
         this.clearBar();
-        console.log(`epoch ${e.epoch}/${this.epochs}  train_loss ${e.train_loss.toFixed(4)}  val_loss ${e.val_loss.toFixed(4)}  val_acc ${e.val_acc.toFixed(4)}  ${fmtRate(e.samples_per_s)} samples/s  ${e.seconds.toFixed(1)} s  eta ${fmtTime(e.eta_s)}`);
+        console.log(`epoch ${e.epoch}/${this.epochs}  train_loss ${e.train_loss.toFixed(4)}  train_acc ${e.train_acc.toFixed(4)}  val_loss ${e.val_loss.toFixed(4)}  val_acc ${e.val_acc.toFixed(4)}  ${fmtRate(e.samples_per_s)} samples/s  ${e.seconds.toFixed(1)} s  eta ${fmtTime(e.eta_s)}`);
         break;
       case 'done':
         this.clearBar();

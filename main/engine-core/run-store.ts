@@ -43,6 +43,8 @@ export interface TrainState {
   /** Sum and count of the batch losses of that partial epoch, so its mean stays right. */
   partialLossSum: number;
   partialLossCount: number;
+  /** Right predictions in that partial epoch, for its train accuracy; absent in checkpoints that predate it. */
+  partialCorrect?: number;
   /** Last completed epoch's metrics. */
   last: { train_loss: number; val_loss: number; val_acc: number } | null;
   /** Wall time spent so far (seconds), across resumes. */

@@ -61,8 +61,8 @@ export interface ActiveBackend {
 export interface CompiledStep {
   /** The device line for the start event and final.json. */
   readonly device: string;
-  /** One training step; the batch's mean cross-entropy before the update. */
-  step(batch: Batch, lr: number): number;
+  /** One training step: the batch's mean cross-entropy before the update, and how many of its predictions were right. */
+  step(batch: Batch, lr: number): { loss: number; correct: number };
   /** Mean cross-entropy and accuracy over the batches, in evaluation mode. */
   evaluate(batches: Iterable<Batch>): { loss: number; acc: number };
   /** Writes the current weights (and running statistics) into the tfjs model. */
@@ -115,6 +115,27 @@ async function evaluate(model: LayersModel, split: Split, indices: Uint32Array, 
     correct += c[0];
   }
   return { loss: lossSum / indices.length, acc: correct / indices.length };
+}
+
+/** One tfjs training step: the loss before the update and how many of the batch's predictions were right. */
+async function tfjsStep(optimizer: tf.Optimizer | null, model: LayersModel | null, vars: tf.Variable[], batch: Batch): Promise<{ loss: number; correct: number }> {
+  let hits: tf.Tensor | null = null;
+  const cost = tf.tidy(() => {
+    const x = tf.tensor4d(batch.x, [batch.n, batch.size, batch.size, 1]);
+    const y = tf.tensor1d(batch.y, 'int32');
+    return optimizer!.minimize(() => {
+      const logits = model!.apply(x, { training: true }) as tf.Tensor;
+      // Kept past the gradient's tidy; argMax is off the loss's path, so backprop ignores it.
+      hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'int32')));
+      return crossEntropy(logits, y);
+    }, true, vars)!;
+  });
+  try {
+    const [l, c] = await Promise.all([cost.data(), hits!.data()]);
+    return { loss: l[0], correct: c[0] };
+  } finally {
+    tf.dispose([cost, hits!]);
+  }
 }
 
 const BLANK_STATE: TrainState = { epochsDone: 0, batchesDone: 0, partialLossSum: 0, partialLossCount: 0, last: null, seconds: 0, referenceLoss: null };
@@ -275,21 +296,20 @@ async function trainLocked(store: RunStore, host: TrainerHost, cfgFile: RunConfi
       let lossCount = state.partialLossCount;
       let seen = 0;
       const startBatch = state.batchesDone;
-      state = { ...state, batchesDone: 0, partialLossSum: 0, partialLossCount: 0 };
+      // Train accuracy as d2l's train_ch6 reports it: of the predictions made while training, over
+      // the whole epoch, the batches before a mid-epoch stop included.
+      let correctSum = state.partialCorrect ?? 0;
+      const samplesBefore = Math.min(startBatch * bs, n);
+      state = { ...state, batchesDone: 0, partialLossSum: 0, partialLossCount: 0, partialCorrect: 0 };
       for (let b = startBatch; b < batchesPerEpoch; b++) {
         const tb = Date.now();
         const s = b * bs;
         const e = Math.min(s + bs, n);
         const batch = makeBatch(data.train, Array.from(order.subarray(s, e), (i) => trainIdx[i]), 0, e - s, imageSize);
-        const cost = compiled ? null : tf.tidy(() => {
-          const x = tf.tensor4d(batch.x, [batch.n, batch.size, batch.size, 1]);
-          const y = tf.tensor1d(batch.y, 'int32');
-          return optimizer!.minimize(() => crossEntropy(model!.apply(x, { training: true }) as tf.Tensor, y), true, vars)!;
-        });
-        const lossValue = cost ? (await cost.data())[0] : compiled!.step(batch, config.lr);
-        cost?.dispose();
+        const { loss: lossValue, correct } = compiled ? compiled.step(batch, config.lr) : await tfjsStep(optimizer, model, vars, batch);
         trainMs += Date.now() - tb;
         seen += batch.n;
+        correctSum += correct;
         const diverged = watch.check(lossValue, { epoch: epoch + 1, batch: b + 1 });
         if (diverged) return await fail(diverged.message, diverged.code);
         lossSum += lossValue;
@@ -300,7 +320,7 @@ async function trainLocked(store: RunStore, host: TrainerHost, cfgFile: RunConfi
         await emit({ event: 'batch', runId, epoch: epoch + 1, batch: b + 1, batchesPerEpoch, loss: lossValue, samples_per_s: rate, eta_s: eta });
         await host.tick();
         if (hooks.shouldStop() && b + 1 < batchesPerEpoch) {
-          const p = await checkpoint({ epochsDone: epoch, batchesDone: b + 1, partialLossSum: lossSum, partialLossCount: lossCount, last, seconds: priorSeconds + (Date.now() - t0) / 1000, referenceLoss: null });
+          const p = await checkpoint({ epochsDone: epoch, batchesDone: b + 1, partialLossSum: lossSum, partialLossCount: lossCount, partialCorrect: correctSum, last, seconds: priorSeconds + (Date.now() - t0) / 1000, referenceLoss: null });
           await emit({ event: 'checkpoint', runId, epoch, path: p });
           return await finish('stopped');
         }
@@ -311,7 +331,8 @@ async function trainLocked(store: RunStore, host: TrainerHost, cfgFile: RunConfi
       last = { train_loss: lossSum / Math.max(lossCount, 1), val_loss: val.loss, val_acc: val.acc };
       epochsDone = epoch + 1;
       const rate = seen / Math.max(trainMs / 1000, 1e-6);
-      await emit({ event: 'epoch', runId, epoch: epoch + 1, ...last, samples_per_s: rate, eta_s: (config.epochs - epoch - 1) * seconds, seconds });
+      const trainAcc = correctSum / Math.max(samplesBefore + seen, 1);
+      await emit({ event: 'epoch', runId, epoch: epoch + 1, ...last, train_acc: trainAcc, samples_per_s: rate, eta_s: (config.epochs - epoch - 1) * seconds, seconds });
       const p = await checkpoint({ epochsDone, batchesDone: 0, partialLossSum: 0, partialLossCount: 0, last, seconds: priorSeconds + (Date.now() - t0) / 1000, referenceLoss: null });
       await emit({ event: 'checkpoint', runId, epoch: epochsDone, path: p });
       hooks.afterEpoch?.(epochsDone);

@@ -168,7 +168,8 @@ class CompiledNet : public Napi::ObjectWrap<CompiledNet> {
     return a.Data();
   }
 
-  // step(x: Float32Array (N·C·H·W), labels: Int32Array (N), lr) → loss
+  // step(x: Float32Array (N·C·H·W), labels: Int32Array (N), lr, logits?: Float32Array (N·K)) → loss;
+  // the logits of the training forward pass are copied out when given (train accuracy).
   Napi::Value Step(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Net& n = net(env);
@@ -183,7 +184,13 @@ class CompiledNet : public Napi::ObjectWrap<CompiledNet> {
                                            std::to_string(batch * n.sampleSize()));
     if (!info[2].IsNumber()) throw Napi::TypeError::New(env, "lr must be a number");
     float lr = info[2].As<Napi::Number>().FloatValue();
-    double loss = guard(env, [&] { return n.step(x, labels.Data(), batch, lr); });
+    float* out = nullptr;
+    if (info.Length() > 3 && !info[3].IsUndefined()) {
+      size_t ln = 0;
+      out = floats(info[3], "logits", ln);
+      if (int64_t(ln) != batch * n.classes()) throw Napi::RangeError::New(env, "logits must hold " + std::to_string(batch * n.classes()) + " values");
+    }
+    double loss = guard(env, [&] { return n.step(x, labels.Data(), batch, lr, out); });
     return Napi::Number::New(env, loss);
   }
 

@@ -608,6 +608,8 @@ struct Builder {
       bool direct = false;
       int dl = diffTarget(plan.output, plain, direct);
       fn("softmax cross-entropy", {logits, dl}, [logits, dl, n, k](Net::Instance& in) {
+        // Copied before the loss: its gradient may be written over the logits in place.
+        if (in.logits) std::memcpy(in.logits, in.ptr(logits), size_t(n * k) * sizeof(float));
         in.loss = softmaxCrossEntropy(in.ptr(logits), in.labels, n, k, in.ptr(dl));
       });
       finish(plan.output, dl, plain, direct);
@@ -1104,7 +1106,7 @@ void Net::run(Instance& inst) {
   }
 }
 
-double Net::step(const float* x, const int32_t* labels, int64_t n, float lr) {
+double Net::step(const float* x, const int32_t* labels, int64_t n, float lr, float* logits) {
   ThreadScope scope(threads_);
   int64_t k = classes();
   for (int64_t i = 0; i < n; ++i)
@@ -1113,6 +1115,7 @@ double Net::step(const float* x, const int32_t* labels, int64_t n, float lr) {
   bind(inst);
   inst.x = x;
   inst.labels = labels;
+  inst.logits = logits;
   inst.lr = lr;
   inst.step = trainSteps_++;
   run(inst);

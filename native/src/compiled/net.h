@@ -46,7 +46,7 @@ class Net {
 
   // One training step on a batch of n samples (x: NCHW floats, labels in [0, K)); returns the
   // mean loss before the update.
-  double step(const float* x, const int32_t* labels, int64_t n, float lr);
+  double step(const float* x, const int32_t* labels, int64_t n, float lr, float* logits = nullptr);
   // Logits [n, K] in evaluation mode (running statistics, no dropout).
   void evaluate(const float* x, int64_t n, float* logits);
 

@@ -9,7 +9,7 @@ describe('foldEvent', () => {
     const events: TrainingEvent[] = [
       { event: 'start', runId: 'r', runDir: '/x', backend: 'wasm', device: 'cpu', epochs: 2, batchesPerEpoch: 4, trainSamples: 512, valSamples: 100 },
       { event: 'batch', runId: 'r', epoch: 1, batch: 2, batchesPerEpoch: 4, loss: 2.3, samples_per_s: 500, eta_s: 3 },
-      { event: 'epoch', runId: 'r', epoch: 1, train_loss: 2.2, val_loss: 2.1, val_acc: 0.3, samples_per_s: 500, eta_s: 2, seconds: 1 },
+      { event: 'epoch', runId: 'r', epoch: 1, train_loss: 2.2, train_acc: 0.25, val_loss: 2.1, val_acc: 0.3, samples_per_s: 500, eta_s: 2, seconds: 1 },
       { event: 'batch', runId: 'r', epoch: 2, batch: 1, batchesPerEpoch: 4, loss: 2.0, samples_per_s: 500, eta_s: 1 },
     ];
     const run = events.reduce(foldEvent, blank);

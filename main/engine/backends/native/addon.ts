@@ -41,7 +41,8 @@ export interface NativeAddon {
 
 /** One compiled network in the addon (see native/src/compiled/binding.cc). */
 export interface CompiledNetHandle {
-  step(x: Float32Array, labels: Int32Array, lr: number): number;
+  /** With `logits` (N·K), the training forward pass's logits are copied into it. */
+  step(x: Float32Array, labels: Int32Array, lr: number, logits?: Float32Array): number;
   evaluate(x: Float32Array, logits: Float32Array): void;
   setOptimizer(config: object): void;
   params(): { name: string; shape: number[]; trainable: boolean; slotsLive: boolean }[];

@@ -74,7 +74,7 @@ describe('convstudio train', () => {
     const lines = stopped.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines[0]).toMatchObject({ event: 'start', backend: 'wasm', trainSamples: 640, valSamples: 100 });
     expect(lines[1]).toMatchObject({ event: 'epoch', epoch: 1 });
-    for (const k of ['train_loss', 'val_loss', 'val_acc', 'samples_per_s']) expect(typeof lines[1][k]).toBe('number');
+    for (const k of ['train_loss', 'train_acc', 'val_loss', 'val_acc', 'samples_per_s']) expect(typeof lines[1][k]).toBe('number');
     expect(lines[lines.length - 1], stopped.stdout).toMatchObject({ event: 'done', stopped: true });
 
     // --epochs with --resume sets a new total
@@ -82,7 +82,7 @@ describe('convstudio train', () => {
     expect(resumed.code).toBe(0);
     // The break is said before training goes on: how the last attempt ended, where this one starts.
     expect(resumed.stdout).toMatch(/^resuming: The previous attempt was stopped\. Continuing from checkpoint e0001-b\d{5} \(/m);
-    expect(resumed.stdout).toMatch(/epoch 4\/4 +train_loss [\d.]+ +val_loss [\d.]+ +val_acc [\d.]+/);
+    expect(resumed.stdout).toMatch(/epoch 4\/4 +train_loss [\d.]+ +train_acc [\d.]+ +val_loss [\d.]+ +val_acc [\d.]+/);
     expect(resumed.stdout).toMatch(/done: 4 epochs/);
     // Three training processes on two shared cores: minutes, never asserted.
   }, 900_000);

@@ -10,7 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Api, Result, WorkerRunRequest } from '../../../../shared/api';
+import type { Api, Result, WorkerRunOp, WorkerRunRequest } from '../../../../shared/api';
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig, type TrainingEvent } from '../../../../shared/training';
 import { createNodeApi } from '../../../../main/api/node-api';
 import { dispatch } from '../../../../main/api/dispatch';
@@ -152,11 +152,11 @@ describe('the Node side of worker runs', () => {
     const w = workerApi(root, now);
     const created = await w.api.createWorkerRun({ graph: reluLenet(), config: CONFIG });
     if (!created.ok) throw new Error(created.error.message);
-    const ask = (op: Omit<WorkerRunRequest, 'runId'>) => w.call({ name: 'workerRun', arg: { runId: created.value.runId, ...op } as WorkerRunRequest });
+    const ask = (op: WorkerRunOp) => w.call({ name: 'workerRun', arg: { runId: created.value.runId, ...op } as WorkerRunRequest });
     return { ...w, ...created.value, ask };
   };
 
-  const WRITES: [string, Omit<WorkerRunRequest, 'runId'>][] = [
+  const WRITES: [string, WorkerRunOp][] = [
     ['append', { op: 'append', event: { event: 'queued', runId: 'x', position: 1, running: 1, limit: 1 } }],
     ['writeFinal', { op: 'writeFinal', final: {} }],
     ['writeConfig', { op: 'writeConfig', config: {} }],

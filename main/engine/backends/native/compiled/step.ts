@@ -56,8 +56,11 @@ export interface CompiledStep {
   readonly threads: number;
   /** For the device line, e.g. "cpu (oneDNN 2.6.3 (OpenMP), compiled step, 2 threads)". */
   readonly device: string;
-  /** One training step on a batch (x: N·C·H·W floats, NCHW; labels: N class indices); the loss before the update. */
-  step(x: Float32Array, labels: Int32Array, lr: number): number;
+  /**
+   * One training step on a batch (x: N·C·H·W floats, NCHW; labels: N class indices); the loss
+   * before the update. With `logits` ([N, classes]), the training pass's logits are written there.
+   */
+  step(x: Float32Array, labels: Int32Array, lr: number, logits?: Float32Array): number;
   /** Logits [n, classes] in evaluation mode (running statistics, no dropout). */
   evaluate(x: Float32Array): Float32Array;
   exportWeights(): NamedWeight[];
@@ -141,9 +144,9 @@ export function createCompiledStep(graph: { doc: GraphDoc; analysis?: Analysis }
     plan,
     get threads() { return threads; },
     get device() { return device(); },
-    step(x, labels, lr) {
+    step(x, labels, lr, logits) {
       live();
-      return net.step(x, labels, lr);
+      return net.step(x, labels, lr, logits);
     },
     evaluate(x) {
       live();

@@ -26,8 +26,8 @@ export interface CompiledBatch {
 export interface CompiledTrainer {
   /** The device line for the start event and final.json, with the thread count. */
   readonly device: string;
-  /** One training step; the batch's mean cross-entropy before the update. */
-  step(batch: CompiledBatch, lr: number): number;
+  /** One training step: the batch's mean cross-entropy before the update, and how many of its predictions were right. */
+  step(batch: CompiledBatch, lr: number): { loss: number; correct: number };
   /** Mean cross-entropy and accuracy over the batches, in evaluation mode. */
   evaluate(batches: Iterable<CompiledBatch>): { loss: number; acc: number };
   /** Writes the current weights (and running statistics) into the tfjs model. */
@@ -72,12 +72,27 @@ export function chooseCompiledTrainer(
   return { trainer: wrap(made, model) };
 }
 
+/** The index of the largest of `classes` scores in row `i`. */
+function argMaxRow(logits: Float32Array, i: number, classes: number): number {
+  let best = 0;
+  for (let k = 1; k < classes; k++) if (logits[i * classes + k] > logits[i * classes + best]) best = k;
+  return best;
+}
+
 function wrap(s: CompiledStep, model: LayersModel): CompiledTrainer {
   const classes = s.plan.tensors[s.plan.output][0];
+  let trainLogits = new Float32Array(0);
   return {
     get device() { return s.device; },
     step(batch, lr) {
-      return s.step(batch.x, batch.y, lr);
+      if (trainLogits.length !== batch.n * classes) trainLogits = new Float32Array(batch.n * classes);
+      trainLogits[0] = NaN;
+      const loss = s.step(batch.x, batch.y, lr, trainLogits);
+      // An addon built before the step returned its logits ignores the argument.
+      if (Number.isNaN(trainLogits[0]) && !Number.isNaN(loss)) throw new Error('the native addon was built from older sources and cannot report train accuracy: run `npm run build:native`');
+      let correct = 0;
+      for (let i = 0; i < batch.n; i++) if (argMaxRow(trainLogits, i, classes) === batch.y[i]) correct += 1;
+      return { loss, correct };
     },
     evaluate(batches) {
       let lossSum = 0;
