@@ -54,7 +54,9 @@ function cpuReference(graphFile: string, seed: number): TrainingEvent[] {
       '--backend', 'cpu', '--epochs', String(SETTINGS.epochs), '--batch-size', String(SETTINGS.batchSize), '--lr', String(SETTINGS.lr),
       '--limit', String(SETTINGS.limit), '--val-limit', String(SETTINGS.valLimit), '--seed', String(seed), '--out', out, '--json'], { cwd: ROOT, encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
-    return r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as TrainingEvent);
+    // The CLI prints epochs, not batches: its run folder's metrics.jsonl has every event.
+    const [run] = fs.readdirSync(out).filter((n) => fs.existsSync(path.join(out, n, 'metrics.jsonl')));
+    return readEvents(path.join(out, run));
   } finally {
     fs.rmSync(out, { recursive: true, force: true });
   }
