@@ -116,7 +116,7 @@ class Builder {
     for (const node of inside.nodes) {
       const p = resolveParams({ id: node.id, type: node.type, params: node.params, ...(node.repeat !== undefined ? { repeat: node.repeat } : {}) }, this.lib);
       const inner: Namer = (suffix) => name(`${sep}${node.id}${suffix ?? ''}`);
-      tensors[node.id] = this.layer(p, node.inputs.map((src) => tensors[src]), inner, [...path, node.id], true);
+      tensors[node.id] = this.layer(p, node.inputs.map((src) => tensors[src]), inner, [...path, node.id], true, node.init);
     }
     return tensors[inside.output];
   }

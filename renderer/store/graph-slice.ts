@@ -267,6 +267,9 @@ export const createGraphSlice: StateCreator<Store, [], [], GraphSlice> = (set, g
     },
 
     insertAfterInput(layer) {
+      // The kernel goes after the network's Input; inside an open block there is none (its input
+      // is "in"), so the canvas goes back to the top level first.
+      if (get().frames.length) get().leaveBlock(0);
       const { nodes, edges } = get();
       const next = insertAfterInput(nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), edges, layer);
       commit(next.nodes, next.edges);

@@ -11,7 +11,7 @@
 import { nodeSpec } from './catalogue';
 import { evaluate, expressionNames, expressionProblem, isExpression } from './expr';
 import { valueProblem } from './resolve';
-import { BLOCK_TYPE_PREFIX, type BlockDef, type BlockParam, type GraphEdge, type GraphNode, type ParamValue } from './types';
+import { BLOCK_TYPE_PREFIX, type BlockDef, type BlockParam, type GraphEdge, type GraphNode, type NodeInit, type ParamValue } from './types';
 import { BLOCK_INPUT, type BlockGraph, type BlockNode, type NodeSpec, type ParamSpec } from '../layers/layer';
 import type { LayerType } from '../layers/index';
 
@@ -29,6 +29,8 @@ export interface TemplateNode {
   params: Record<string, ParamValue>;
   repeat?: number | string;
   inputs: string[];
+  /** Fixed initial weights (a Kernel lab kernel grouped into the block): every use starts from them. */
+  init?: NodeInit;
 }
 
 export interface BlockEntry {
@@ -184,7 +186,7 @@ function checkDefinition(name: string, def: BlockDef, names: ReadonlySet<string>
     const id = ready[i];
     if (id !== BLOCK_INPUT) {
       const n = nodes.get(id)!;
-      order.push({ id, type: n.type, params: n.params, ...(n.repeat !== undefined ? { repeat: n.repeat } : {}), inputs: inputs.get(id) ?? [] });
+      order.push({ id, type: n.type, params: n.params, ...(n.repeat !== undefined ? { repeat: n.repeat } : {}), inputs: inputs.get(id) ?? [], ...(n.init ? { init: n.init } : {}) });
     }
     for (const t of outs.get(id)!) {
       const d = indeg.get(t)! - 1;
@@ -273,7 +275,7 @@ export function instantiate(entry: BlockEntry, args: Readonly<Record<string, Par
       }
       repeat = r;
     }
-    nodes.push({ id: n.id, type: n.type as LayerType, params, inputs: n.inputs, ...(repeat !== undefined ? { repeat } : {}) });
+    nodes.push({ id: n.id, type: n.type as LayerType, params, inputs: n.inputs, ...(repeat !== undefined ? { repeat } : {}), ...(n.init ? { init: n.init } : {}) });
   }
   return { graph: { nodes, output: entry.output } };
 }
@@ -282,8 +284,10 @@ export function instantiate(entry: BlockEntry, args: Readonly<Record<string, Par
  * A node applied `times` times in series: copies named 0, 1, ... like nn.Sequential's children.
  * No copies is the identity: the output is the block's input.
  */
-export function repeatGraph(node: { type: string; params: Record<string, ParamValue> }, times: number): BlockGraph {
+export function repeatGraph(node: { type: string; params: Record<string, ParamValue>; init?: NodeInit }, times: number): BlockGraph {
   const nodes: BlockNode[] = [];
-  for (let i = 0; i < times; i++) nodes.push({ id: String(i), type: node.type as LayerType, params: node.params, inputs: [i === 0 ? BLOCK_INPUT : String(i - 1)] });
+  for (let i = 0; i < times; i++) {
+    nodes.push({ id: String(i), type: node.type as LayerType, params: node.params, inputs: [i === 0 ? BLOCK_INPUT : String(i - 1)], ...(node.init ? { init: node.init } : {}) });
+  }
   return { nodes, output: times === 0 ? BLOCK_INPUT : String(times - 1) };
 }

@@ -7,7 +7,7 @@
 
 import { buildLibrary } from './blocks';
 import { tryResolveParams } from './resolve';
-import type { GraphDoc, GraphEdge, GraphNode, ParamValue } from './types';
+import type { GraphDoc, GraphEdge, GraphNode, NodeInit, ParamValue } from './types';
 import { insideOf } from '../layers/index';
 import { BLOCK_INPUT } from '../layers/layer';
 import { analyzeGraph, type Analysis } from '../shapes/analyze';
@@ -29,11 +29,11 @@ export function flattenWithPaths(doc: GraphDoc, given?: Analysis): { doc: GraphD
   const edges: GraphEdge[] = [];
 
   /** Emits one node (or its inside) fed by the flat ids `inputs`; returns the flat id of its output. */
-  const emit = (id: string, path: string[], node: { type: string; params: Record<string, ParamValue>; repeat?: number | string }, inputs: string[]): string => {
+  const emit = (id: string, path: string[], node: { type: string; params: Record<string, ParamValue>; repeat?: number | string; init?: NodeInit }, inputs: string[]): string => {
     const { params } = tryResolveParams({ id, type: node.type, params: node.params, ...(node.repeat !== undefined ? { repeat: node.repeat } : {}) }, lib);
     const inside = params ? insideOf(params) : null;
     if (!inside) {
-      nodes.push({ id, type: node.type, params: { ...node.params } });
+      nodes.push({ id, type: node.type, params: { ...node.params }, ...(node.init ? { init: node.init } : {}) });
       paths.set(id, path);
       inputs.forEach((source, slot) => edges.push({ source, target: id, ...(inputs.length > 1 ? { targetHandle: `in${slot}` } : {}) }));
       return id;

@@ -10,7 +10,7 @@
  * engine and the compiler both walk that graph, so a block is exactly its expansion.
  */
 
-import type { BlockDef, Diagnostic, ParamValue } from '../graph/types';
+import type { BlockDef, Diagnostic, NodeInit, ParamValue } from '../graph/types';
 import type { LayerType, ResolvedParams } from './index';
 
 export type Category = 'Input' | 'Layers' | 'Pooling' | 'Normalisation' | 'Blocks' | 'Merge' | 'Activations';
@@ -103,6 +103,8 @@ export interface BlockNode {
   inputs: string[];
   /** Applied this many times in series (copies "0", "1", ...). */
   repeat?: number;
+  /** Fixed initial weights, as GraphNode.init. */
+  init?: NodeInit;
 }
 
 /** A block's inside: nodes in topological order, and which one is the block's output. */

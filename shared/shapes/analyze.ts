@@ -563,6 +563,12 @@ function walkBlock(x: ShapeIn, block: BlockGraph, lib: Library, budget: Ctx['bud
       continue;
     }
     const found = shapeOf(new InnerView(walk, node.id, node.type, shapes, sources, rfs), p);
+    const badInit = found && node.init ? initProblem({ id: walk.path(node.id), type: node.type, params: node.params, init: node.init }, p, shapes[0]) : null;
+    if (badInit) {
+      walk.problems.push({ inner: node.id, diagnostic: badInit });
+      failed = true;
+      continue;
+    }
     const oversize = found && sizeProblem(`${node.type} ${walk.path(node.id)}`, found);
     if (oversize) walk.problems.push({ inner: node.id, diagnostic: { severity: 'error', code: 'size-overflow', nodeId: walk.path(node.id), message: oversize } });
     const out = oversize ? null : found;

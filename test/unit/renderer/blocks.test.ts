@@ -199,3 +199,19 @@ describe('templates’ blocks joining a document', () => {
     expect(a.totals).toEqual(analyzeGraph(getTemplate(id)!).totals);
   });
 });
+
+describe('the Kernel lab\'s "use this kernel" while a block is open', () => {
+  it('goes back to the top level and puts the kernel after the network\'s Input, wired', () => {
+    store().loadDoc(getTemplate('vgg-small')!);
+    const top = store().nodes.find((n) => n.data.type === 'Input')!;
+    const firstBlock = store().graphDoc().edges.find((e) => e.source === top.id)!.target;
+    expect(store().openBlock(firstBlock)).toBe(true);
+    expect(store().frames.length).toBe(1);
+    const id = store().insertAfterInput({ type: 'Conv2d', params: { out_channels: 1, kernel_size: 3, padding: 1, bias: false }, init: { weight: Array(9).fill(0.1) } });
+    expect(store().frames).toEqual([]);
+    const doc = store().graphDoc();
+    expect(doc.edges).toContainEqual(expect.objectContaining({ source: top.id, target: id }));
+    expect(doc.edges).toContainEqual(expect.objectContaining({ source: id, target: firstBlock }));
+    expect(analyzeGraph(doc).ok).toBe(true);
+  });
+});

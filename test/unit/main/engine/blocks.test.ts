@@ -58,3 +58,42 @@ describe('layer names', () => {
     model.dispose();
   });
 });
+
+describe('fixed initial weights inside a block (a Kernel lab kernel grouped into one)', () => {
+  // Input 1×6×6 → block k (conv 2 channels 3×3, fixed) → flatten → linear 10.
+  const kernel = Array.from({ length: 2 * 1 * 3 * 3 }, (_, i) => (i % 5) - 2);
+  const doc = (weight: number[], repeat?: number) => parseGraph({
+    format: 'convstudio.graph', version: 2, name: 'fixed-in-block',
+    blocks: { k: { params: [], nodes: [{ id: 'conv', type: 'Conv2d', params: { out_channels: 2, kernel_size: 3 }, init: { weight, bias: [0.5, -0.5] } }], edges: [{ source: 'in', target: 'conv' }] } },
+    nodes: [
+      { id: 'x', type: 'Input', params: { channels: 1, height: 6, width: 6 } },
+      { id: 'b', type: 'block:k', params: {}, ...(repeat !== undefined ? { repeat } : {}) },
+      { id: 'f', type: 'Flatten', params: {} },
+      { id: 'fc', type: 'Linear', params: { out_features: 10 } },
+    ],
+    edges: [{ source: 'x', target: 'b' }, { source: 'b', target: 'f' }, { source: 'f', target: 'fc' }],
+  });
+
+  it('every use of the block starts from them, in PyTorch layout turned into tfjs HWIO', () => {
+    const parsed = doc(kernel);
+    if (!parsed.doc) throw new Error(JSON.stringify(parsed.diagnostics));
+    const m = compileGraph(parsed.doc, { seed: 1 });
+    const [w, b] = m.getLayer('b_conv').getWeights();
+    // tfjs holds [kh, kw, in, out]; PyTorch's [out, in, kh, kw] flattened is the init.
+    const hwio = w.arraySync() as number[][][][];
+    const back: number[] = [];
+    for (let o = 0; o < 2; o++) for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) back.push(hwio[i][j][0][o]);
+    expect(back).toEqual(kernel);
+    expect(Array.from(b.dataSync())).toEqual([0.5, -0.5]);
+    m.dispose();
+  });
+
+  it('a kernel that no longer fits the inner layer is an error naming the inner node, not a silent reshape', async () => {
+    const { analyzeGraph } = await import('../../../../shared/shapes/index');
+    const parsed = doc(kernel.slice(0, 9));
+    if (!parsed.doc) throw new Error(JSON.stringify(parsed.diagnostics));
+    const a = analyzeGraph(parsed.doc);
+    expect(a.ok).toBe(false);
+    expect(a.diagnostics.map((d) => d.message).join('\n')).toMatch(/b\.conv: its initial weights hold 9 values/);
+  });
+});
