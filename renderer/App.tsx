@@ -11,6 +11,8 @@ import { ExportDialog } from './export/ExportDialog';
 import { openExport } from './export/export-command';
 import { SHORTCUTS, shortcutFor, type ShortcutAction } from './canvas/shortcuts';
 import { guardUnsavedChanges, newGraph, openGraph, openHandedFile, saveGraph } from './files/graph-files';
+import { restoreAutosave, startAutosave } from './files/autosave';
+import { RestoredNote } from './files/RestoredNote';
 import { LabView } from './lab/LabView';
 import { Inspector } from './panels/Inspector';
 import { Palette } from './panels/Palette';
@@ -19,7 +21,7 @@ import { TrainingPanel } from './panels/TrainingPanel';
 import { useStore } from './store/index';
 import { selectCanRedo, selectCanUndo, selectHelpOpen, selectOpenProblem, selectTab, selectTitle, selectToasts, selectView } from './store/selectors';
 import type { SidebarTab, View } from './store/ui-slice';
-import { startTraining, stopTraining, subscribeTraining } from './training/controller';
+import { clearRunsOnGraphSwitch, reattachToRuns, startTraining, stopTraining, subscribeTraining } from './training/controller';
 
 function isTyping(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
@@ -222,7 +224,10 @@ function Shell() {
   }, [run]);
 
   useEffect(() => {
-    const unsubs = [subscribeTraining(), guardUnsavedChanges()];
+    // The autosave comes back first, then a run still training is re-attached to: both survive a reload.
+    const restored = restoreAutosave();
+    const unsubs = [subscribeTraining(), guardUnsavedChanges(), startAutosave(restored), clearRunsOnGraphSwitch()];
+    void restored.then(() => reattachToRuns());
     return () => unsubs.forEach((u) => u());
   }, []);
 
@@ -241,6 +246,7 @@ function Shell() {
   return (
     <div className="app">
       <Toolbar run={run} />
+      <RestoredNote />
       {view === 'lab' ? (
         <LabView />
       ) : (

@@ -1,10 +1,15 @@
-// `npm start`: build, then launch the desktop app. When Electron's binary is missing (installed
-// with ELECTRON_SKIP_BINARY_DOWNLOAD=1, or offline), say so in one line and run the same app in
-// browser mode instead (main/server/server.ts on 127.0.0.1), opening the default browser if there is one.
+// `npm start`: build, then launch the desktop app. When Electron's binary is missing, run
+// Electron's own installer once (node_modules/electron/install.js, which the install left alone:
+// package.json's allowScripts keeps its download out of `npm ci`, so an install without internet
+// still succeeds). Where there is internet that fetches the real app; where there is none it fails
+// fast (and is bounded by a timeout), and ConvStudio starts in browser mode instead
+// (main/server/server.ts on 127.0.0.1) with a one-line message, opening the default browser if
+// there is one. ELECTRON_SKIP_BINARY_DOWNLOAD (CI sets it) skips the installer.
 //
 //   node scripts/start.mjs [--no-build] [--no-open] [-- args for Electron / the server]
 //
 // --no-build reuses out/ from the last build; --no-open (or BROWSER=none) keeps the browser closed.
+// CONVSTUDIO_ELECTRON_INSTALL_TIMEOUT (seconds, default 180) bounds the installer.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -19,17 +24,46 @@ const passThrough = dashdash >= 0 ? argv.slice(dashdash + 1) : [];
 const noBuild = own.includes('--no-build');
 const noOpen = own.includes('--no-open') || process.env.BROWSER === 'none';
 
-export const FALLBACK_MESSAGE = "Electron's binary is not installed (offline install?); starting ConvStudio in browser mode instead.";
+/** The one line said before browser mode starts, with why there is no desktop app. */
+export const fallbackMessage = (why) => `Electron's binary is not installed (${why}); starting ConvStudio in browser mode instead.`;
+export const SKIPPED = 'ELECTRON_SKIP_BINARY_DOWNLOAD is set';
+export const INSTALLING = "Electron's binary is missing: fetching it once with Electron's installer (node node_modules/electron/install.js)...";
+
+const INSTALL_TIMEOUT_S = Number(process.env.CONVSTUDIO_ELECTRON_INSTALL_TIMEOUT) > 0 ? Number(process.env.CONVSTUDIO_ELECTRON_INSTALL_TIMEOUT) : 180;
 
 /** Path of Electron's executable, or null when the npm package came without it. */
 function electronBinary() {
+  const require = createRequire(path.join(root, 'package.json'));
   try {
-    // The electron package exports the binary's path, or throws when its download was skipped.
-    const p = createRequire(path.join(root, 'package.json'))('electron');
+    // The electron package exports the binary's path, or throws when its download was skipped;
+    // read afresh, since the installer may have run since the last look.
+    delete require.cache[require.resolve('electron')];
+    const p = require('electron');
     return typeof p === 'string' && existsSync(p) ? p : null;
   } catch {
     return null;
   }
+}
+
+/** Runs Electron's installer, bounded; null when it succeeded, else why not, in a few words. */
+function installElectron() {
+  const installer = path.join(root, 'node_modules', 'electron', 'install.js');
+  if (!existsSync(installer)) return Promise.resolve('the electron package is missing: run npm ci');
+  console.log(INSTALLING);
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [installer], { cwd: path.dirname(installer), stdio: ['ignore', 'pipe', 'pipe'], timeout: INSTALL_TIMEOUT_S * 1000 });
+    let err = '';
+    child.stdout.on('data', (d) => process.stdout.write(d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', (e) => resolve(`its installer could not run: ${e.message}`));
+    child.on('exit', (code, signal) => {
+      if (code === 0) return resolve(null);
+      if (signal) return resolve(`its download took over ${INSTALL_TIMEOUT_S} s and was stopped`);
+      // The installer prints a stack; its first line says what went wrong (no internet, say).
+      const first = err.split('\n').map((l) => l.trim()).find((l) => l) ?? `exit code ${code}`;
+      resolve(`the download failed: ${first.length > 160 ? `${first.slice(0, 157)}...` : first}`);
+    });
+  });
 }
 
 async function build(withMain) {
@@ -101,9 +135,15 @@ async function startElectron(binary) {
 }
 
 async function main() {
-  const binary = electronBinary();
+  let binary = electronBinary();
   if (binary) return startElectron(binary);
-  console.log(FALLBACK_MESSAGE);
+  let why = SKIPPED;
+  if (!process.env.ELECTRON_SKIP_BINARY_DOWNLOAD) {
+    why = (await installElectron()) ?? 'its installer finished, but the binary is still not where the electron package says';
+    binary = electronBinary();
+    if (binary) return startElectron(binary);
+  }
+  console.log(fallbackMessage(why));
   return startBrowserMode();
 }
 

@@ -9,7 +9,11 @@ import type { GraphDoc } from './graph/types';
 import type {
   Conv1x1Request, Conv1x1Result, CorrelateRequest, CorrelateResult, FashionImageRequest, FashionImageResult, LearnRequest, LearnResult, PoolRequest, PoolResult,
 } from './lab/types';
+import type {
+  Activations, ActivationsRequest, Evaluation, Filters, FiltersRequest, GradCam, GradCamRequest, Histograms, HistogramsRequest, ImagesRequest, InsightEpochs, RunAt, ValidationImage,
+} from './insight';
 import type { RunSummary, TrainingEvent, TrainRequest } from './training';
+import type { OptimizerState } from './training/optimizer';
 
 export interface ApiError {
   /** Stable code, e.g. "invalid-graph", "not-found", "bad-request", "busy". */
@@ -102,12 +106,53 @@ export type WorkerRunOp =
   | { op: 'append'; event: TrainingEvent }
   | { op: 'writeFinal'; final: unknown }
   | { op: 'putWeights'; part: string; first: boolean }
-  | { op: 'saveCheckpoint'; model: { modelTopology: unknown; weightSpecs: unknown; format?: string; generatedBy?: string; convertedBy?: string | null }; state: unknown }
+  | { op: 'saveCheckpoint'; model: { modelTopology: unknown; weightSpecs: unknown; format?: string; generatedBy?: string; convertedBy?: string | null }; state: unknown; weightBytes?: number }
   | { op: 'getWeights'; offset: number; length: number }
   | { op: 'abandon'; killed: boolean; reason: string };
 export type WorkerRunRequest = { runId: string } & WorkerRunOp;
 /** Checkpoint weights travel in parts of at most this many bytes (8 MB as base64, inside a request). */
 export const WORKER_WEIGHT_PART_BYTES = 6 * 2 ** 20;
+/**
+ * A checkpoint's optimizer state on the wire: the JSON part names and shapes its arrays (as
+ * state.json does); their float32 bytes follow the weights' in the same parts (`weightBytes`
+ * says where the weights end), so momentum or Adam's moments obey the same message limit.
+ */
+export interface OptimizerStateListing {
+  kind: OptimizerState['kind'];
+  steps: OptimizerState['steps'];
+  slots: { name: string; shape: number[] }[];
+}
+
+export function packOptimizerState(state: OptimizerState): { listing: OptimizerStateListing; bytes: Uint8Array } {
+  const total = state.slots.reduce((a, x) => a + x.values.length, 0);
+  const all = new Float32Array(total);
+  let at = 0;
+  for (const x of state.slots) {
+    all.set(x.values, at);
+    at += x.values.length;
+  }
+  return { listing: { kind: state.kind, steps: state.steps, slots: state.slots.map((x) => ({ name: x.name, shape: x.shape })) }, bytes: new Uint8Array(all.buffer) };
+}
+
+/** The listing's arrays cut from `bytes`; throws, naming the mismatch, when the two do not fit. */
+export function unpackOptimizerState(listing: OptimizerStateListing, bytes: Uint8Array): OptimizerState {
+  if (!listing || !Array.isArray(listing.slots) || listing.slots.some((x) => !Array.isArray(x?.shape) || !x.shape.every((d) => Number.isInteger(d) && d >= 0))) throw new Error('the optimizer state lists no slots with whole-number shapes');
+  const sizes = listing.slots.map((x) => x.shape.reduce((a, b) => a * b, 1));
+  const total = sizes.reduce((a, b) => a + b, 0);
+  if (bytes.length !== total * 4) throw new Error(`the optimizer state came with ${bytes.length} bytes where its slots need ${total * 4}`);
+  // A copy: Float32Array needs an aligned buffer of its own, and the caller's may be shared.
+  const copy = new Uint8Array(bytes.length);
+  copy.set(bytes);
+  const all = new Float32Array(copy.buffer);
+  let at = 0;
+  const slots = listing.slots.map((x, i) => {
+    const values = all.slice(at, at + sizes[i]);
+    at += sizes[i];
+    return { name: x.name, shape: x.shape, values };
+  });
+  return { kind: listing.kind, steps: listing.steps, slots };
+}
+
 /** Samples per fashionSamples call: 4096 images are 3.2 MB, 4.3 MB as base64. */
 export const MAX_SAMPLES_PER_CALL = 4096;
 
@@ -126,6 +171,21 @@ export interface FashionSamples {
   images: string;
   /** indices.length bytes, base64. */
   labels: string;
+}
+
+/**
+ * The document as the autosave keeps it: the graph, the file it belongs to (null: untitled), and
+ * whether it had changes that file does not have.
+ */
+export interface AutosaveDoc {
+  graph: GraphDoc;
+  file: { name: string; path: string | null } | null;
+  dirty: boolean;
+}
+
+/** An autosave as it comes back: what was saved, and when (ISO). */
+export interface Autosaved extends AutosaveDoc {
+  savedAt: string;
 }
 
 /** Every call the renderer can make in any host. Payloads are validated on the Node side. */
@@ -149,6 +209,19 @@ export interface Api {
   createWorkerRun(req: TrainRequest): Promise<Result<{ runId: string; runDir: string }>>;
   workerRun(req: WorkerRunRequest): Promise<Result<unknown>>;
   fashionSamples(req: FashionSamplesRequest): Promise<Result<FashionSamples>>;
+  /** The graph a run trained (its graph.json), for reopening it on the canvas and comparing. */
+  getRunGraph(args: { runId: string }): Promise<Result<GraphDoc>>;
+  /** Names a run (stored in its folder); an empty name goes back to the graph's. */
+  renameRun(args: { runId: string; name: string }): Promise<Result<{ runId: string; name: string }>>;
+  /** Deletes a run's folder; refused ("busy") while the run trains or waits to. */
+  deleteRun(args: { runId: string }): Promise<Result<{ runId: string }>>;
+  /** Continues a stopped, failed or interrupted run from its last checkpoint, as `convstudio train --resume` does. */
+  resumeTraining(args: { runId: string; epochs?: number }): Promise<Result<{ runId: string; runDir: string }>>;
+  /** Keeps the document in the host's data folder, written whole, so a reload, crash or restart loses nothing. */
+  saveAutosave(args: { doc: AutosaveDoc }): Promise<Result<{ savedAt: string }>>;
+  /** The last autosave, or null when there is none (or it was discarded). */
+  loadAutosave(): Promise<Result<Autosaved | null>>;
+  discardAutosave(): Promise<Result<null>>;
   // The Kernel lab (shared/lab/): computed by the engine service, never in the page. A request
   // the shape engine refuses answers "invalid-lab-input" with its diagnostics as details.
   labCorrelate(req: CorrelateRequest): Promise<Result<CorrelateResult>>;
@@ -156,6 +229,22 @@ export interface Api {
   labPool(req: PoolRequest): Promise<Result<PoolResult>>;
   labLearn(req: LearnRequest): Promise<Result<LearnResult>>;
   labFashionImage(req: FashionImageRequest): Promise<Result<FashionImageResult>>;
+  // Insight (shared/insight.ts): a run's checkpoint asked what it learned, computed by the engine
+  // service. A run without a usable checkpoint answers "no-checkpoint"; a bad request "bad-request".
+  /** The checkpoints a run can be inspected at. */
+  insightEpochs(args: { runId: string }): Promise<Result<InsightEpochs>>;
+  /** The whole validation subset through the checkpoint: confusion matrix, per-class figures, mistakes (cached in the run folder). */
+  insightEvaluate(req: RunAt): Promise<Result<Evaluation>>;
+  /** Validation (test-set) images by index, 28×28 bytes. */
+  insightImages(req: ImagesRequest): Promise<Result<ValidationImage[]>>;
+  /** Every layer's output for one image, as channel grids, and the top-5 classes. */
+  insightActivations(req: ActivationsRequest): Promise<Result<Activations>>;
+  /** Grad-CAM of a class on a convolution, at the image's size. */
+  insightGradCam(req: GradCamRequest): Promise<Result<GradCam>>;
+  /** A convolution's learned filters as images. */
+  insightFilters(req: FiltersRequest): Promise<Result<Filters>>;
+  /** Weight and gradient histograms per layer. */
+  insightHistograms(req: HistogramsRequest): Promise<Result<Histograms>>;
 }
 
 /**
@@ -196,7 +285,9 @@ export type MenuCommand =
 export const API_CALLS = [
   'info', 'listBackends', 'doctor', 'startTraining', 'stopTraining', 'listRuns', 'getRun', 'exportModel', 'exportEpochs',
   'createWorkerRun', 'workerRun', 'fashionSamples',
+  'getRunGraph', 'renameRun', 'deleteRun', 'resumeTraining', 'saveAutosave', 'loadAutosave', 'discardAutosave',
   'labCorrelate', 'labConv1x1', 'labPool', 'labLearn', 'labFashionImage',
+  'insightEpochs', 'insightEvaluate', 'insightImages', 'insightActivations', 'insightGradCam', 'insightFilters', 'insightHistograms',
 ] as const;
 export type ApiCall = (typeof API_CALLS)[number];
 export const API_EVENTS = ['onTrainingEvent'] as const;

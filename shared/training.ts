@@ -47,10 +47,19 @@ export type AttemptEnd = 'done' | 'stopped' | 'failed' | 'interrupted' | 'none';
 export interface RunSummary {
   runId: string;
   runDir: string;
+  /** The name the user gave the run, or else the graph's. */
   name: string;
+  /** The name of the graph it trained. */
+  graphName?: string;
   startedAt: string;
   status: 'queued' | 'running' | 'done' | 'stopped' | 'failed' | 'interrupted';
   epochsDone: number;
   config: TrainConfig;
   final: { train_loss: number | null; val_loss: number | null; val_acc: number | null } | null;
+  /** Seconds spent training, over every attempt, once it has ended (final.json). */
+  seconds?: number | null;
+  /** The backend it trained on, from its last 'start' event. */
+  backend?: string | null;
+  /** Why it failed or stopped, in the run's own words. */
+  message?: string | null;
 }

@@ -5,6 +5,8 @@
  * is returned as a value naming what is wrong, never thrown across the boundary.
  */
 
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import {
   fail, ok, type Api, type BackendInfo, type DoctorReport, type FashionSamples, type FashionSamplesRequest, type HostInfo, type Result, type WorkerRunRequest,
 } from '../../shared/api';
@@ -13,7 +15,15 @@ import { planTraining, type PlanError, type TrainingPlan } from '../../shared/tr
 import { checkConv1x1, checkCorrelate, checkFashionImage, checkLearn, checkPool, type Checked } from '../../shared/lab/check';
 import type { LabProblem } from '../../shared/lab/types';
 import { FASHION_MNIST } from '../../shared/training/fashion-mnist';
+import { parseGraph } from '../../shared/graph/parse';
 import { trainingMemoryLimit } from '../common/memory-limit';
+import { RunFolderError } from '../runs/errors';
+import { deleteRunFolder } from '../runs/delete-run';
+import { GRAPH_JSON } from '../runs/run-folder';
+import { GRAPH_FILE, readTextFileSync } from '../common/read-file';
+import { runNameProblem, writeRunName } from '../runs/run-meta';
+import { createAutosave } from './autosave';
+import { checkActivationsRequest, checkFiltersRequest, checkGradCamRequest, checkHistogramsRequest, checkImagesRequest, checkRunRequest, type Checked as InsightChecked } from '../../shared/insight';
 
 /**
  * The slice of main/engine/jobs.ts's job manager this file uses. Declared structurally so the
@@ -25,6 +35,11 @@ export interface JobManagerLike {
   onEvent(listener: (e: TrainingEvent) => void): () => void;
   listRuns(): Promise<RunSummary[]>;
   getRunEvents(runId: string): Promise<TrainingEvent[]>;
+  /** Continues a run folder from its last checkpoint (main/engine/jobs.ts). */
+  resume?(runDir: string, opts?: { epochs?: number }): Promise<{ runId: string; runDir: string }>;
+  /** Runs whose process is going, and runs waiting for a slot: neither may be deleted. */
+  running?(): string[];
+  queued?(): string[];
 }
 
 /** The slice of main/engine/worker-runs.ts this file uses: runs a page's Web Worker trains. */
@@ -44,6 +59,8 @@ export interface EngineServiceLike {
 
 export interface NodeApiOptions {
   runsRoot: string;
+  /** Where the autosave lives: the desktop's userData, browser mode's data folder (default: runsRoot). */
+  dataDir?: string;
   jobs?: JobManagerLike;
   host?: HostInfo['host'];
   version?: string;
@@ -59,6 +76,12 @@ export interface NodeApiOptions {
 
 /** SGD steps run about a millisecond each on a lab-sized image; give a long run room before the service is restarted. */
 const LEARN_TIMEOUT_MS = 120_000;
+
+/**
+ * Insight answers load a checkpoint first (seconds for VGG on a busy machine) and a whole
+ * evaluation of 10,000 images takes a while on the slower backends: room before a restart.
+ */
+const INSIGHT_TIMEOUT_MS = 180_000;
 
 /** Run ids become folder names: keep them to one safe path segment. */
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -87,8 +110,18 @@ function labFailure(error: LabProblem): Result<never> {
 /** The exporter loads tfjs; the server should not pay for that before the first export. */
 const exporter = () => import('../export/request');
 
+/** A job manager's error keeps its stable code (busy, not-found, ...); anything else gets `fallback`. */
+const codeOf = (e: unknown, fallback: string): string => (typeof (e as { code?: unknown })?.code === 'string' ? (e as { code: string }).code : fallback);
+
 export function createNodeApi(opts: NodeApiOptions): Api {
   const { jobs } = opts;
+  const autosave = createAutosave(opts.dataDir ?? opts.runsRoot);
+  /** The folder of an existing run, or the error value saying there is none. */
+  const runDirOf = (runId: string): Result<string> => {
+    const dir = path.join(opts.runsRoot, runId);
+    return existsSync(path.join(dir, 'config.json')) ? ok(dir) : fail('not-found', `There is no run "${runId}" in ${opts.runsRoot} (deleted?). Refresh the list of runs.`);
+  };
+  const isLive = (runId: string) => Boolean(jobs?.running?.().includes(runId) || jobs?.queued?.().includes(runId));
   const noJobs = () => fail('unavailable', 'Training is not available in this host (the training engine is not loaded).');
   const noWorkerRuns = () => fail('unavailable', 'Training in the page is not available in this host (browser mode serves it); train with another backend.');
 
@@ -97,6 +130,22 @@ export function createNodeApi(opts: NodeApiOptions): Api {
     if (!checked.ok) return labFailure(checked.error);
     if (!opts.engine) return fail('unavailable', 'The Kernel lab is not available in this host (the engine service is not running).');
     return opts.engine.call(op, request(checked.value), timeoutMs ? { timeoutMs } : undefined);
+  }
+
+  /**
+   * Checks an insight request here, finds the run's folder, and has the engine service answer
+   * with the folder in place of the id (the service never sees a path the page chose).
+   */
+  async function insight<T extends object>(checked: InsightChecked<T>, op: string): Promise<Result<any>> {
+    if (!checked.ok) return fail('bad-request', checked.message);
+    if (!opts.engine) return fail('unavailable', 'Insight is not available in this host (the engine service is not running).');
+    const { runId, ...rest } = checked.value as T & { runId?: string };
+    let runDir: string | null = null;
+    if (runId !== undefined) {
+      runDir = path.join(opts.runsRoot, runId);
+      if (!existsSync(runDir)) return fail('not-found', `There is no run "${runId}" in ${opts.runsRoot}.`);
+    }
+    return opts.engine.call(op, { ...rest, runId, runDir }, { timeoutMs: INSIGHT_TIMEOUT_MS });
   }
 
   return {
@@ -201,6 +250,71 @@ export function createNodeApi(opts: NodeApiOptions): Api {
       return opts.workerRuns ? opts.workerRuns.samples(req) : noWorkerRuns();
     },
 
+    async getRunGraph(args) {
+      const runId = validateRunId(args);
+      if (!runId.ok) return runId;
+      const dir = runDirOf(runId.value);
+      if (!dir.ok) return dir;
+      try {
+        // The file is on disk and untrusted like any other: it goes through the one parser.
+        const read = readTextFileSync(path.join(dir.value, GRAPH_JSON), GRAPH_FILE);
+        if (!read.ok) return fail('io-error', read.message);
+        const { doc, diagnostics } = parseGraph(read.text);
+        if (!doc) return fail('invalid-graph', `The graph of run ${runId.value} (${GRAPH_JSON}) cannot be loaded: ${diagnostics[0]?.message ?? 'unknown problem'}.`, { diagnostics });
+        return ok(doc);
+      } catch (e) {
+        return fail('io-error', `Could not read the graph of run ${runId.value}: ${errorMessage(e)}`);
+      }
+    },
+
+    async renameRun(args) {
+      const runId = validateRunId(args);
+      if (!runId.ok) return runId;
+      const name = (args as { name?: unknown }).name;
+      const problem = runNameProblem(name);
+      if (problem) return fail('bad-request', problem);
+      const dir = runDirOf(runId.value);
+      if (!dir.ok) return dir;
+      try {
+        return ok({ runId: runId.value, name: writeRunName(dir.value, name as string) });
+      } catch (e) {
+        return fail('io-error', errorMessage(e));
+      }
+    },
+
+    async deleteRun(args) {
+      const runId = validateRunId(args);
+      if (!runId.ok) return runId;
+      if (isLive(runId.value)) return fail('busy', `The run ${runId.value} is training or waiting to; it was not deleted. Stop it first.`);
+      try {
+        deleteRunFolder(opts.runsRoot, runId.value);
+        return ok({ runId: runId.value });
+      } catch (e) {
+        if (e instanceof RunFolderError) return fail(e.problem === 'locked' ? 'busy' : e.problem === 'missing' ? 'not-found' : 'io-error', e.message);
+        return fail('io-error', `Could not delete the run ${runId.value}: ${errorMessage(e)}`);
+      }
+    },
+
+    async resumeTraining(args) {
+      const runId = validateRunId(args);
+      if (!runId.ok) return runId;
+      const epochs = (args as { epochs?: unknown }).epochs;
+      if (epochs !== undefined && typeof epochs !== 'number') return fail('bad-request', `epochs must be a number (got ${JSON.stringify(epochs)}).`);
+      if (!jobs?.resume) return noJobs();
+      const dir = runDirOf(runId.value);
+      if (!dir.ok) return dir;
+      try {
+        // The same engine path as `convstudio train --resume`: the job manager, the training process, its lock.
+        return ok(await jobs.resume(dir.value, epochs === undefined ? undefined : { epochs }));
+      } catch (e) {
+        return fail(codeOf(e, 'start-failed'), `The run could not be resumed: ${errorMessage(e)}`, (e as { details?: unknown }).details);
+      }
+    },
+
+    saveAutosave: (args) => autosave.save(args),
+    loadAutosave: () => autosave.load(),
+    discardAutosave: () => autosave.discard(),
+
     onTrainingEvent(listener) {
       return jobs ? jobs.onEvent(listener) : () => {};
     },
@@ -210,5 +324,13 @@ export function createNodeApi(opts: NodeApiOptions): Api {
     labPool: (req) => lab(checkPool(req), 'lab.pool', (v) => v.request),
     labLearn: (req) => lab(checkLearn(req), 'lab.learn', (v) => v.request, LEARN_TIMEOUT_MS),
     labFashionImage: (req) => lab(checkFashionImage(req, FASHION_MNIST.testSamples), 'lab.fashionImage', (v) => v),
+
+    insightEpochs: (req) => insight(checkRunRequest(req), 'insight.epochs'),
+    insightEvaluate: (req) => insight(checkRunRequest(req), 'insight.evaluate'),
+    insightImages: (req) => insight(checkImagesRequest(req), 'insight.images'),
+    insightActivations: (req) => insight(checkActivationsRequest(req), 'insight.activations'),
+    insightGradCam: (req) => insight(checkGradCamRequest(req), 'insight.gradCam'),
+    insightFilters: (req) => insight(checkFiltersRequest(req), 'insight.filters'),
+    insightHistograms: (req) => insight(checkHistogramsRequest(req), 'insight.histograms'),
   };
 }

@@ -13,6 +13,8 @@ import { guardTerminal } from './output';
 const COMMANDS: Record<string, { about: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {
   summary: { about: 'layer table, parameters and MACs of a template or graph file', load: () => import('./summary') },
   train: { about: 'train a template or graph file on Fashion-MNIST', load: () => import('./train') },
+  eval: { about: "a run's confusion matrix and per-class accuracy on its validation images", load: () => import('./eval') },
+  predict: { about: "a run's top-5 classes for your own PNG or JPEG images", load: () => import('./predict') },
   export: { about: 'a template, graph or run as a graph file, a PyTorch folder or ONNX', load: () => import('./export') },
   doctor: { about: 'which backends are installed and which GPU each would use, or why not', load: () => import('./doctor') },
   bench: { about: 'training-step throughput per backend, next to PyTorch', load: () => import('./bench') },

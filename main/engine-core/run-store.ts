@@ -8,6 +8,7 @@
 
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { TrainConfig, TrainingEvent } from '../../shared/training';
+import type { OptimizerState } from '../../shared/training/optimizer';
 
 /** The run's graph file; messages name it, wherever the store keeps it. */
 export const GRAPH_JSON = 'graph.json';
@@ -51,6 +52,8 @@ export interface TrainState {
   seconds: number;
   /** The run's first batch loss, the divergence rule's reference (divergence.ts); null in checkpoints that predate it. */
   referenceLoss: number | null;
+  /** Momentum buffers or Adam's moments and step counts; absent in checkpoints that predate them. Its arrays go to optimizer.bin. */
+  optimizer?: OptimizerState | null;
 }
 
 export interface LoadResult {

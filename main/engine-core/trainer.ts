@@ -1,7 +1,8 @@
 /**
- * The training loop, with d2l Trainer semantics: minibatch SGD on softmax cross-entropy of the
- * logits, one pass over the (shuffled) training set per epoch, then the test set for val_loss
- * and val_acc. It reads everything from its run and writes everything back to it (through a
+ * The training loop, with d2l Trainer semantics: minibatch steps of the run's optimizer (SGD,
+ * Adam or AdamW as torch.optim, at its schedule's rate for the epoch: optimizers.ts) on softmax
+ * cross-entropy of the logits, one pass over the (shuffled) training set per epoch, then the
+ * test set for val_loss and val_acc. It reads everything from its run and writes everything back to it (through a
  * RunStore: the trainer touches no file itself), so a fresh run and a resumed one are the same
  * code path.
  *
@@ -22,6 +23,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { BackendChoice, TrainingEvent } from '../../shared/training';
 import { planTraining, type TrainingPlan } from '../../shared/training/plan';
 import { checkTrainConfig } from '../../shared/training/settings';
+import { optimizerSpec, scheduledLr, type OptimizerSpec, type OptimizerState } from '../../shared/training/optimizer';
 import { FASHION_MNIST } from '../../shared/training/fashion-mnist';
 import { isOutOfMemory, outOfMemoryMessage } from './out-of-memory';
 import { compileGraph } from './compile';
@@ -30,6 +32,7 @@ import { GraphError } from './errors';
 import { makeBatch, subset, DataError, type Batch, type FashionSource, type Split } from './batches';
 import { epochOrder } from './shuffle';
 import { breakMessage, previousAttempt, supersededCount } from './attempts';
+import { createWeightOptimizer, type WeightOptimizer } from './optimizers';
 import { RunFolderError } from './run-folder-error';
 import { GRAPH_JSON, baseName, type RunConfigFile, type RunLock, type RunStore, type TrainState } from './run-store';
 
@@ -67,6 +70,10 @@ export interface CompiledStep {
   evaluate(batches: Iterable<Batch>): { loss: number; acc: number };
   /** Writes the current weights (and running statistics) into the tfjs model. */
   syncModel(): void;
+  /** The optimizer's momentum or moments and step counts, for the checkpoint. */
+  exportOptimizerState(): OptimizerState;
+  /** Continues from a checkpoint's optimizer state; throws, naming what does not fit. */
+  importOptimizerState(state: OptimizerState): void;
   dispose(): void;
 }
 
@@ -80,7 +87,7 @@ export interface TrainerHost {
   /** Fashion-MNIST from the run's data folder (null: the default places). */
   data(dataDir: string | null): FashionSource;
   /** The compiled whole step for this plan and model, if the host has one (and why not, if it matters). */
-  compiledStep?(backend: string, plan: TrainingPlan, model: LayersModel, opts: { seed: number }): { trainer: CompiledStep | null; note?: string };
+  compiledStep?(backend: string, plan: TrainingPlan, model: LayersModel, opts: { seed: number; optimizer: OptimizerSpec }): { trainer: CompiledStep | null; note?: string };
   /** Yields to the host's event loop so a stop request can arrive between batches. */
   tick(): Promise<void>;
 }
@@ -118,17 +125,19 @@ async function evaluate(model: LayersModel, split: Split, indices: Uint32Array, 
 }
 
 /** One tfjs training step: the loss before the update and how many of the batch's predictions were right. */
-async function tfjsStep(optimizer: tf.Optimizer | null, model: LayersModel | null, vars: tf.Variable[], batch: Batch): Promise<{ loss: number; correct: number }> {
+async function tfjsStep(optimizer: WeightOptimizer, model: LayersModel, vars: tf.Variable[], batch: Batch, lr: number): Promise<{ loss: number; correct: number }> {
   let hits: tf.Tensor | null = null;
   const cost = tf.tidy(() => {
     const x = tf.tensor4d(batch.x, [batch.n, batch.size, batch.size, 1]);
     const y = tf.tensor1d(batch.y, 'int32');
-    return optimizer!.minimize(() => {
-      const logits = model!.apply(x, { training: true }) as tf.Tensor;
+    const { value, grads } = tf.variableGrads(() => {
+      const logits = model.apply(x, { training: true }) as tf.Tensor;
       // Kept past the gradient's tidy; argMax is off the loss's path, so backprop ignores it.
       hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'int32')));
       return crossEntropy(logits, y);
-    }, true, vars)!;
+    }, vars);
+    optimizer.apply(grads, lr);
+    return value;
   });
   try {
     const [l, c] = await Promise.all([cost.data(), hits!.data()]);
@@ -208,7 +217,7 @@ async function trainLocked(store: RunStore, host: TrainerHost, cfgFile: RunConfi
 
   let plan: TrainingPlan | null = null;
   let model: LayersModel | null = null;
-  let optimizer: tf.Optimizer | null = null;
+  let optimizer: WeightOptimizer | null = null;
   let compiled: CompiledStep | null = null;
   try {
     const torn = await store.repairEvents();
@@ -265,21 +274,34 @@ async function trainLocked(store: RunStore, host: TrainerHost, cfgFile: RunConfi
     priorSeconds = state.seconds;
     if (state.epochsDone >= config.epochs) return await finish('done');
 
-    optimizer = tf.train.sgd(config.lr);
     const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
     const evalBatch = imageSize <= FASHION_MNIST.side ? 1000 : bs;
+    const spec = optimizerSpec(config);
     // On the native backend the whole step runs in the addon where the graph allows it.
-    const choice = host.compiledStep?.(active.name, plan, model, { seed: config.seed }) ?? { trainer: null };
+    const choice = host.compiledStep?.(active.name, plan, model, { seed: config.seed, optimizer: spec }) ?? { trainer: null };
     compiled = choice.trainer;
     if (choice.note) notes.push(choice.note);
     if (compiled) active = { ...active, device: compiled.device };
+    else optimizer = createWeightOptimizer(spec, model.trainableWeights.map((w, i) => ({ name: w.originalName, variable: vars[i] })));
+    const optimizerState = (): OptimizerState | null => compiled?.exportOptimizerState() ?? optimizer?.exportState() ?? null;
+    if (state.optimizer) {
+      try {
+        if (compiled) compiled.importOptimizerState(state.optimizer);
+        else optimizer!.importState(state.optimizer);
+      } catch (err) {
+        notes.push(`the checkpoint's optimizer state does not fit (${(err as Error).message}); the optimizer starts afresh.`);
+      }
+      state = { ...state, optimizer: null };
+    } else if (resumedFrom && (spec.kind !== 'sgd' || (spec.momentum ?? 0) !== 0)) {
+      notes.push(`checkpoint ${resumedFrom} predates saved optimizer state; ${spec.kind === 'sgd' ? 'the momentum' : "Adam's moments"} start afresh.`);
+    }
     const watch = divergenceWatch({ classes: FASHION_MNIST.classes, lr: config.lr, reference: state.referenceLoss });
     const checkpoint = async (s: TrainState): Promise<string> => {
       // A run whose lock was taken from under it (running.json deleted, another trainer started)
       // must not overwrite the other trainer's checkpoints.
       if (!lock.held()) throw new RunFolderError('locked', `${store.location}/running.json`, 'This run\'s lock was removed or taken by another process while it trained; it stops without saving, to leave the run to that process.', 'Train each run in one process at a time.');
       compiled?.syncModel();
-      return store.saveCheckpoint(model!, { ...s, referenceLoss: watch.reference });
+      return store.saveCheckpoint(model!, { ...s, referenceLoss: watch.reference, optimizer: optimizerState() });
     };
 
     await emit({
@@ -290,6 +312,7 @@ async function trainLocked(store: RunStore, host: TrainerHost, cfgFile: RunConfi
     let epochSecondsEstimate: number | null = null;
     for (let epoch = state.epochsDone; epoch < config.epochs; epoch++) {
       const order = epochOrder(n, config.seed, epoch);
+      const lr = scheduledLr(config, epoch);
       const tEpoch = Date.now();
       let trainMs = 0;
       let lossSum = state.partialLossSum;
@@ -306,7 +329,7 @@ async function trainLocked(store: RunStore, host: TrainerHost, cfgFile: RunConfi
         const s = b * bs;
         const e = Math.min(s + bs, n);
         const batch = makeBatch(data.train, Array.from(order.subarray(s, e), (i) => trainIdx[i]), 0, e - s, imageSize);
-        const { loss: lossValue, correct } = compiled ? compiled.step(batch, config.lr) : await tfjsStep(optimizer, model, vars, batch);
+        const { loss: lossValue, correct } = compiled ? compiled.step(batch, lr) : await tfjsStep(optimizer!, model, vars, batch, lr);
         trainMs += Date.now() - tb;
         seen += batch.n;
         correctSum += correct;

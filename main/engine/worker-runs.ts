@@ -14,7 +14,10 @@
 import type { io } from '@tensorflow/tfjs-core';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
-import { MAX_SAMPLES_PER_CALL, WORKER_WEIGHT_PART_BYTES, fail, ok, type FashionSamples, type FashionSamplesRequest, type Result, type WorkerRunRequest } from '../../shared/api';
+import {
+  MAX_SAMPLES_PER_CALL, WORKER_WEIGHT_PART_BYTES, fail, ok, packOptimizerState, unpackOptimizerState,
+  type FashionSamples, type FashionSamplesRequest, type OptimizerStateListing, type Result, type WorkerRunRequest,
+} from '../../shared/api';
 import type { TrainingEvent } from '../../shared/training';
 import type { TrainingPlan } from '../../shared/training/plan';
 import { checkTrainConfig } from '../../shared/training/settings';
@@ -128,14 +131,21 @@ export function createWorkerRuns(opts: { runsRoot: string; now?: () => number })
       }
       case 'saveCheckpoint': {
         const h = writing();
-        const weightData = Buffer.concat(h.staged);
+        const staged = Buffer.concat(h.staged);
         h.staged = [];
+        // The optimizer's arrays came as bytes after the weights (shared/api.ts, OptimizerStateListing).
+        const weightBytes = req.weightBytes ?? staged.length;
+        if (!Number.isInteger(weightBytes) || weightBytes < 0 || weightBytes > staged.length) throw new Error(`saveCheckpoint's weightBytes must be a whole number of at most the ${staged.length} bytes sent`);
+        const weightData = staged.subarray(0, weightBytes);
+        const { optimizer: listing, ...rest } = (isObject(req.state) ? req.state : {}) as Omit<TrainState, 'optimizer'> & { optimizer?: OptimizerStateListing | null };
+        if (!listing && weightBytes !== staged.length) throw new Error(`saveCheckpoint got ${staged.length - weightBytes} bytes past the weights but no optimizer state to hold them`);
+        const state: TrainState = listing ? { ...rest, optimizer: unpackOptimizerState(listing, staged.subarray(weightBytes)) } : rest;
         const m = req.model;
         const artifacts = {
           modelTopology: m.modelTopology as object, weightSpecs: m.weightSpecs as io.WeightsManifestEntry[], format: m.format, generatedBy: m.generatedBy, convertedBy: m.convertedBy ?? null,
           weightData: weightData.buffer.slice(weightData.byteOffset, weightData.byteOffset + weightData.byteLength) as ArrayBuffer,
         };
-        return saveCheckpoint(runDir, savableArtifacts(artifacts), req.state as TrainState);
+        return saveCheckpoint(runDir, savableArtifacts(artifacts), state);
       }
       case 'loadLatestCheckpoint': {
         const h = writing();
@@ -143,8 +153,14 @@ export function createWorkerRuns(opts: { runsRoot: string; now?: () => number })
         if (!got.loaded) { h.loaded = null; return { loaded: null, rejected: got.rejected }; }
         const { weightData, ...model } = got.loaded.model;
         const bytes = weightData == null ? Buffer.alloc(0) : Buffer.from(weightData as ArrayBuffer);
-        h.loaded = bytes;
-        return { loaded: { model, weightBytes: bytes.length, state: got.loaded.state, path: got.loaded.path }, rejected: got.rejected };
+        const { optimizer, ...rest } = got.loaded.state;
+        const packed = optimizer ? packOptimizerState(optimizer) : null;
+        // getWeights serves the optimizer's bytes after the weights', as saveCheckpoint took them.
+        h.loaded = packed ? Buffer.concat([bytes, Buffer.from(packed.bytes.buffer, packed.bytes.byteOffset, packed.bytes.byteLength)]) : bytes;
+        return {
+          loaded: { model, weightBytes: bytes.length, optimizerBytes: packed?.bytes.length ?? 0, state: { ...rest, optimizer: packed?.listing ?? null }, path: got.loaded.path },
+          rejected: got.rejected,
+        };
       }
       case 'getWeights': {
         const h = writing();

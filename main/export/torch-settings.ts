@@ -1,9 +1,7 @@
 /**
  * How train.py carries each training setting of shared/training/settings.ts: the CONFIG key and
  * command-line flag it has there, and the value it starts from. The table is typed against the
- * settings table, so a setting added there without a line here fails the typecheck; the
- * optimizer settings d2l's later chapters need are here already, read from a run's config when
- * the settings table has them and from PyTorch's defaults (plain SGD) until then.
+ * settings table, so a setting added there without a line here fails the typecheck.
  */
 
 import { SETTINGS, type SettingKey, type SettingSpec } from '../../shared/training/settings';
@@ -31,9 +29,6 @@ export interface TorchSetting {
   hintOnly?: true;
 }
 
-/** Settings ConvStudio's trainer is getting (issue 10); train.py already honours them. */
-type Coming = 'optimizer' | 'momentum' | 'nesterov' | 'weightDecay' | 'schedule';
-
 export const TORCH_SETTINGS = {
   epochs: { key: 'epochs' },
   batchSize: { key: 'batch_size', note: 'the global batch: with N processes each takes batch_size / N' },
@@ -46,15 +41,15 @@ export const TORCH_SETTINGS = {
   seed: { key: 'seed' },
   // The run's folder is searched first but is not the only place: the export may be far from it.
   dataDir: { key: 'data_dir', hintOnly: true, note: "the run's folder, searched first; --data DIR makes a folder the only place" },
-  optimizer: { key: 'optimizer', flag: { flag: '--optimizer', kind: 'choice', choices: ['sgd', 'adam', 'adamw'], default: 'sgd', help: 'torch.optim.SGD, Adam or AdamW' } },
-  momentum: { key: 'momentum', flag: { flag: '--momentum', kind: 'number', default: 0, help: "SGD's momentum" } },
-  nesterov: { key: 'nesterov', flag: { flag: '--nesterov', kind: 'boolean', default: false, help: "SGD's Nesterov momentum (needs momentum > 0)" } },
-  weightDecay: { key: 'weight_decay', flag: { flag: '--weight-decay', kind: 'number', default: 0, help: 'L2 penalty, as torch.optim applies it' } },
-  schedule: {
-    key: 'schedule',
-    flag: { flag: '--schedule', kind: 'choice', choices: ['constant', 'step', 'cosine'], default: 'constant', help: 'learning-rate schedule per epoch: constant, step (×0.1 every third of the epochs) or cosine (to 0)' },
-  },
-} satisfies { [K in SettingKey]: TorchSetting } & { [K in Coming]?: TorchSetting };
+  optimizer: { key: 'optimizer' },
+  momentum: { key: 'momentum' },
+  nesterov: { key: 'nesterov' },
+  // None: the optimizer's own default in make_optimizer (0; AdamW 0.01), as in ConvStudio.
+  weightDecay: { key: 'weight_decay' },
+  schedule: { key: 'schedule' },
+  stepSize: { key: 'step_size' },
+  gamma: { key: 'gamma' },
+} satisfies { [K in SettingKey]: TorchSetting };
 
 export type TorchSettingKey = keyof typeof TORCH_SETTINGS;
 

@@ -335,19 +335,20 @@ def all_sum(values, device, world):
 
 def make_optimizer(params, cfg):
     name = cfg['optimizer']
+    decay = cfg['weight_decay'] if cfg['weight_decay'] is not None else (0.01 if name == 'adamw' else 0.0)
     if name == 'sgd':
         if cfg['nesterov'] and cfg['momentum'] <= 0:
             raise UsageError('--nesterov needs a momentum above 0 (--momentum 0.9, say).')
-        return torch.optim.SGD(params, lr=cfg['lr'], momentum=cfg['momentum'], nesterov=cfg['nesterov'], weight_decay=cfg['weight_decay'])
+        return torch.optim.SGD(params, lr=cfg['lr'], momentum=cfg['momentum'], nesterov=cfg['nesterov'], weight_decay=decay)
     if name == 'adam':
-        return torch.optim.Adam(params, lr=cfg['lr'], weight_decay=cfg['weight_decay'])
-    return torch.optim.AdamW(params, lr=cfg['lr'], weight_decay=cfg['weight_decay'])
+        return torch.optim.Adam(params, lr=cfg['lr'], weight_decay=decay)
+    return torch.optim.AdamW(params, lr=cfg['lr'], weight_decay=decay)
 
 
 def make_schedule(optimizer, cfg):
     """Stepped once per epoch."""
     if cfg['schedule'] == 'step':
-        return torch.optim.lr_scheduler.StepLR(optimizer, step_size=max(1, cfg['epochs'] // 3), gamma=0.1)
+        return torch.optim.lr_scheduler.StepLR(optimizer, step_size=cfg['step_size'], gamma=cfg['gamma'])
     if cfg['schedule'] == 'cosine':
         return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=cfg['epochs'])
     return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda epoch: 1.0)

@@ -20,6 +20,7 @@ import path from 'node:path';
 import { fsIOHandler } from '../engine/fs-io';
 import { fsyncDir, writeFileDurable } from '../common/atomic';
 import { runFolderError } from './errors';
+import type { OptimizerState } from '../../shared/training/optimizer';
 import '../engine-core/layers/index';
 import type { LoadResult, TrainState } from '../engine-core/run-store';
 
@@ -29,7 +30,9 @@ export const CHECKPOINTS = 'checkpoints';
 const NAME = /^e(\d{4,})-b(\d{5,})$/;
 const KEEP = 2;
 
-interface StateFile extends TrainState {
+/** state.json: the optimizer state's arrays are listed in order; their values are optimizer.bin's float32s. */
+interface StateFile extends Omit<TrainState, 'optimizer'> {
+  optimizer?: { kind: OptimizerState['kind']; steps: OptimizerState['steps']; slots: { name: string; shape: number[] }[] } | null;
   savedAt: string;
 }
 
@@ -37,14 +40,17 @@ const MODEL_JSON = 'model.json';
 const WEIGHTS_BIN = 'weights.bin';
 const STATE_JSON = 'state.json';
 export const MANIFEST_JSON = 'manifest.json';
-/** The files a checkpoint is made of, each listed in its manifest. */
+/** Written when the run's optimizer has state (SGD with momentum, Adam, AdamW). */
+const OPTIMIZER_BIN = 'optimizer.bin';
+/** The files a checkpoint is made of, each listed in its manifest (optimizer.bin too, where there is one). */
 const FILES = [MODEL_JSON, WEIGHTS_BIN, STATE_JSON] as const;
+type CheckpointFile = (typeof FILES)[number] | typeof OPTIMIZER_BIN;
 const MANIFEST_FORMAT = 'convstudio.checkpoint';
 
 interface Manifest {
   format: typeof MANIFEST_FORMAT;
   version: 1;
-  files: Record<(typeof FILES)[number], { bytes: number; sha256: string }>;
+  files: Partial<Record<CheckpointFile, { bytes: number; sha256: string }>>;
   /** SHA-256 of the run's graph.json at the time: weights only fit the graph they were trained for. */
   graphSha256: string | null;
 }
@@ -96,9 +102,19 @@ export async function saveCheckpoint(runDir: string, model: Savable, state: Trai
     // Only the lock holder saves, so any other temporary folder is left over from a killed save.
     for (const n of readdirSync(root)) if (n.startsWith('.tmp-')) rmSync(path.join(root, n), { recursive: true, force: true });
     await model.save(fsIOHandler(tmp));
-    const file: StateFile = { ...state, savedAt: new Date().toISOString() };
+    const { optimizer, ...rest } = state;
+    const file: StateFile = {
+      ...rest,
+      optimizer: optimizer ? { kind: optimizer.kind, steps: optimizer.steps, slots: optimizer.slots.map((x) => ({ name: x.name, shape: x.shape })) } : null,
+      savedAt: new Date().toISOString(),
+    };
     writeFileDurable(path.join(tmp, STATE_JSON), JSON.stringify(file, null, 2));
-    const files = Object.fromEntries(FILES.map((f) => {
+    const written: CheckpointFile[] = [...FILES];
+    if (optimizer) {
+      writeFileDurable(path.join(tmp, OPTIMIZER_BIN), Buffer.concat(optimizer.slots.map((x) => Buffer.from(x.values.buffer, x.values.byteOffset, x.values.byteLength))));
+      written.push(OPTIMIZER_BIN);
+    }
+    const files = Object.fromEntries(written.map((f) => {
       const bytes = readFileSync(path.join(tmp, f));
       return [f, { bytes: bytes.length, sha256: sha256(bytes) }];
     })) as Manifest['files'];
@@ -133,7 +149,7 @@ function readManifest(dir: string): Manifest {
 /** Every file against the manifest, before any of them is parsed. Throws the first mismatch, in words. (The exporter checks with it too.) */
 export function verifyCheckpoint(runDir: string, dir: string): void {
   const m = readManifest(dir);
-  for (const f of FILES) {
+  for (const f of [...FILES, ...(m.files[OPTIMIZER_BIN] ? [OPTIMIZER_BIN] : [])] as CheckpointFile[]) {
     const want = m.files[f];
     if (!want || typeof want.sha256 !== 'string' || !Number.isInteger(want.bytes)) throw new Error(`${MANIFEST_JSON} does not list ${f}`);
     const p = path.join(dir, f);
@@ -151,9 +167,28 @@ async function loadOne<T>(runDir: string, dir: string, open: (h: io.IOHandler) =
   const state = JSON.parse(readFileSync(path.join(dir, STATE_JSON), 'utf8')) as StateFile;
   if (!Number.isInteger(state.epochsDone) || !Number.isInteger(state.batchesDone) || state.epochsDone < 0 || state.batchesDone < 0) throw new Error(`${STATE_JSON} has no epoch/batch position`);
   if (checkpointName(state) !== path.basename(dir)) throw new Error(`${STATE_JSON} says ${checkpointName(state)}, not ${path.basename(dir)}`);
+  const optimizer = state.optimizer ? readOptimizerState(dir, state.optimizer) : null;
   const model = await open(fsIOHandler(dir));
-  const { savedAt: _s, ...rest } = state;
-  return { model, state: rest };
+  const { savedAt: _s, optimizer: _o, ...rest } = state;
+  return { model, state: optimizer ? { ...rest, optimizer } : rest };
+}
+
+/** optimizer.bin cut into the arrays state.json lists (the manifest has already vouched for its bytes). */
+function readOptimizerState(dir: string, listed: NonNullable<StateFile['optimizer']>): OptimizerState {
+  const file = path.join(dir, OPTIMIZER_BIN);
+  if (!existsSync(file)) throw new Error(`${STATE_JSON} lists optimizer state but ${OPTIMIZER_BIN} is missing`);
+  const bytes = readFileSync(file);
+  const sizes = listed.slots.map((x) => x.shape.reduce((a, b) => a * b, 1));
+  const total = sizes.reduce((a, b) => a + b, 0);
+  if (bytes.length !== total * 4) throw new Error(`${OPTIMIZER_BIN} holds ${bytes.length} bytes where ${STATE_JSON}'s optimizer state needs ${total * 4}`);
+  const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  let at = 0;
+  const slots = listed.slots.map((x, i) => {
+    const values = all.slice(at, at + sizes[i]);
+    at += sizes[i];
+    return { name: x.name, shape: x.shape, values };
+  });
+  return { kind: listed.kind, steps: listed.steps, slots };
 }
 
 /** The newest checkpoint that loads, setting aside (and reporting) any newer broken ones. */

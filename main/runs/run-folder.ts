@@ -17,6 +17,7 @@ import type { RunSummary, TrainConfig, TrainingEvent } from '../../shared/traini
 import { fsyncDir, writeJsonAtomic } from '../common/atomic';
 import { RunFolderError, guardFs, runFolderError } from './errors';
 import { RUNNING_JSON, liveLock } from './run-lock';
+import { readRunMeta } from './run-meta';
 import { GRAPH_JSON, type FinalFile, type RunConfigFile } from '../engine-core/run-store';
 
 export { GRAPH_JSON, type FinalFile, type RunConfigFile };
@@ -223,10 +224,17 @@ export function summarizeRun(runDir: string, running: boolean): RunSummary | nul
   const epochs = events.filter((e): e is Extract<TrainingEvent, { event: 'epoch' }> => e.event === 'epoch');
   const last = epochs[epochs.length - 1];
   const status: RunSummary['status'] = running || (!final && isRunningElsewhere(runDir)) ? 'running' : final ? final.status : 'interrupted';
+  let backend: string | null = final?.backend ?? null;
+  let lastError: string | null = null;
+  for (const e of events) {
+    if (e.event === 'start') backend = e.backend;
+    else if (e.event === 'error') lastError = e.message;
+  }
   return {
     runId: cfg.runId,
     runDir,
-    name: cfg.name,
+    name: readRunMeta(runDir)?.name ?? cfg.name,
+    graphName: cfg.name,
     startedAt: cfg.startedAt,
     status,
     epochsDone: final?.epochs ?? (last ? last.epoch : 0),
@@ -234,6 +242,10 @@ export function summarizeRun(runDir: string, running: boolean): RunSummary | nul
     final: final
       ? { train_loss: final.train_loss, val_loss: final.val_loss, val_acc: final.val_acc }
       : last ? { train_loss: last.train_loss, val_loss: last.val_loss, val_acc: last.val_acc } : null,
+    seconds: final?.seconds ?? null,
+    backend,
+    // A run that trains again has no reason yet; one that ended says why, or the last error it reported.
+    message: status === 'running' ? null : final?.message ?? (status === 'failed' || status === 'interrupted' ? lastError : null),
   };
 }
 

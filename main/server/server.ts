@@ -95,6 +95,8 @@ export interface ServerOptions {
   /** Folder with the built renderer (index.html). */
   rendererDir?: string;
   runsRoot?: string;
+  /** Where the autosave lives (default: the runs folder). */
+  dataDir?: string;
   /** Fixed token (tests); otherwise a random one per launch. */
   token?: string;
   /** An Api to serve instead of createNodeApi's (tests of the transport). */
@@ -160,7 +162,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const rendererDir = path.resolve(opts.rendererDir ?? path.join(ROOT, 'out/renderer'));
   const runsRoot = path.resolve(opts.runsRoot ?? path.join(process.cwd(), 'runs'));
   const log = opts.log ?? ((line: string) => console.log(line));
-  const api = opts.api ?? createNodeApi({ runsRoot, jobs: opts.jobs, listBackends: opts.listBackends, doctor: opts.doctor, engine: opts.engine, workerRuns: opts.workerRuns, host: 'browser' });
+  const api = opts.api ?? createNodeApi({ runsRoot, dataDir: opts.dataDir, jobs: opts.jobs, listBackends: opts.listBackends, doctor: opts.doctor, engine: opts.engine, workerRuns: opts.workerRuns, host: 'browser' });
   let port = 0;
 
   const hostAllowed = (host: string | undefined) => host === `127.0.0.1:${port}` || host === `localhost:${port}`;
@@ -396,7 +398,7 @@ function argValue(argv: string[], name: string): string | undefined {
 
 async function main(argv: string[]): Promise<void> {
   if (argv.includes('--help')) {
-    console.log('usage: tsx main/server/server.ts [--port N (0 = any; env CONVSTUDIO_PORT)] [--runs DIR] [--renderer DIR]');
+    console.log('usage: tsx main/server/server.ts [--port N (0 = any; env CONVSTUDIO_PORT)] [--runs DIR] [--data DIR (the autosave; default the runs folder)] [--renderer DIR]');
     return;
   }
   const portText = argValue(argv, '--port') ?? process.env.CONVSTUDIO_PORT ?? '0';
@@ -408,7 +410,8 @@ async function main(argv: string[]): Promise<void> {
   }
   const runsRoot = path.resolve(argValue(argv, '--runs') ?? process.env.CONVSTUDIO_RUNS ?? path.join(process.cwd(), 'runs'));
   const { jobs, listBackends, doctor, engine, workerRuns } = await loadEngine(runsRoot);
-  const server = await startServer({ port, runsRoot, rendererDir: argValue(argv, '--renderer'), jobs, listBackends, doctor, engine, workerRuns });
+  const dataText = argValue(argv, '--data') ?? process.env.CONVSTUDIO_DATA;
+  const server = await startServer({ port, runsRoot, dataDir: dataText ? path.resolve(dataText) : undefined, rendererDir: argValue(argv, '--renderer'), jobs, listBackends, doctor, engine, workerRuns });
   const shutdown = () => {
     jobs?.dispose?.();
     workerRuns?.dispose();

@@ -120,6 +120,8 @@ async function start(): Promise<void> {
   });
   const base = createNodeApi({
     runsRoot,
+    // The autosave beside recent.json and the window state.
+    dataDir: app.getPath('userData'),
     jobs,
     host: 'electron',
     version: app.getVersion(),

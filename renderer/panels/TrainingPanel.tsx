@@ -1,15 +1,23 @@
-/** Hyperparameters, Start/Stop, progress with ETA, live curves, backend in use, run history. */
+/**
+ * Hyperparameters, Start/Stop, the shown run (its own settings, whole-run progress with time left,
+ * backend, hints), live curves with other runs beside it, and the history of runs.
+ */
 
-import { useEffect } from 'react';
+import { useEffect, useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { BackendInfo } from '../../shared/api';
 import { SETTINGS, type ChoiceSpec, type SettingKey, type SettingSpec, type TrainConfig } from '../../shared/training/settings';
 import { useStore, type Store } from '../store/index';
-import { selectActiveRun, selectBackends, selectConfig, selectHistory, selectOverlayRun, selectOverlayRunId } from '../store/selectors';
-import { overlayRun, refreshBackends, refreshHistory, showRun, startTraining, stopTraining } from '../training/controller';
-import { openExport } from '../export/export-command';
+import { selectActiveRun, selectBackends, selectBookReference, selectConfig, selectHistory, selectOverlayRunIds, selectRunGraphs, selectRuns } from '../store/selectors';
+import { isLive, type RunData } from '../store/training-slice';
+import { refreshBackends, refreshHistory, reopenRun, startTraining, stopTraining } from '../training/controller';
+import { bookFigureFor } from '../runs/book-reference';
+import { networkFingerprint } from '../runs/fingerprint';
+import { toDoc } from '../model/graph-model';
+import { RunHistory } from '../runs/RunHistory';
+import { plateauHint, settingsText } from '../runs/run-text';
 import { GpuCheck } from './GpuCheck';
-import { ProgressChart } from './ProgressChart';
+import { ProgressChart, type ChartRun } from './ProgressChart';
 import { PANEL_SETTINGS, fieldTitle, fieldValue, numberFieldAttributes } from './setting-fields';
 
 function formatEta(s: number | null): string {
@@ -68,16 +76,58 @@ function SettingField({ name, config, backends, disabled }: { name: SettingKey; 
 }
 
 const selectGraphOk = (s: Store) => ({ ok: s.analysis.ok, input: s.analysis.inputId ? s.analysis.nodes[s.analysis.inputId]?.shape ?? null : null });
+const selectCanvasNodes = (s: Store) => s.nodes;
+const selectCanvasEdges = (s: Store) => s.edges;
+const selectCanvasName = (s: Store) => s.name;
+
+const STATUS_TEXT: Record<RunData['status'], string> = {
+  queued: 'waiting for a training slot', starting: 'starting', running: 'running', stopping: 'stopping…', done: 'done', stopped: 'stopped', failed: 'failed',
+};
+
+/** "epoch 2 of 10 · 37 % of the run · 2 min 5 s left": the whole run, never just the current epoch. */
+function progressText(run: RunData): string {
+  const total = run.epochs;
+  if (!total) return '';
+  const x = run.progress * total;
+  const epoch = run.status === 'done' ? total : Math.min(total, Math.floor(x + 1e-9) + 1);
+  const parts = [`epoch ${epoch} of ${total}`, `${Math.round(run.progress * 100)} % of the run`];
+  if (run.status === 'running' || run.status === 'stopping') parts.push(formatEta(run.etaS));
+  return parts.filter(Boolean).join(' · ');
+}
+
+/** What the backend line says before (or without) the run's 'start' event. */
+function backendLine(run: RunData): string {
+  if (run.backend) return `backend ${run.backend} on ${run.device}${run.note ? ` (${run.note})` : ''}`;
+  switch (run.status) {
+    case 'queued': return `waiting for a training slot${run.queuePosition ? ` (next but ${run.queuePosition - 1})` : ''}…`;
+    case 'starting': case 'running': case 'stopping': return 'starting the training process…';
+    case 'done': case 'stopped': case 'failed': return 'no backend recorded (the run ended before training began)';
+  }
+}
+
+/** The canvas's network fingerprint, recomputed when the graph changes, not at every training event. */
+function useCanvasDoc() {
+  const nodes = useStore(selectCanvasNodes);
+  const edges = useStore(selectCanvasEdges);
+  const name = useStore(selectCanvasName);
+  return useMemo(() => {
+    const doc = toDoc(nodes, edges, name);
+    return { doc, print: networkFingerprint(doc) };
+  }, [nodes, edges, name]);
+}
 
 export function TrainingPanel() {
   const config = useStore(selectConfig);
   const backends = useStore(selectBackends);
   const run = useStore(selectActiveRun);
-  const overlay = useStore(selectOverlayRun);
-  const overlayId = useStore(selectOverlayRunId);
+  const runs = useStore(selectRuns);
+  const overlayIds = useStore(selectOverlayRunIds);
+  const runGraphs = useStore(selectRunGraphs);
   const history = useStore(selectHistory);
+  const book = useStore(selectBookReference);
   const { ok, input } = useStore(useShallow(selectGraphOk));
-  const running = run?.status === 'running' || run?.status === 'starting';
+  const canvas = useCanvasDoc();
+  const running = run ? isLive(run.status) : false;
 
   useEffect(() => {
     void refreshBackends();
@@ -86,6 +136,20 @@ export function TrainingPanel() {
 
   const inputSize = input && input.length === 4 ? input[2] : null;
   const resizeHint = inputSize && inputSize !== 28 && config.resize !== inputSize ? `The graph's Input is ${inputSize}×${inputSize}: set Resize to ${inputSize}.` : null;
+
+  const summary = (id: string) => history.find((h) => h.runId === id);
+  const chartRun = (r: RunData): ChartRun => {
+    const h = summary(r.runId);
+    return { run: r, name: h?.name ?? r.runId, settings: h ? settingsText(h.config, r.backend ?? h.backend) : '' };
+  };
+  const chartRuns: ChartRun[] = [...(run ? [chartRun(run)] : []), ...overlayIds.filter((id) => runs[id] && id !== run?.runId).map((id) => chartRun(runs[id]))];
+  const shownGraph = run ? runGraphs[run.runId] ?? null : null;
+  const shownPrint = useMemo(() => (shownGraph ? networkFingerprint(shownGraph) : null), [shownGraph]);
+  const figure = useMemo(() => bookFigureFor(shownGraph ?? canvas.doc), [shownGraph, canvas]);
+  const differs = shownPrint !== null && shownPrint !== canvas.print;
+  const hint = plateauHint(shownGraph, run);
+  const shownInfo = run ? summary(run.runId) : undefined;
+  const lastRow = run?.epochRows[run.epochRows.length - 1];
 
   return (
     <div className="training" data-testid="training">
@@ -97,70 +161,50 @@ export function TrainingPanel() {
         <button className="primary" data-testid="train-start" disabled={running || !ok} onClick={() => void startTraining()} title={ok ? 'Train on Fashion-MNIST' : 'Fix the errors first'}>
           Start
         </button>
-        <button data-testid="train-stop" disabled={!running} onClick={() => void stopTraining('graceful')} title="Finish the current batch, save a checkpoint, stop">
-          Stop
+        <button data-testid="train-stop" disabled={!running || run?.status === 'stopping'} onClick={() => void stopTraining('graceful')} title="Finish the current batch, save a checkpoint, stop">
+          {run?.status === 'stopping' ? 'Stopping…' : 'Stop'}
         </button>
       </div>
       {run && (
         <div className="run-status" data-testid="run-status" data-status={run.status}>
-          <div className="progress" title={`${Math.round(run.progress * 100)} %`}>
+          {differs && (
+            <div className="banner" data-testid="graph-differs">
+              The canvas is not the graph this run trained.{' '}
+              <button className="link" data-testid="banner-reopen" onClick={() => void reopenRun(run.runId)}>Show the run&apos;s graph</button>
+            </div>
+          )}
+          <div className="run-line">
+            <strong data-testid="run-name">{shownInfo?.name ?? run.runId}</strong>
+            <span data-testid="run-state">{STATUS_TEXT[run.status]}</span>
+          </div>
+          {shownInfo && <div className="run-line muted small" data-testid="run-settings">{settingsText(shownInfo.config, run.backend)}</div>}
+          <div className="progress" title={`${Math.round(run.progress * 100)} % of the run`}>
             <div className="progress-bar" data-testid="progress-bar" data-progress={run.progress.toFixed(4)} style={{ width: `${(run.progress * 100).toFixed(1)}%` }} />
           </div>
           <div className="run-line">
-            <span>{run.status}</span>
-            <span>{Math.round(run.progress * 100)} %</span>
-            <span>{run.status === 'running' ? formatEta(run.etaS) : ''}</span>
-            <span>{run.samplesPerS ? `${Math.round(run.samplesPerS)} samples/s` : ''}</span>
+            <span data-testid="run-progress">{progressText(run)}</span>
+            <span>{run.samplesPerS && running ? `${Math.round(run.samplesPerS)} samples/s` : ''}</span>
           </div>
-          <div className="run-line muted" data-testid="run-backend">
-            {run.backend ? `backend ${run.backend} on ${run.device}` : 'starting the training process…'}
-            {run.note ? ` (${run.note})` : ''}
-          </div>
-          {run.error && <p className="error-text">{run.error}</p>}
+          {lastRow && (
+            <div className="run-line small" data-testid="run-accuracy">
+              epoch {lastRow.epoch}: {lastRow.train_acc !== undefined ? `train acc ${lastRow.train_acc.toFixed(3)} · ` : ''}val acc {lastRow.val_acc.toFixed(3)} · val loss {lastRow.val_loss.toFixed(3)}
+            </div>
+          )}
+          <div className="run-line muted" data-testid="run-backend">{backendLine(run)}</div>
+          {run.resumed && <p className="muted small" data-testid="run-resumed">{run.resumed}</p>}
+          {run.error && <p className="error-text" data-testid="run-error">{run.error}</p>}
+          {hint && <p className="hint-text" data-testid="plateau-hint">{hint}</p>}
         </div>
       )}
-      <ProgressChart run={run} overlay={overlay && overlay.runId !== run?.runId ? overlay : null} />
+      <ProgressChart runs={chartRuns} book={book ? figure : null} />
+      {figure && (
+        <label className="check small" title={`d2l 1.0.3 §${figure.section}: ${figure.valAcc} val acc after ${figure.epoch} epochs`}>
+          <input type="checkbox" data-testid="book-reference" checked={book} onChange={(e) => useStore.getState().setBookReference(e.target.checked)} /> Show the d2l book&apos;s {figure.label} result
+        </label>
+      )}
       <GpuCheck />
       <h3>Runs</h3>
-      {history.length === 0 ? (
-        <p className="muted">No runs yet.</p>
-      ) : (
-        <table className="runs" data-testid="runs">
-          <thead>
-            <tr>
-              <th>Run</th>
-              <th>Status</th>
-              <th className="num">Ep.</th>
-              <th className="num">Val acc</th>
-              <th>Overlay</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {history.map((h) => (
-              <tr key={h.runId}>
-                <td>
-                  <button className="link" title={`${h.runDir}\nstarted ${h.startedAt}`} onClick={() => void showRun(h.runId)}>
-                    {h.name || h.runId}
-                  </button>
-                  <span className="muted"> {new Date(h.startedAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' })}</span>
-                </td>
-                <td>{h.status}</td>
-                <td className="num">{h.epochsDone}</td>
-                <td className="num">{h.final?.val_acc != null ? h.final.val_acc.toFixed(3) : ''}</td>
-                <td>
-                  <input type="checkbox" aria-label="overlay this run" checked={overlayId === h.runId} onChange={(e) => void overlayRun(e.target.checked ? h.runId : null)} />
-                </td>
-                <td>
-                  <button className="link" data-testid="run-export" title="Export this run's network and weights to PyTorch or ONNX" onClick={() => openExport({ kind: 'run', runId: h.runId })}>
-                    Export
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <RunHistory />
     </div>
   );
 }

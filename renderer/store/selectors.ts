@@ -18,9 +18,13 @@ export const selectTitle = (s: Store) => ({ name: s.fileName ?? s.name, dirty: s
 export const selectConfig = (s: Store) => s.config;
 export const selectBackends = (s: Store) => s.backends;
 export const selectHistory = (s: Store) => s.history;
+export const selectActiveRunId = (s: Store) => s.activeRunId;
 export const selectActiveRun = (s: Store) => (s.activeRunId ? s.runs[s.activeRunId] ?? null : null);
-export const selectOverlayRun = (s: Store) => (s.overlayRunId ? s.runs[s.overlayRunId] ?? null : null);
-export const selectOverlayRunId = (s: Store) => s.overlayRunId;
+export const selectOverlayRunIds = (s: Store) => s.overlayRunIds;
+export const selectRuns = (s: Store) => s.runs;
+export const selectRunGraphs = (s: Store) => s.runGraphs;
+export const selectBookReference = (s: Store) => s.bookReference;
+export const selectRestored = (s: Store) => s.restored;
 /** The one selected node's id, or null when none or several are selected. */
 export const selectSelectedId = (s: Store) => {
   let found: string | null = null;

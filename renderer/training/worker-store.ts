@@ -7,7 +7,9 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import { loadLayersModel } from '@tensorflow/tfjs-layers';
-import { MAX_SAMPLES_PER_CALL, WORKER_WEIGHT_PART_BYTES, type ApiError, type FashionSamples, type Result, type WorkerRunOp } from '../../shared/api';
+import {
+  MAX_SAMPLES_PER_CALL, WORKER_WEIGHT_PART_BYTES, packOptimizerState, unpackOptimizerState, type ApiError, type FashionSamples, type OptimizerStateListing, type Result, type WorkerRunOp,
+} from '../../shared/api';
 import type { TrainingEvent } from '../../shared/training';
 import { DataError, type FashionSource, type Split } from '../../main/engine-core/batches';
 import { RUN_FOLDER_PROBLEMS, RunFolderError, type RunFolderProblem } from '../../main/engine-core/run-folder-error';
@@ -48,7 +50,7 @@ function fromBase64(text: string): Uint8Array {
 }
 
 interface LoadedArtifacts {
-  loaded: { model: Omit<tf.io.ModelArtifacts, 'weightData'>; weightBytes: number; state: TrainState; path: string } | null;
+  loaded: { model: Omit<tf.io.ModelArtifacts, 'weightData'>; weightBytes: number; optimizerBytes?: number; state: Omit<TrainState, 'optimizer'> & { optimizer?: OptimizerStateListing | null }; path: string } | null;
   rejected: LoadResult['rejected'];
 }
 
@@ -84,22 +86,37 @@ export function apiRunStore(call: CallApi, runId: string, runDir: string): RunSt
         return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
       }));
       const a = saved as unknown as tf.io.ModelArtifacts;
-      const bytes = a.weightData == null ? new Uint8Array(0) : new Uint8Array(tf.io.CompositeArrayBuffer.join(a.weightData));
+      const weights = a.weightData == null ? new Uint8Array(0) : new Uint8Array(tf.io.CompositeArrayBuffer.join(a.weightData));
+      // Float32Arrays do not survive JSON: the optimizer's arrays travel as bytes after the weights.
+      const { optimizer, ...rest } = state;
+      const packed = optimizer ? packOptimizerState(optimizer) : null;
+      let bytes = weights;
+      if (packed) {
+        bytes = new Uint8Array(weights.length + packed.bytes.length);
+        bytes.set(weights);
+        bytes.set(packed.bytes, weights.length);
+      }
       for (let o = 0; o === 0 || o < bytes.length; o += WORKER_WEIGHT_PART_BYTES) {
         await run({ op: 'putWeights', first: o === 0, part: toBase64(bytes.subarray(o, o + WORKER_WEIGHT_PART_BYTES)) });
       }
       const { modelTopology, weightSpecs, format, generatedBy, convertedBy } = a;
-      return run<string>({ op: 'saveCheckpoint', model: { modelTopology, weightSpecs, format, generatedBy, convertedBy: convertedBy ?? null }, state });
+      return run<string>({
+        op: 'saveCheckpoint', model: { modelTopology, weightSpecs, format, generatedBy, convertedBy: convertedBy ?? null },
+        state: { ...rest, optimizer: packed?.listing ?? null }, weightBytes: weights.length,
+      });
     },
     async loadLatestCheckpoint() {
       const got = await run<LoadedArtifacts>({ op: 'loadLatestCheckpoint' });
       if (!got.loaded) return { loaded: null, rejected: got.rejected };
-      const weights = new Uint8Array(got.loaded.weightBytes);
-      for (let o = 0; o < weights.length; o += WORKER_WEIGHT_PART_BYTES) {
-        weights.set(fromBase64(await run<string>({ op: 'getWeights', offset: o, length: Math.min(WORKER_WEIGHT_PART_BYTES, weights.length - o) })), o);
+      const { weightBytes, optimizerBytes = 0 } = got.loaded;
+      const all = new Uint8Array(weightBytes + optimizerBytes);
+      for (let o = 0; o < all.length; o += WORKER_WEIGHT_PART_BYTES) {
+        all.set(fromBase64(await run<string>({ op: 'getWeights', offset: o, length: Math.min(WORKER_WEIGHT_PART_BYTES, all.length - o) })), o);
       }
-      const model = await loadLayersModel(tf.io.fromMemory({ ...got.loaded.model, weightData: weights.buffer }));
-      return { loaded: { model, state: got.loaded.state, path: got.loaded.path }, rejected: got.rejected };
+      const model = await loadLayersModel(tf.io.fromMemory({ ...got.loaded.model, weightData: all.buffer.slice(0, weightBytes) }));
+      const { optimizer, ...rest } = got.loaded.state;
+      const state: TrainState = optimizer ? { ...rest, optimizer: unpackOptimizerState(optimizer, all.subarray(weightBytes)) } : rest;
+      return { loaded: { model, state, path: got.loaded.path }, rejected: got.rejected };
     },
     latestCheckpoint: () => run<string | null>({ op: 'latestCheckpoint' }),
   };

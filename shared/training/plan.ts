@@ -107,6 +107,23 @@ export function trainingReadiness(analysis: Analysis, config: Pick<TrainConfig, 
 }
 
 /**
+ * Settings that are each valid but cannot go together, by the setting to change: what
+ * torch.optim would refuse (Nesterov without momentum) or has no such parameter for (momentum is
+ * SGD's; Adam's is its beta1).
+ */
+export function optimizerProblems(config: Pick<TrainConfig, 'optimizer' | 'momentum' | 'nesterov'>): Partial<Record<SettingKey, string>> {
+  const found: Partial<Record<SettingKey, string>> = {};
+  if (config.optimizer === 'sgd') {
+    if (config.nesterov && config.momentum === 0) found.nesterov = 'nesterov needs a momentum above 0 (torch.optim.SGD refuses it too): set momentum to 0.9, say, or turn nesterov off';
+    return found;
+  }
+  const name = config.optimizer === 'adam' ? 'Adam' : 'AdamW';
+  if (config.momentum !== 0) found.momentum = `momentum is SGD's; ${name} has its own (beta1 = 0.9): set momentum to 0 or choose sgd`;
+  if (config.nesterov) found.nesterov = `nesterov is SGD's; ${name} has no Nesterov form here: turn nesterov off or choose sgd`;
+  return found;
+}
+
+/**
  * Checks in the order a user fixes things: the document, then its errors, then the settings, then
  * what training on Fashion-MNIST needs. Never throws.
  */
@@ -121,6 +138,9 @@ export function planTraining(graph: unknown, config: unknown, opts: PlanOptions 
 
   const checked = checkTrainConfig(config);
   if (!checked.ok) return { ok: false, error: { code: 'bad-request', message: checked.message, settings: checked.settings } };
+
+  const clash = optimizerProblems(checked.value);
+  if (Object.keys(clash).length) return { ok: false, error: { code: 'bad-request', message: `Invalid training settings: ${Object.values(clash).join('; ')}.`, settings: clash } };
 
   const blockers = trainingReadiness(analysis, checked.value);
   if (blockers.length) return graphFailure('The graph cannot be trained on Fashion-MNIST', blockers, 'not-trainable');

@@ -90,6 +90,43 @@ export const SETTINGS = {
     kind: 'number', min: 0, exclusiveMin: true, max: 10, step: 0.001, default: 0.1,
     label: 'Learning rate', help: 'learning rate', flag: '--lr', arg: 'X', panel: true,
   },
+  // torch.optim's three that d2l uses (11.4 SGD, 12.6 momentum, 12.10 Adam) and AdamW, with
+  // PyTorch's semantics (shared/training/optimizer.ts).
+  optimizer: {
+    kind: 'choice', choices: ['sgd', 'adam', 'adamw'], default: 'sgd', choiceLabels: { sgd: 'SGD', adam: 'Adam', adamw: 'AdamW' },
+    label: 'Optimizer', help: 'how each step moves the weights (sgd, adam or adamw, as torch.optim)', flag: '--optimizer', arg: 'O', panel: true,
+  },
+  // SGD's only; 1 and above never forgets a gradient, so the steps grow without bound.
+  momentum: {
+    kind: 'number', min: 0, max: 0.999, step: 0.01, default: 0,
+    label: 'Momentum', help: "SGD's momentum (0: none; d2l 12.6 uses 0.9)", flag: '--momentum', arg: 'X', panel: true,
+  },
+  nesterov: {
+    kind: 'boolean', default: false,
+    label: 'Nesterov', help: "Nesterov momentum for SGD (needs a momentum above 0, as in torch.optim.SGD)", flag: '--nesterov', panel: true,
+  },
+  // An L2 factor of 1 halves the weights each step at lr 0.5; d2l 3.7's largest is 0.03. null is
+  // PyTorch's default for the optimizer: 0 for SGD and Adam, 0.01 for AdamW.
+  weightDecay: {
+    kind: 'number', min: 0, max: 1, step: 0.0001, nullable: true, default: null, nullMeans: "PyTorch's default (0; AdamW 0.01)",
+    label: 'Weight decay', help: 'L2 penalty (SGD, Adam: added to the gradient; AdamW: decoupled, lr·wd·w)', flag: '--weight-decay', arg: 'X', panel: true,
+  },
+  // Stepped once per epoch, as d2l 12.11 and torch.optim.lr_scheduler's examples do.
+  schedule: {
+    kind: 'choice', choices: ['constant', 'step', 'cosine'], default: 'constant',
+    choiceLabels: { constant: 'constant', step: 'step (× gamma every N epochs)', cosine: 'cosine (to 0 at the last epoch)' },
+    label: 'LR schedule', help: 'learning rate per epoch: constant, step (StepLR) or cosine (CosineAnnealingLR over the epochs)', flag: '--schedule', arg: 'S', panel: true,
+  },
+  // As the epochs' bound: a step size past the run's epochs is a constant schedule.
+  stepSize: {
+    kind: 'int', min: 1, max: 1000, default: 5,
+    label: 'LR step (epochs)', help: 'the step schedule multiplies the learning rate by gamma every N epochs', flag: '--step-size', arg: 'N', panel: true,
+  },
+  // Above 1 the rate would grow every step: that is not a decay schedule.
+  gamma: {
+    kind: 'number', min: 0, exclusiveMin: true, max: 1, step: 0.05, default: 0.1,
+    label: 'LR gamma', help: "the step schedule's factor (torch's StepLR gamma)", flag: '--gamma', arg: 'X', panel: true,
+  },
   // The Input must have this size, and the plan holds the Input to the same bounds: below 4 px a
   // garment is a blur of 16 pixels; 512 is over twice d2l's largest (224) and already gigabytes of
   // activations per batch for VGG.

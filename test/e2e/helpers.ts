@@ -14,11 +14,14 @@ const SCREENSHOTS = path.resolve(import.meta.dirname, '../..', process.env.CONVS
 /**
  * Opens the app as a user would, from the URL the server printed. Unless `keepPickers`, the File
  * System Access API is hidden so Open/Save take the upload/download route Playwright can drive
- * (the pickers are native dialogs). Page errors fail the test.
+ * (the pickers are native dialogs). Unless `keepAutosave`, the server's autosave is removed first.
+ * Page errors fail the test.
  */
-export async function openApp(page: Page, { keepPickers = false } = {}): Promise<string[]> {
+export async function openApp(page: Page, { keepPickers = false, keepAutosave = false } = {}): Promise<string[]> {
   const url = process.env.CS_URL;
   if (!url) throw new Error('CS_URL is not set: run through playwright.config.ts (global-setup starts the server).');
+  // Every spec starts as a new user would, not with the canvas the previous spec autosaved.
+  if (!keepAutosave && process.env.CS_RUNS) fs.rmSync(path.join(process.env.CS_RUNS, 'autosave.json'), { force: true });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => {

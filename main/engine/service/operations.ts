@@ -1,8 +1,10 @@
 /** Every feature's operations, registered once when the service process starts. */
 
+import { registerInsightOperations } from '../insight/index';
 import { registerLabOperations } from './lab/index';
 import type { OperationRegistry } from './registry';
 
 export function registerOperations(registry: OperationRegistry): void {
   registerLabOperations(registry);
+  registerInsightOperations(registry);
 }

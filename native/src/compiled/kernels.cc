@@ -106,6 +106,34 @@ void adaptiveAvgPoolGrad(const float* dy, float* dx, int64_t nc, int64_t h, int6
   }
 }
 
+void batchStats(const float* x, float* mean, float* var, int64_t n, int64_t c, int64_t spatial, int64_t block) {
+  const int64_t blocks = (c + block - 1) / block;
+  const double count = double(n) * double(spatial);
+  // One block of channels at a time, all its lanes together, so every cache line is read once per pass.
+#pragma omp parallel for if (n * c * spatial > kParallel)
+  for (int64_t b = 0; b < blocks; ++b) {
+    double sum[16] = {0}, sq[16] = {0}, m[16];
+    for (int64_t i = 0; i < n; ++i) {
+      const float* p = x + (i * blocks + b) * spatial * block;
+      for (int64_t s = 0; s < spatial * block; s += block)
+        for (int64_t l = 0; l < block; ++l) sum[l] += double(p[s + l]);
+    }
+    for (int64_t l = 0; l < block; ++l) m[l] = sum[l] / count;
+    for (int64_t i = 0; i < n; ++i) {
+      const float* p = x + (i * blocks + b) * spatial * block;
+      for (int64_t s = 0; s < spatial * block; s += block)
+        for (int64_t l = 0; l < block; ++l) {
+          const double d = double(p[s + l]) - m[l];
+          sq[l] += d * d;
+        }
+    }
+    for (int64_t l = 0; l < block && b * block + l < c; ++l) {
+      mean[b * block + l] = float(m[l]);
+      var[b * block + l] = float(sq[l] / count);
+    }
+  }
+}
+
 void updateRunningStats(float* runMean, float* runVar, const float* mean, const float* var, int64_t c, float momentum, int64_t count) {
   const float unbias = count > 1 ? float(double(count) / double(count - 1)) : 1.f;
   for (int64_t j = 0; j < c; ++j) {

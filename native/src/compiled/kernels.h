@@ -26,6 +26,11 @@ void zero(float* dst, int64_t n);
 void adaptiveAvgPool(const float* x, float* y, int64_t nc, int64_t h, int64_t w, int64_t oh, int64_t ow);
 void adaptiveAvgPoolGrad(const float* dy, float* dx, int64_t nc, int64_t h, int64_t w, int64_t oh, int64_t ow);
 
+// Per-channel batch mean and biased variance, accumulated in double over two passes. x is
+// [n, c, spatial] with channels in blocks of `block` (1: plain NCHW; 8 or 16: oneDNN's nChw8c /
+// nChw16c, channels padded up to a whole block).
+void batchStats(const float* x, float* mean, float* var, int64_t n, int64_t c, int64_t spatial, int64_t block);
+
 // PyTorch's running statistics: running = (1 - m) * running + m * batch, with the batch variance
 // made unbiased by count / (count - 1) (count = values per channel).
 void updateRunningStats(float* runMean, float* runVar, const float* mean, const float* var, int64_t c, float momentum, int64_t count);

@@ -384,6 +384,16 @@ struct Builder {
     fwd[k].srcMd = pd.src_desc();
   }
 
+  // The channel blocking of a layout batchStats reads (1 plain, 8 or 16 blocked), or 0.
+  int64_t statsBlock(const memory::desc& md, const memory::dims& d) {
+    if (d.size() == 2) return md == memory::desc(d, dt::f32, tag::nc) ? 1 : 0;
+    if (d.size() != 4) return 0;
+    if (md == memory::desc(d, dt::f32, tag::nchw)) return 1;
+    if (md == memory::desc(d, dt::f32, tag::nChw8c)) return 8;
+    if (md == memory::desc(d, dt::f32, tag::nChw16c)) return 16;
+    return 0;
+  }
+
   nf::normalization_flags bnFlags(const OpSpec& op, bool global) {
     auto f = nf::normalization_flags::use_scale | nf::normalization_flags::use_shift;
     if (op.act == Act::Relu) f = f | nf::normalization_flags::fuse_norm_relu;
@@ -401,11 +411,26 @@ struct Builder {
     auto& rm = net.param(op.runningMean);
     auto& rv = net.param(op.runningVar);
     if (I.training) {
-      nf::batch_normalization_forward::desc d(prop_kind::forward_training, X.md, op.eps, bnFlags(op, false));
+      // oneDNN's own batch statistics are float32 sums over N·H·W values, off by up to ~1e-6
+      // relative at 28 px: enough to flip a following ReLU wherever its input is that close to 0
+      // (measured: one output channel's gradient then differs from PyTorch by 1e-2). The
+      // statistics are taken here in double instead and given to the primitive.
+      int64_t block = statsBlock(X.md, dims(op.in[0]));
+      nf::batch_normalization_forward::desc d(prop_kind::forward_training, X.md, op.eps, bnFlags(op, block > 0));
       nf::batch_normalization_forward::primitive_desc pd(d, cs::withUserScratchpad(), cpuEngine());
       T.md = pd.dst_desc();
       T.buf = newBuf(T.md);
       int mean = newBuf(vec), var = newBuf(vec);
+      if (block > 0) {
+        auto sd = dims(op.in[0]);
+        int64_t spatial = 1;
+        for (size_t i = 2; i < sd.size(); ++i) spatial *= sd[i];
+        int x = X.buf;
+        int64_t nn = sd[0];
+        fn("batch statistics " + op.gamma, {x, mean, var}, [x, mean, var, nn, ch, spatial, block](Net::Instance& in) {
+          batchStats(in.ptr(x), in.ptr(mean), in.ptr(var), nn, ch, spatial, block);
+        });
+      }
       std::vector<Net::Instance::Arg> args{{DNNL_ARG_SRC, X.md, X.buf}, {DNNL_ARG_DST, T.md, T.buf}, {DNNL_ARG_MEAN, vec, mean},
                                            {DNNL_ARG_VARIANCE, vec, var}, {DNNL_ARG_SCALE, vec, paramBuf(gamma)},
                                            {DNNL_ARG_SHIFT, vec, paramBuf(beta)}};

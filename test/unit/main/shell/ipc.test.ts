@@ -103,6 +103,31 @@ const MALFORMED: Record<(typeof API_CALLS)[number] | (typeof DESKTOP_CALLS)[numb
     ['a number as run id', [{ runId: 5 }], 'bad-request'],
     ['a path as run id', [{ runId: '../secrets' }], 'bad-request'],
   ],
+  getRunGraph: [
+    ['a path as run id', [{ runId: '../secrets' }], 'bad-request'],
+    ['a run that does not exist', [{ runId: 'no-such-run' }], 'not-found'],
+  ],
+  renameRun: [
+    ['a name that is not text', [{ runId: 'run-1', name: 5 }], 'bad-request'],
+    ['a name with a line break', [{ runId: 'run-1', name: 'a\nb' }], 'bad-request'],
+    ['a path as run id', [{ runId: '../x', name: 'n' }], 'bad-request'],
+  ],
+  deleteRun: [
+    ['a path as run id', [{ runId: '../../etc' }], 'bad-request'],
+    ['a run that does not exist', [{ runId: 'no-such-run' }], 'not-found'],
+  ],
+  resumeTraining: [
+    ['no argument', [], 'bad-request'],
+    ['epochs as text', [{ runId: 'run-1', epochs: 'ten' }], 'bad-request'],
+  ],
+  saveAutosave: [
+    ['no argument', [], 'bad-request'],
+    ['a junk graph', [{ doc: { graph: { format: 'nope' }, file: null, dirty: true } }], 'invalid-graph'],
+    ['dirty as text', [{ doc: { graph: lenet, file: null, dirty: 'yes' } }], 'bad-request'],
+    ['a file without a name', [{ doc: { graph: lenet, file: { path: '/x' }, dirty: false } }], 'bad-request'],
+  ],
+  loadAutosave: [['an unexpected argument', [{}], 'bad-request']],
+  discardAutosave: [['an unexpected argument', [{}], 'bad-request']],
   labCorrelate: [
     ['no argument', [], 'bad-request'],
     ['a cell that is not a number', [{ x: [[[0, 'one'], [2, 3]]], k: [[[[1]]]] }], 'invalid-lab-input'],
@@ -121,6 +146,13 @@ const MALFORMED: Record<(typeof API_CALLS)[number] | (typeof DESKTOP_CALLS)[numb
     ['a learning rate of 0', [{ x: [[1, 0, 1]], y: [[1, 1]], kernel: [1, 2], lr: 0, steps: 10, seed: 0 }], 'invalid-lab-input'],
   ],
   labFashionImage: [['an index past the test set', [{ index: 10_000 }], 'invalid-lab-input']],
+  insightEpochs: [['a path as run id', [{ runId: '../secrets' }], 'bad-request']],
+  insightEvaluate: [['a negative epoch', [{ runId: 'run-1', epoch: -1 }], 'bad-request']],
+  insightImages: [['an index past the test set', [{ indices: [10_000] }], 'bad-request']],
+  insightActivations: [['an image of the wrong size', [{ runId: 'run-1', image: { source: 'pixels', pixels: 'AAAA' } }], 'bad-request']],
+  insightGradCam: [['a class past 9', [{ runId: 'run-1', image: { source: 'validation', index: 0 }, classIndex: 10 }], 'bad-request']],
+  insightFilters: [['a number as layer', [{ runId: 'run-1', layer: 3 }], 'bad-request']],
+  insightHistograms: [['one bin', [{ runId: 'run-1', bins: 1 }], 'bad-request']],
   openGraphFile: [['an unexpected argument', ['/etc/passwd'], 'bad-request']],
   saveGraphFile: [
     ['no argument', [], 'bad-request'],

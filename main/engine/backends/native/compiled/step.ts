@@ -16,18 +16,10 @@ import type { GraphDoc } from '../../../../../shared/graph/types';
 import type { Analysis } from '../../../../../shared/shapes/index';
 import { loadAddon, USER_OMP_NUM_THREADS, type CompiledNetHandle } from '../addon';
 import { lowerGraph, type Plan } from './lower';
+import type { OptimizerSpec } from '../../../../../shared/training/optimizer';
 
-/** torch.optim's SGD (momentum, dampening, Nesterov, weight decay), Adam and AdamW. */
-export interface OptimizerSpec {
-  kind: 'sgd' | 'adam' | 'adamw';
-  momentum?: number;
-  dampening?: number;
-  nesterov?: boolean;
-  weightDecay?: number;
-  beta1?: number;
-  beta2?: number;
-  eps?: number;
-}
+// The run's optimizer, as the tfjs path takes it too (shared/training/optimizer.ts).
+export type { OptimizerSpec };
 
 export interface CompiledStepConfig {
   /** OpenMP threads; absent or null: OMP_NUM_THREADS if the user set it, else every core (PyTorch's default). */

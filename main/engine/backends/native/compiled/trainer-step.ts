@@ -12,6 +12,7 @@
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { GraphDoc } from '../../../../../shared/graph/types';
 import type { Analysis } from '../../../../../shared/shapes/index';
+import type { OptimizerSpec, OptimizerState } from '../../../../../shared/training/optimizer';
 import { createCompiledStep, type CompiledStep } from './step';
 import { weightsFromModel, weightsIntoModel } from './tfjs-weights';
 
@@ -32,6 +33,10 @@ export interface CompiledTrainer {
   evaluate(batches: Iterable<CompiledBatch>): { loss: number; acc: number };
   /** Writes the current weights (and running statistics) into the tfjs model. */
   syncModel(): void;
+  /** The optimizer's momentum or moments and step counts, for the checkpoint. */
+  exportOptimizerState(): OptimizerState;
+  /** Continues from a checkpoint's optimizer state; throws, naming what does not fit. */
+  importOptimizerState(state: OptimizerState): void;
   dispose(): void;
 }
 
@@ -48,28 +53,21 @@ export function chooseCompiledTrainer(
   backend: string,
   graph: { doc: GraphDoc; analysis?: Analysis },
   model: LayersModel,
-  opts: { seed: number; threads?: number | null },
+  opts: { seed: number; threads?: number | null; optimizer?: OptimizerSpec },
 ): CompiledChoice {
   if (backend !== 'native') return { trainer: null };
   const off = process.env.CONVSTUDIO_COMPILED_STEP;
   const fallback = (why: string): CompiledChoice => ({ trainer: null, note: `${FALLBACK_NOTE} (${why}); training runs op by op on the native backend.` });
   if (off && /^(off|0|false|no)$/i.test(off)) return fallback(`switched off by CONVSTUDIO_COMPILED_STEP=${off}`);
-  const made = createCompiledStep(graph, { seed: opts.seed, threads: opts.threads ?? null });
+  const made = createCompiledStep(graph, { seed: opts.seed, threads: opts.threads ?? null, optimizer: opts.optimizer });
   if ('fallback' in made) return fallback(made.fallback);
-  // Measured: a stride-2 convolution on an even-sized map (ResNet's downsampling Residual at
-  // 28 px) drifts from PyTorch after one step (8e-3) and grows over steps, while tfjs matches it to
-  // 6e-6. Until that is found, the trainer keeps such graphs on the verified op-by-op path.
-  if (made.plan.ops.some((op) => op.kind === 'conv' && (op.sh > 1 || op.sw > 1))) {
-    made.dispose();
-    return fallback('strided convolutions do not yet match PyTorch over several steps in the compiled step');
-  }
   try {
     made.importWeights(weightsFromModel(model));
   } catch (err) {
     made.dispose();
     return fallback(`its parameters do not match the tfjs model's: ${(err as Error).message}`);
   }
-  return { trainer: wrap(made, model) };
+  return { trainer: wrap(made, model, opts.optimizer?.kind ?? 'sgd') };
 }
 
 /** The index of the largest of `classes` scores in row `i`. */
@@ -79,7 +77,7 @@ function argMaxRow(logits: Float32Array, i: number, classes: number): number {
   return best;
 }
 
-function wrap(s: CompiledStep, model: LayersModel): CompiledTrainer {
+function wrap(s: CompiledStep, model: LayersModel, kind: OptimizerSpec['kind']): CompiledTrainer {
   const classes = s.plan.tensors[s.plan.output][0];
   let trainLogits = new Float32Array(0);
   return {
@@ -116,6 +114,13 @@ function wrap(s: CompiledStep, model: LayersModel): CompiledTrainer {
     },
     syncModel() {
       weightsIntoModel(s, model);
+    },
+    exportOptimizerState() {
+      return { kind, ...s.exportOptimizerState() };
+    },
+    importOptimizerState(state) {
+      if (state.kind !== kind) throw new Error(`the saved optimizer state is ${state.kind}'s, not ${kind}'s`);
+      s.importOptimizerState(state);
     },
     dispose() {
       s.dispose();

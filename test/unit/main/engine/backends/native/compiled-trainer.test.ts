@@ -43,10 +43,28 @@ const relErr = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b),
 const worstRel = (a: number[], b: number[]) => Math.max(...a.map((v, i) => relErr(v, b[i])));
 
 // Dropout off: the op-by-op path draws its masks from tfjs's generator, which nothing can seed alike.
-// No Residual yet: a downsampling Residual after a BN-ReLU drifts from PyTorch over steps (open).
+// The downsampling Residual after a BN-ReLU at 28 px is the case that once drifted (float32 batch
+// statistics; compiled-strided.test.ts).
+const chain = (id: string, type: string, params: GraphDoc['nodes'][number]['params']) => ({ id, type, params });
+const downsampling: GraphDoc = {
+  format: 'convstudio.graph', version: 2, name: 'downsampling residual',
+  nodes: [
+    chain('input', 'Input', { channels: 1, height: 28, width: 28 }),
+    chain('stem', 'Conv2d', { out_channels: 8, kernel_size: 3, padding: 1 }),
+    chain('bn', 'BatchNorm2d', {}),
+    chain('relu', 'ReLU', {}),
+    chain('res', 'Residual', { num_channels: 16, use_1x1conv: true, strides: 2 }),
+    chain('gap', 'AdaptiveAvgPool2d', { output_size: 1 }),
+    chain('flat', 'Flatten', {}),
+    chain('head', 'Linear', { out_features: 10 }),
+  ],
+  edges: [],
+};
+downsampling.edges = downsampling.nodes.slice(1).map((n, i) => ({ source: downsampling.nodes[i].id, target: n.id }));
 const graphs: [string, GraphDoc][] = [
   ['LeNet (ReLU)', reluLenet()],
   ['BN-LeNet', withoutDropout(getTemplate('bn-lenet')!)],
+  ['a downsampling Residual at 28 px', downsampling],
 ];
 const CONFIG = { epochs: 1, batchSize: 32, lr: 0.05, limit: 192, valLimit: 100, backend: 'native' as const };
 
