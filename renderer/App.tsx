@@ -13,6 +13,7 @@ import { SHORTCUTS, shortcutFor, type ShortcutAction } from './canvas/shortcuts'
 import { guardUnsavedChanges, newGraph, openGraph, openHandedFile, saveGraph } from './files/graph-files';
 import { restoreAutosave, startAutosave } from './files/autosave';
 import { RestoredNote } from './files/RestoredNote';
+import { InsightView } from './insight/InsightView';
 import { LabView } from './lab/LabView';
 import { Inspector } from './panels/Inspector';
 import { Palette } from './panels/Palette';
@@ -36,7 +37,7 @@ function useCommands() {
   // One function for the life of the canvas, so the listeners below are not re-added every render.
   return useCallback((action: ShortcutAction | MenuCommand['command']) => {
     const s = useStore.getState();
-    if (s.view === 'lab' && CANVAS_ONLY.has(action)) return undefined;
+    if (s.view !== 'canvas' && CANVAS_ONLY.has(action)) return undefined;
     switch (action) {
       case 'undo': return s.undo();
       case 'redo': return s.redo();
@@ -69,6 +70,7 @@ function useCommands() {
 const VIEWS: { id: View; label: string; about: string }[] = [
   { id: 'canvas', label: 'Network', about: 'Design and train a network on the canvas' },
   { id: 'lab', label: 'Kernel lab', about: 'd2l 7.2–7.5: cross-correlation, channels, pooling and learning a kernel, computed by the engine' },
+  { id: 'insight', label: 'Insight', about: 'What a trained run learned: confusion matrix, mistakes, activations, Grad-CAM, filters' },
 ];
 
 function ViewSwitch() {
@@ -214,8 +216,8 @@ function Shell() {
       if (!action) return;
       // Keys typed into fields are text, except the file and undo commands users expect anywhere.
       if (isTyping(e.target) && !['save', 'saveAs', 'open', 'escape'].includes(action)) return;
-      // The Kernel lab hides the canvas: its editing keys must not change a graph nobody sees.
-      if (useStore.getState().view === 'lab' && !['save', 'saveAs', 'open', 'escape', 'help'].includes(action)) return;
+      // The Kernel lab and Insight hide the canvas: its editing keys must not change a graph nobody sees.
+      if (useStore.getState().view !== 'canvas' && !['save', 'saveAs', 'open', 'escape', 'help'].includes(action)) return;
       e.preventDefault();
       run(action);
     };
@@ -249,6 +251,8 @@ function Shell() {
       <RestoredNote />
       {view === 'lab' ? (
         <LabView />
+      ) : view === 'insight' ? (
+        <InsightView />
       ) : (
         <main className="workspace">
           <Palette />

@@ -14,6 +14,7 @@ import type {
 } from './insight';
 import type { RunSummary, TrainingEvent, TrainRequest } from './training';
 import type { OptimizerState } from './training/optimizer';
+import type { EstimateBasis, StepMeasurement } from './training/estimate';
 
 export interface ApiError {
   /** Stable code, e.g. "invalid-graph", "not-found", "bad-request", "busy". */
@@ -222,6 +223,14 @@ export interface Api {
   /** The last autosave, or null when there is none (or it was discarded). */
   loadAutosave(): Promise<Result<Autosaved | null>>;
   discardAutosave(): Promise<Result<null>>;
+  /** This machine's memory and the cached step measurements: what the estimate before Start needs from the host. */
+  estimateBasis(): Promise<Result<EstimateBasis>>;
+  /**
+   * Training steps of this graph at this config on this machine (shared/training/estimate.ts):
+   * the cached measurement, or a short probe in the engine service (`fresh`: always a probe).
+   * Refused like Start when the graph cannot train.
+   */
+  measureTraining(req: TrainRequest & { fresh?: boolean }): Promise<Result<StepMeasurement>>;
   // The Kernel lab (shared/lab/): computed by the engine service, never in the page. A request
   // the shape engine refuses answers "invalid-lab-input" with its diagnostics as details.
   labCorrelate(req: CorrelateRequest): Promise<Result<CorrelateResult>>;
@@ -288,6 +297,7 @@ export const API_CALLS = [
   'getRunGraph', 'renameRun', 'deleteRun', 'resumeTraining', 'saveAutosave', 'loadAutosave', 'discardAutosave',
   'labCorrelate', 'labConv1x1', 'labPool', 'labLearn', 'labFashionImage',
   'insightEpochs', 'insightEvaluate', 'insightImages', 'insightActivations', 'insightGradCam', 'insightFilters', 'insightHistograms',
+  'estimateBasis', 'measureTraining',
 ] as const;
 export type ApiCall = (typeof API_CALLS)[number];
 export const API_EVENTS = ['onTrainingEvent'] as const;

@@ -44,6 +44,8 @@ export const CALL_ARITY = {
   saveAutosave: 1,
   loadAutosave: 0,
   discardAutosave: 0,
+  estimateBasis: 0,
+  measureTraining: 1,
   openGraphFile: 0,
   saveGraphFile: 1,
   setDocumentState: 1,

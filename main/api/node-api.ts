@@ -7,6 +7,7 @@
 
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import os from 'node:os';
 import {
   fail, ok, type Api, type BackendInfo, type DoctorReport, type FashionSamples, type FashionSamplesRequest, type HostInfo, type Result, type WorkerRunRequest,
 } from '../../shared/api';
@@ -24,6 +25,7 @@ import { GRAPH_FILE, readTextFileSync } from '../common/read-file';
 import { runNameProblem, writeRunName } from '../runs/run-meta';
 import { createAutosave } from './autosave';
 import { checkActivationsRequest, checkFiltersRequest, checkGradCamRequest, checkHistogramsRequest, checkImagesRequest, checkRunRequest, type Checked as InsightChecked } from '../../shared/insight';
+import { estimateKey, type EstimateBasis, type StepMeasurement } from '../../shared/training/estimate';
 
 /**
  * The slice of main/engine/jobs.ts's job manager this file uses. Declared structurally so the
@@ -49,6 +51,12 @@ export interface WorkerRunsLike {
   samples(req: FashionSamplesRequest): Promise<Result<FashionSamples>>;
 }
 
+/** The slice of main/engine/estimate/estimator.ts this file uses: the machine's memory and step measurements. */
+export interface EstimatorLike {
+  basis(): Promise<EstimateBasis>;
+  measure(key: string, backend: string, request: { graph: unknown; config: unknown }, fresh?: boolean): Promise<Result<StepMeasurement>>;
+}
+
 /**
  * The slice of main/engine/service/client.ts's engine service this file uses: named operations
  * computed in the warm engine process, answered as values.
@@ -72,6 +80,8 @@ export interface NodeApiOptions {
   doctor?: () => Promise<DoctorReport>;
   /** Runs trained in the page's Web Worker (browser mode); absent, those calls say it is unavailable. */
   workerRuns?: WorkerRunsLike;
+  /** The estimate before Start's Node side; absent, only the machine's memory is reported. */
+  estimator?: EstimatorLike;
 }
 
 /** SGD steps run about a millisecond each on a lab-sized image; give a long run room before the service is restarted. */
@@ -314,6 +324,29 @@ export function createNodeApi(opts: NodeApiOptions): Api {
     saveAutosave: (args) => autosave.save(args),
     loadAutosave: () => autosave.load(),
     discardAutosave: () => autosave.discard(),
+
+    async estimateBasis() {
+      if (!opts.estimator) return ok({ totalBytes: os.totalmem(), freeBytes: os.freemem(), auto: null, throughput: {} });
+      try {
+        return ok(await opts.estimator.basis());
+      } catch (e) {
+        return fail('io-error', `Could not read the cached estimates: ${errorMessage(e)}`);
+      }
+    },
+
+    async measureTraining(req) {
+      if (!isObject(req)) return fail('bad-request', 'Expected { graph, config }.');
+      // Planned as Start plans it: a graph that cannot train, or would not fit, is never run, not even for a few steps.
+      const planned = planTraining(req.graph, req.config, { memoryLimit: trainingMemoryLimit });
+      if (!planned.ok) return planFailure(planned.error);
+      if (!opts.estimator) return fail('unavailable', 'Training steps cannot be measured in this host (the engine service is not running).');
+      const { doc, config } = planned.value;
+      try {
+        return await opts.estimator.measure(estimateKey(doc, config.batchSize, config.backend), config.backend, { graph: doc, config }, req.fresh === true);
+      } catch (e) {
+        return fail('estimate-failed', `Measuring training steps failed: ${errorMessage(e)}`);
+      }
+    },
 
     onTrainingEvent(listener) {
       return jobs ? jobs.onEvent(listener) : () => {};

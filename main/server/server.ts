@@ -20,6 +20,7 @@ import crypto from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { fail, type Api, type Result } from '../../shared/api';
+import type { BackendChoice } from '../../shared/training/settings';
 import { hasControlCharacters, terminalSafe } from '../../shared/format';
 import { MAX_GRAPH_BYTES } from '../../shared/graph/parse';
 import { dispatch } from '../api/dispatch';
@@ -106,6 +107,7 @@ export interface ServerOptions {
   engine?: NodeApiOptions['engine'];
   doctor?: NodeApiOptions['doctor'];
   workerRuns?: NodeApiOptions['workerRuns'];
+  estimator?: NodeApiOptions['estimator'];
   log?: (line: string) => void;
   /** Slow-client and connection limits (tests shorten them). */
   limits?: Partial<ServerLimits>;
@@ -162,7 +164,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const rendererDir = path.resolve(opts.rendererDir ?? path.join(ROOT, 'out/renderer'));
   const runsRoot = path.resolve(opts.runsRoot ?? path.join(process.cwd(), 'runs'));
   const log = opts.log ?? ((line: string) => console.log(line));
-  const api = opts.api ?? createNodeApi({ runsRoot, dataDir: opts.dataDir, jobs: opts.jobs, listBackends: opts.listBackends, doctor: opts.doctor, engine: opts.engine, workerRuns: opts.workerRuns, host: 'browser' });
+  const api = opts.api ?? createNodeApi({ runsRoot, dataDir: opts.dataDir, jobs: opts.jobs, listBackends: opts.listBackends, doctor: opts.doctor, engine: opts.engine, estimator: opts.estimator, workerRuns: opts.workerRuns, host: 'browser' });
   let port = 0;
 
   const hostAllowed = (host: string | undefined) => host === `127.0.0.1:${port}` || host === `localhost:${port}`;
@@ -409,13 +411,15 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const runsRoot = path.resolve(argValue(argv, '--runs') ?? process.env.CONVSTUDIO_RUNS ?? path.join(process.cwd(), 'runs'));
-  const { jobs, listBackends, doctor, engine, workerRuns } = await loadEngine(runsRoot);
   const dataText = argValue(argv, '--data') ?? process.env.CONVSTUDIO_DATA;
-  const server = await startServer({ port, runsRoot, dataDir: dataText ? path.resolve(dataText) : undefined, rendererDir: argValue(argv, '--renderer'), jobs, listBackends, doctor, engine, workerRuns });
+  const dataDir = dataText ? path.resolve(dataText) : undefined;
+  const { jobs, listBackends, doctor, engine, estimator, workerRuns } = await loadEngine(runsRoot, dataDir);
+  const server = await startServer({ port, runsRoot, dataDir, rendererDir: argValue(argv, '--renderer'), jobs, listBackends, doctor, engine, estimator, workerRuns });
   const shutdown = () => {
     jobs?.dispose?.();
     workerRuns?.dispose();
     engine?.dispose?.();
+    estimator?.dispose?.();
     void server.close().then(() => process.exit(0));
   };
   process.on('SIGINT', shutdown);
@@ -426,12 +430,13 @@ async function main(argv: string[]): Promise<void> {
  * The training engine is loaded lazily (tfjs is heavy) and is optional: if it fails to load, the
  * page still edits and validates graphs and says training is unavailable.
  */
-async function loadEngine(runsRoot: string): Promise<{
+async function loadEngine(runsRoot: string, dataDir?: string): Promise<{
   jobs?: NodeApiOptions['jobs'] & { dispose?(): void };
   listBackends?: NodeApiOptions['listBackends'];
   doctor?: NodeApiOptions['doctor'];
   engine?: NodeApiOptions['engine'] & { dispose?(): void };
   workerRuns?: NodeApiOptions['workerRuns'] & { dispose(): void };
+  estimator?: NodeApiOptions['estimator'] & { dispose?(): void };
 }> {
   const out: Awaited<ReturnType<typeof loadEngine>> = {};
   try {
@@ -453,6 +458,15 @@ async function loadEngine(runsRoot: string): Promise<{
     out.engine = createEngineService();
   } catch (e) {
     console.warn(`convstudio serve: the Kernel lab is unavailable (${e instanceof Error ? e.message : String(e)}).`);
+  }
+  try {
+    // Step measurements are cached beside the runs: browser mode's user data is its runs folder.
+    const { createEngineService } = await import('../engine/service/client');
+    const { createEstimator, enginesPerBackend } = await import('../engine/estimate/estimator');
+    const engines = enginesPerBackend(out.engine, (backend) => createEngineService({ backend: backend as BackendChoice }));
+    out.estimator = Object.assign(createEstimator({ file: path.join(dataDir ?? runsRoot, 'estimates.json'), engineFor: engines.engineFor }), { dispose: engines.dispose });
+  } catch (e) {
+    console.warn(`convstudio serve: the time estimate is unavailable (${e instanceof Error ? e.message : String(e)}).`);
   }
   out.listBackends = async () => (await import('../engine/backends/index')).listBackends();
   out.doctor = async () => (await import('../engine/backends/doctor/index')).runDoctor();

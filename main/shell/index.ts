@@ -17,6 +17,8 @@ import { createDocumentTracker } from './document-state';
 import { createExportToFolder } from './export-folder';
 import { createJobManager } from '../engine/jobs';
 import { createEngineService } from '../engine/service/client';
+import { createEstimator, enginesPerBackend } from '../engine/estimate/estimator';
+import type { BackendChoice } from '../../shared/training/settings';
 import { createNodeApi } from '../api/node-api';
 import { MENU_COMMAND_CHANNEL } from './ipc-channels';
 import { registerIpc, type IpcMainLike } from './ipc';
@@ -111,6 +113,13 @@ async function start(): Promise<void> {
     spawn: createUtilitySpawn({ utilityProcess, entry: path.join(__dirname, 'engine-service.cjs'), serviceName: 'ConvStudio engine' }),
   });
   app.on('will-quit', () => engine.dispose());
+  // Another backend's step measurements run in an engine process started on that backend.
+  const engines = enginesPerBackend(engine, (backend) => createEngineService({
+    backend: backend as BackendChoice,
+    spawn: createUtilitySpawn({ utilityProcess, entry: path.join(__dirname, 'engine-service.cjs'), serviceName: `ConvStudio engine (${backend})` }),
+  }));
+  app.on('will-quit', () => engines.dispose());
+  const estimator = createEstimator({ file: userFile('estimates.json'), engineFor: engines.engineFor });
 
   const dialogs = createFileDialogs({
     defaultDir: app.getPath('documents'),
@@ -128,6 +137,7 @@ async function start(): Promise<void> {
     // Loaded on first use: probing backends loads tfjs, which start-up need not wait for.
     listBackends: async () => (await import('../engine/backends/index')).listBackends(),
     engine,
+    estimator,
     // No probe processes: Dawn cannot run in Electron, and libtensorflow loads only for a run.
     doctor: async () => (await import('../engine/backends/doctor/index')).runDoctor({ probes: false }),
   });

@@ -18,6 +18,7 @@ import { paramText } from '../model/format';
 import { slotIndex } from '../model/inputs';
 import { useStore, type Store } from '../store/index';
 import { selectSelectedCount, selectSelectedId } from '../store/selectors';
+import { useStartCheck } from '../estimate/use-start-check';
 
 function ParamField({ nodeId, spec, value }: { nodeId: string; spec: ParamSpec; value: ParamValue | undefined }) {
   const [text, setText] = useState(paramText(value));
@@ -212,7 +213,10 @@ function NodeInspector({ id }: { id: string }) {
 const selectGraphOverview = (s: Store) => ({ name: s.name, diagnostics: s.analysis.diagnostics, totals: s.analysis.totals, count: s.nodes.length });
 
 function GraphInspector() {
-  const { name, diagnostics, totals, count } = useStore(useShallow(selectGraphOverview));
+  const { name, diagnostics: shapeProblems, totals, count } = useStore(useShallow(selectGraphOverview));
+  // What training needs (10 classes, 1 channel, memory) is a problem before Start, not a toast after it.
+  const { trainingProblems } = useStartCheck();
+  const diagnostics = trainingProblems.length ? [...shapeProblems, ...trainingProblems] : shapeProblems;
   return (
     <div className="inspector" data-testid="inspector">
       <div className="field">

@@ -4,7 +4,9 @@
  * its own with its totals; its layers are listed under it when it is unfolded (▸). And the memory
  * training needs at the Training panel's batch size, per layer and in all, with the problems the
  * Start check would refuse (a tensor past tfjs's index range; past 4 GB on wasm), so they are
- * seen while designing. The machine's own memory is checked at Start, where it is known.
+ * seen while designing — against this machine's memory once the host has said it. Per layer,
+ * its activations (kept for the backward pass, with their gradient) and its parameters (with
+ * gradients and optimizer state) have columns of their own.
  */
 
 import { useMemo, useState } from 'react';
@@ -12,6 +14,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { formatSummary, summaryRows, type SummaryRow } from '../../shared/graph/summary';
 import { formatBytes, formatCount, formatScaled, formatTorchShape } from '../../shared/format';
 import { WASM_MEMORY_BYTES, estimateMemory, memoryDiagnostics } from '../../shared/shapes/memory';
+import { useStartCheck } from '../estimate/use-start-check';
 import { DEFAULT_TRAIN_CONFIG } from '../../shared/training/settings';
 import { BLOCK_INPUT_TYPE, levelDoc } from '../blocks/view';
 import { viewOf } from '../blocks/blocks-slice';
@@ -46,8 +49,13 @@ export function SummaryPanel() {
     return next;
   });
   const memory = useMemo(() => estimateMemory(analysis, { batch }), [analysis, batch]);
-  const memoryProblems = useMemo(() => memoryDiagnostics(memory, { limit: backend === 'wasm' ? WASM_LIMIT : null }), [memory, backend]);
-  const nodeMemory = new Map(memory.nodes.map((m) => [m.id, m.forwardBytes + m.backwardBytes]));
+  // The machine's memory once the host has said it; until then wasm's limit, which is known here.
+  const { limit: machineLimit } = useStartCheck();
+  const limit = machineLimit ?? (backend === 'wasm' ? WASM_LIMIT : null);
+  const memoryProblems = useMemo(() => memoryDiagnostics(memory, { limit }), [memory, limit]);
+  const nodeMemory = new Map(memory.nodes.map((m) => [m.id, m]));
+  // Parameters, their gradients and the optimizer's state, per parameter byte.
+  const perParamByte = memory.fixedBytes / Math.max(memory.totals.params, 1);
   const t = memory.totals;
   return (
     <div className="summary" data-testid="summary">
@@ -97,6 +105,8 @@ export function SummaryPanel() {
             <th className="num">Params</th>
             <th className="num">MACs</th>
             <th>RF</th>
+            <th className="num" title={`Activations kept for the backward pass and their gradient, at batch ${formatCount(batch)}`}>Act. mem</th>
+            <th className="num" title="Parameters with their gradients and optimizer state">Param mem</th>
           </tr>
         </thead>
         <tbody>
@@ -110,8 +120,6 @@ export function SummaryPanel() {
                 key={r.path}
                 className={[r.severity === 'error' ? 'row-error' : '', r.depth ? 'row-inner' : ''].join(' ').trim() || undefined}
                 data-testid={`summary-row-${r.path}`}
-                // The panel has no room for a seventh column; a row's memory is one hover away (a block's counts its inside).
-                title={r.depth === 0 && nodeMemory.has(r.path) ? `${formatBytes(nodeMemory.get(r.path)!)} to train at batch ${formatCount(batch)} (its output and that output's gradient)` : undefined}
                 onClick={() => r.depth === 0 && useStore.getState().selectOnly(r.path)}
               >
                 <td title={r.path} style={r.depth ? { paddingLeft: `${4 + r.depth * 12}px` } : undefined}>
@@ -129,6 +137,9 @@ export function SummaryPanel() {
                 <td className="num">{r.params ? formatCount(r.params) : ''}</td>
                 <td className="num">{r.macs ? formatScaled(r.macs) : ''}</td>
                 <td>{r.rf ? `${r.rf.size[0]}×${r.rf.size[1]}` : ''}</td>
+                {/* A block's row counts its inside. */}
+                <td className="num" data-testid={`summary-act-${r.path}`}>{r.depth === 0 && nodeMemory.has(r.path) ? formatBytes(nodeMemory.get(r.path)!.forwardBytes + nodeMemory.get(r.path)!.backwardBytes) : ''}</td>
+                <td className="num">{r.depth === 0 && nodeMemory.get(r.path)?.paramBytes ? formatBytes(nodeMemory.get(r.path)!.paramBytes * perParamByte) : ''}</td>
               </tr>
             );
           })}

@@ -4,7 +4,6 @@
  */
 
 import { useEffect, useMemo } from 'react';
-import { useShallow } from 'zustand/react/shallow';
 import type { BackendInfo } from '../../shared/api';
 import { SETTINGS, type ChoiceSpec, type SettingKey, type SettingSpec, type TrainConfig } from '../../shared/training/settings';
 import { useStore, type Store } from '../store/index';
@@ -15,6 +14,8 @@ import { bookFigureFor } from '../runs/book-reference';
 import { networkFingerprint } from '../runs/fingerprint';
 import { toDoc } from '../model/graph-model';
 import { RunHistory } from '../runs/RunHistory';
+import { Estimate } from '../estimate/Estimate';
+import { FieldProblem, StartReason, useStartGate } from '../estimate/StartGate';
 import { plateauHint, settingsText } from '../runs/run-text';
 import { GpuCheck } from './GpuCheck';
 import { ProgressChart, type ChartRun } from './ProgressChart';
@@ -71,11 +72,11 @@ function SettingField({ name, config, backends, disabled }: { name: SettingKey; 
     <div className="field">
       <label htmlFor={id} title={fieldTitle(spec)}>{spec.label}</label>
       {input}
+      <FieldProblem name={name} />
     </div>
   );
 }
 
-const selectGraphOk = (s: Store) => ({ ok: s.analysis.ok, input: s.analysis.inputId ? s.analysis.nodes[s.analysis.inputId]?.shape ?? null : null });
 const selectCanvasNodes = (s: Store) => s.nodes;
 const selectCanvasEdges = (s: Store) => s.edges;
 const selectCanvasName = (s: Store) => s.name;
@@ -125,7 +126,7 @@ export function TrainingPanel() {
   const runGraphs = useStore(selectRunGraphs);
   const history = useStore(selectHistory);
   const book = useStore(selectBookReference);
-  const { ok, input } = useStore(useShallow(selectGraphOk));
+  const gate = useStartGate();
   const canvas = useCanvasDoc();
   const running = run ? isLive(run.status) : false;
 
@@ -134,8 +135,6 @@ export function TrainingPanel() {
     void refreshHistory();
   }, []);
 
-  const inputSize = input && input.length === 4 ? input[2] : null;
-  const resizeHint = inputSize && inputSize !== 28 && config.resize !== inputSize ? `The graph's Input is ${inputSize}×${inputSize}: set Resize to ${inputSize}.` : null;
 
   const summary = (id: string) => history.find((h) => h.runId === id);
   const chartRun = (r: RunData): ChartRun => {
@@ -156,15 +155,16 @@ export function TrainingPanel() {
       <form className="train-form" onSubmit={(e) => e.preventDefault()}>
         {PANEL_SETTINGS.map((k) => <SettingField key={k} name={k} config={config} backends={backends} disabled={running} />)}
       </form>
-      {resizeHint && <p className="warn-text">{resizeHint}</p>}
+      <Estimate />
       <div className="train-buttons">
-        <button className="primary" data-testid="train-start" disabled={running || !ok} onClick={() => void startTraining()} title={ok ? 'Train on Fashion-MNIST' : 'Fix the errors first'}>
+        <button className="primary" data-testid="train-start" disabled={running || !gate.ok} onClick={() => void startTraining()} title={gate.reason ?? 'Train on Fashion-MNIST'}>
           Start
         </button>
         <button data-testid="train-stop" disabled={!running || run?.status === 'stopping'} onClick={() => void stopTraining('graceful')} title="Finish the current batch, save a checkpoint, stop">
           {run?.status === 'stopping' ? 'Stopping…' : 'Stop'}
         </button>
       </div>
+      <StartReason running={running} />
       {run && (
         <div className="run-status" data-testid="run-status" data-status={run.status}>
           {differs && (

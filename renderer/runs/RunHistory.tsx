@@ -83,6 +83,7 @@ export function RunHistory() {
               {RESUMABLE.has(h.status) && (
                 <button className="link" data-testid="run-resume" title="Continue from its last checkpoint (as convstudio train --resume)" onClick={() => void resumeRun(h.runId)}>Resume</button>
               )}
+              <button className="link" data-testid="run-insight" title="See what this run's network learned: confusion matrix, mistakes, activations, filters" onClick={() => useStore.getState().openInsight(h.runId)}>Insight</button>
               <button className="link" data-testid="run-export" title="Export this run's network and weights to PyTorch or ONNX" onClick={() => openExport({ kind: 'run', runId: h.runId })}>Export</button>
               <button className="link danger" data-testid="run-delete" disabled={LIVE.has(h.status)} title={LIVE.has(h.status) ? 'Stop it before deleting it' : 'Delete this run and its checkpoints'} onClick={() => void deleteRun(h.runId)}>Delete</button>
             </td>

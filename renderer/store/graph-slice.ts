@@ -73,6 +73,8 @@ export interface GraphSlice extends AnalysisViews {
   /** Renames a layer; returns why the name is refused, or null when it was renamed. */
   renameNode(from: string, to: string): string | null;
   setParam(nodeId: string, param: string, value: ParamValue): void;
+  /** Several params of one node as one undo step (an Input's height and width together). */
+  setParams(nodeId: string, params: Record<string, ParamValue>): void;
   resetParam(nodeId: string, param: string): void;
   applyFix(fix: Fix): void;
   deleteSelected(): void;
@@ -308,6 +310,13 @@ export const createGraphSlice: StateCreator<Store, [], [], GraphSlice> = (set, g
         { coalesceKey: `${nodeId}.${param}` },
       );
       performance.measure('cs:edit-analyze', 'cs:edit-start');
+    },
+
+    setParams(nodeId, patch) {
+      const { nodes, edges } = get();
+      const node = nodes.find((n) => n.id === nodeId);
+      if (!node || Object.entries(patch).every(([k, v]) => JSON.stringify(node.data.params[k]) === JSON.stringify(v))) return;
+      commit(nodes.map((n) => (n.id === nodeId ? { ...n, data: { ...n.data, params: { ...n.data.params, ...patch } } } : n)), edges);
     },
 
     resetParam(nodeId, param) {

@@ -6,13 +6,15 @@
 import { create } from 'zustand';
 import { subscribeWithSelector } from 'zustand/middleware';
 import { createBlocksSlice, type BlocksSlice } from '../blocks/blocks-slice';
+import { createEstimateSlice, type EstimateSlice } from '../estimate/estimate-slice';
 import { createLabSlice, type LabSlice } from '../lab/lab-slice';
 import { createFileSlice, type FileSlice } from './file-slice';
 import { createGraphSlice, type GraphSlice } from './graph-slice';
+import { createInsightSlice, type InsightSlice } from './insight-slice';
 import { createTrainingSlice, type TrainingSlice } from './training-slice';
 import { createUiSlice, type UiSlice } from './ui-slice';
 
-export type Store = GraphSlice & BlocksSlice & FileSlice & UiSlice & TrainingSlice & LabSlice;
+export type Store = GraphSlice & BlocksSlice & FileSlice & UiSlice & TrainingSlice & LabSlice & EstimateSlice & InsightSlice;
 
 export const useStore = create<Store>()(
   subscribeWithSelector((...a) => ({
@@ -22,5 +24,7 @@ export const useStore = create<Store>()(
     ...createUiSlice(...a),
     ...createTrainingSlice(...a),
     ...createLabSlice(...a),
+    ...createEstimateSlice(...a),
+    ...createInsightSlice(...a),
   })),
 );

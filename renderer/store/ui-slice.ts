@@ -5,8 +5,8 @@ import type { Diagnostic } from '../../shared/graph/types';
 import type { Store } from './index';
 
 export type SidebarTab = 'inspect' | 'summary' | 'train';
-/** The window's two views: the network canvas, and the Kernel lab beside it. */
-export type View = 'canvas' | 'lab';
+/** The window's views: the network canvas, the Kernel lab beside it, and Insight into a trained run. */
+export type View = 'canvas' | 'lab' | 'insight';
 
 /** What the export dialog starts on: the canvas's graph, or one run's weights. */
 export type ExportTarget = { kind: 'canvas' } | { kind: 'run'; runId: string };

@@ -183,3 +183,15 @@ export function memoryDiagnostics(estimate: MemoryEstimate, { limit = null, over
   }
   return found;
 }
+
+/**
+ * The memory a run on `backend` may use on a machine with `machineBytes`: the machine's, or for
+ * wasm WebAssembly's 4 GB, whichever is smaller. Total memory, not free memory: the estimate is a
+ * lower bound, so a run it refuses could never fit, however much else were closed.
+ */
+export function memoryLimitFor(backend: string, machineBytes: number): MemoryLimit {
+  if (backend === 'wasm' && WASM_MEMORY_BYTES < machineBytes) {
+    return { bytes: WASM_MEMORY_BYTES, what: "the wasm backend's memory (WebAssembly's limit; the native backend has no such limit)" };
+  }
+  return { bytes: machineBytes, what: "this machine's memory" };
+}

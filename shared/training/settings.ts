@@ -132,7 +132,8 @@ export const SETTINGS = {
   // activations per batch for VGG.
   resize: {
     kind: 'int', min: 4, max: 512, nullable: true, default: null, nullMeans: "the Input's size",
-    label: 'Resize to (px)', help: "resize images to S×S like torchvision's Resize", flag: '--resize', arg: 'S', panel: true,
+    // Not a panel field: the Input's size is the training size, so the panel's resize follows it.
+    label: 'Resize to (px)', help: "resize images to S×S like torchvision's Resize", flag: '--resize', arg: 'S', panel: false,
   },
   // A subset cannot be larger than the split it is taken from.
   limit: {

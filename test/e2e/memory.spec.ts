@@ -1,6 +1,6 @@
 /**
  * The memory estimate while designing (issue 17): the Summary tab says what training needs at the
- * Training panel's batch size, in all and per layer (on hover), and warns before Start where
+ * Training panel's batch size, in all and per layer, and warns before Start where
  * wasm's 4 GB cannot hold it, naming a batch size that fits.
  */
 
@@ -14,8 +14,8 @@ test('LeNet: a few MB at batch 128, per layer and in all; the estimate follows t
   const memory = page.getByTestId('memory');
   await expect(memory).toContainText(/≥ \d+(\.\d)? MB to train at batch 128/);
   await expect(page.getByTestId('memory-warning')).toHaveCount(0);
-  // The Input's row (hover): its output kept for the backward pass, 1×28×28 floats × 128, no gradient.
-  await expect(page.locator('[data-testid^="summary-row-"]').first()).toHaveAttribute('title', new RegExp(`^${(28 * 28 * 4 * 128 / 1024).toFixed(1)} kB to train at batch 128`));
+  // The Input's row: its output kept for the backward pass, 1×28×28 floats × 128, no gradient.
+  await expect(page.getByTestId('summary-act-input')).toHaveText(`${(28 * 28 * 4 * 128 / 1024).toFixed(1)} kB`);
   const at128 = await memory.textContent();
 
   await page.getByTestId('tab-train').click();

@@ -8,7 +8,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
-import { SETTINGS } from '../../shared/training/settings';
 import { getTemplate } from '../../shared/templates/index';
 import { dragFromPalette, openApp, screenshot } from './helpers';
 
@@ -190,7 +189,6 @@ test('the sigmoid plateau is explained, and switching graphs clears the previous
 });
 
 test('Adam on BN-LeNet (2,000 samples, 2 epochs) beats chance', async ({ page }) => {
-  test.skip(!('optimizer' in SETTINGS), 'needs the optimizers of issue 10 item 5 (branch opt), not merged here yet');
   test.setTimeout(300_000);
   acceptDialogs(page);
   const errors = await openApp(page);

@@ -135,6 +135,12 @@ const MALFORMED: Record<(typeof API_CALLS)[number] | (typeof DESKTOP_CALLS)[numb
     ['a kernel larger than the padded input', [{ x: [[[0, 1], [2, 3]]], k: [[[[1, 1, 1], [1, 1, 1], [1, 1, 1]]]] }], 'invalid-lab-input'],
     ['NaN in a grid', [{ x: [[[Number.NaN]]], k: [[[[1]]]] }], 'bad-request'],
   ],
+  estimateBasis: [['an unexpected argument', [{ backend: 'wasm' }], 'bad-request']],
+  measureTraining: [
+    ['no argument', [], 'bad-request'],
+    ['a junk graph', [{ graph: { format: 'nope' }, config: {} }], 'invalid-graph'],
+    ['a batch size past the training set', [{ graph: lenet, config: { batchSize: 100000 } }], 'bad-request'],
+  ],
   labConv1x1: [['a kernel for the wrong number of channels', [{ x: [[[1]], [[2]]], k: [[1, 2, 3]] }], 'invalid-lab-input']],
   labPool: [
     ['an unknown mode', [{ dims: 2, mode: 'median', x: [[[1]]], kernel: 1 }], 'invalid-lab-input'],
