@@ -4,9 +4,12 @@ import globals from 'globals';
 import reactHooks from 'eslint-plugin-react-hooks';
 
 // The layering rules (docs/ARCHITECTURE.md): shared/ is pure, renderer/ and main/ never import
-// each other, and only main/shell/ runs inside Electron.
+// each other, only main/shell/ runs inside Electron, and main/engine-core/ (the trainer that also
+// runs in a page's Web Worker) imports no Node and nothing of main/ outside itself.
 const nodeOnly = ['electron', 'react', 'react-dom', '@xyflow/*', '@tensorflow/*', 'zustand', 'ws'];
 const nodeBuiltins = ['fs', 'fs/*', 'path', 'os', 'child_process', 'worker_threads', 'http', 'net', 'crypto', 'node:*'];
+// main/'s folders other than engine-core/, as engine-core's relative imports would name them.
+const mainOutsideCore = ['engine', 'runs', 'data', 'common', 'api', 'server', 'cli', 'export', 'bench', 'shell'].flatMap((f) => [`../${f}/*`, `../../${f}/*`, `../${f}`, `../../${f}`]);
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'out/', 'dist/', 'native/build/', 'test-results/', 'playwright-report/', 'docs/'] },
@@ -67,6 +70,30 @@ export default tseslint.config(
         patterns: [
           { group: ['**/renderer/**', 'react', 'react-dom', '@xyflow/*', 'zustand'], message: 'main/ never imports renderer/.' },
           { group: ['electron', '**/shell/**'], message: 'Only main/shell/ runs inside Electron: the engine, server, Api and CLI run in plain Node too.' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['main/engine-core/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['**/renderer/**', 'react', 'react-dom', '@xyflow/*', 'zustand', 'electron', 'ws', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', ...nodeBuiltins], message: 'main/engine-core/ runs in the training process and in a page\'s Web Worker: shared/ and tfjs only, no Node.' },
+          { group: mainOutsideCore, message: 'main/engine-core/ imports nothing of main/ outside itself: a host passes what differs (TrainerHost, RunStore).' },
+        ],
+      }],
+    },
+  },
+  {
+    // The page's training worker runs the host-neutral trainer, so it may use tfjs and
+    // main/engine-core/ — and nothing else of main/.
+    files: ['renderer/training/worker-main.ts', 'renderer/training/worker-store.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { regex: '(^|/)main/(?!engine-core/)', message: 'The training worker reaches main/ only through main/engine-core/ and the Api.' },
+          { group: ['electron', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', ...nodeBuiltins], message: 'The training worker runs in the page: no Node.' },
         ],
       }],
     },

@@ -10,6 +10,9 @@ export default defineConfig({
   root: here,
   base: './',
   plugins: [react()],
+  // The training worker (renderer/training/worker-main.ts, with tfjs and tfjs-backend-webgpu) is a
+  // module worker: its chunks load as ES modules, which classic (iife) workers cannot split into.
+  worker: { format: 'es' },
   build: {
     outDir: `${here}/../out/renderer`,
     emptyOutDir: true,

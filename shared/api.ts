@@ -13,6 +13,7 @@ import type {
   Activations, ActivationsRequest, Evaluation, Filters, FiltersRequest, GradCam, GradCamRequest, Histograms, HistogramsRequest, ImagesRequest, InsightEpochs, RunAt, ValidationImage,
 } from './insight';
 import type { RunSummary, TrainingEvent, TrainRequest } from './training';
+import type { OptimizerState } from './training/optimizer';
 import type { EstimateBasis, StepMeasurement } from './training/estimate';
 
 export interface ApiError {
@@ -94,6 +95,86 @@ export interface ExportSummary {
 }
 
 /**
+ * One RunStore operation (main/engine-core/run-store.ts) of a run that a page's Web Worker trains,
+ * done by the Node side on the run's folder (main/runs/worker-runs.ts), so the folder stays the
+ * one record of the run. Checkpoint weights travel as base64 in parts (`putWeights` before
+ * `saveCheckpoint`, `getWeights` after `loadLatestCheckpoint`), each within a message's limit.
+ * `abandon` is the page telling that its worker is gone (crashed, or killed on request).
+ */
+export type WorkerRunOp =
+  | { op: 'readConfig' | 'readGraphText' | 'lock' | 'release' | 'repairEvents' | 'readEvents' | 'latestCheckpoint' | 'loadLatestCheckpoint' }
+  | { op: 'writeConfig'; config: unknown }
+  | { op: 'append'; event: TrainingEvent }
+  | { op: 'writeFinal'; final: unknown }
+  | { op: 'putWeights'; part: string; first: boolean }
+  | { op: 'saveCheckpoint'; model: { modelTopology: unknown; weightSpecs: unknown; format?: string; generatedBy?: string; convertedBy?: string | null }; state: unknown; weightBytes?: number }
+  | { op: 'getWeights'; offset: number; length: number }
+  | { op: 'abandon'; killed: boolean; reason: string };
+export type WorkerRunRequest = { runId: string } & WorkerRunOp;
+/** Checkpoint weights travel in parts of at most this many bytes (8 MB as base64, inside a request). */
+export const WORKER_WEIGHT_PART_BYTES = 6 * 2 ** 20;
+/**
+ * A checkpoint's optimizer state on the wire: the JSON part names and shapes its arrays (as
+ * state.json does); their float32 bytes follow the weights' in the same parts (`weightBytes`
+ * says where the weights end), so momentum or Adam's moments obey the same message limit.
+ */
+export interface OptimizerStateListing {
+  kind: OptimizerState['kind'];
+  steps: OptimizerState['steps'];
+  slots: { name: string; shape: number[] }[];
+}
+
+export function packOptimizerState(state: OptimizerState): { listing: OptimizerStateListing; bytes: Uint8Array } {
+  const total = state.slots.reduce((a, x) => a + x.values.length, 0);
+  const all = new Float32Array(total);
+  let at = 0;
+  for (const x of state.slots) {
+    all.set(x.values, at);
+    at += x.values.length;
+  }
+  return { listing: { kind: state.kind, steps: state.steps, slots: state.slots.map((x) => ({ name: x.name, shape: x.shape })) }, bytes: new Uint8Array(all.buffer) };
+}
+
+/** The listing's arrays cut from `bytes`; throws, naming the mismatch, when the two do not fit. */
+export function unpackOptimizerState(listing: OptimizerStateListing, bytes: Uint8Array): OptimizerState {
+  if (!listing || !Array.isArray(listing.slots) || listing.slots.some((x) => !Array.isArray(x?.shape) || !x.shape.every((d) => Number.isInteger(d) && d >= 0))) throw new Error('the optimizer state lists no slots with whole-number shapes');
+  const sizes = listing.slots.map((x) => x.shape.reduce((a, b) => a * b, 1));
+  const total = sizes.reduce((a, b) => a + b, 0);
+  if (bytes.length !== total * 4) throw new Error(`the optimizer state came with ${bytes.length} bytes where its slots need ${total * 4}`);
+  // A copy: Float32Array needs an aligned buffer of its own, and the caller's may be shared.
+  const copy = new Uint8Array(bytes.length);
+  copy.set(bytes);
+  const all = new Float32Array(copy.buffer);
+  let at = 0;
+  const slots = listing.slots.map((x, i) => {
+    const values = all.slice(at, at + sizes[i]);
+    at += sizes[i];
+    return { name: x.name, shape: x.shape, values };
+  });
+  return { kind: listing.kind, steps: listing.steps, slots };
+}
+
+/** Samples per fashionSamples call: 4096 images are 3.2 MB, 4.3 MB as base64. */
+export const MAX_SAMPLES_PER_CALL = 4096;
+
+/** Fashion-MNIST samples for a Web Worker's trainer: the split's size, and the images and labels at `indices` as base64 bytes. */
+export interface FashionSamplesRequest {
+  split: 'train' | 'test';
+  /** The run's data folder (its dataDir setting); null: the default places. */
+  dataDir: string | null;
+  indices: number[];
+}
+export interface FashionSamples {
+  count: number;
+  height: number;
+  width: number;
+  /** indices.length × height × width bytes, base64. */
+  images: string;
+  /** indices.length bytes, base64. */
+  labels: string;
+}
+
+/**
  * The document as the autosave keeps it: the graph, the file it belongs to (null: untitled), and
  * whether it had changes that file does not have.
  */
@@ -123,6 +204,12 @@ export interface Api {
   /** The epochs a run can be exported at: 0 (its initial weights) and those with a checkpoint. */
   exportEpochs(args: { runId: string }): Promise<Result<number[]>>;
   onTrainingEvent(listener: (e: TrainingEvent) => void): () => void;
+  // Training in a page's Web Worker on the browser's WebGPU (renderer/training/worker-*.ts): the
+  // run is planned and created here like startTraining's, then the worker reads and writes it
+  // only through these calls.
+  createWorkerRun(req: TrainRequest): Promise<Result<{ runId: string; runDir: string }>>;
+  workerRun(req: WorkerRunRequest): Promise<Result<unknown>>;
+  fashionSamples(req: FashionSamplesRequest): Promise<Result<FashionSamples>>;
   /** The graph a run trained (its graph.json), for reopening it on the canvas and comparing. */
   getRunGraph(args: { runId: string }): Promise<Result<GraphDoc>>;
   /** Names a run (stored in its folder); an empty name goes back to the graph's. */
@@ -206,6 +293,7 @@ export type MenuCommand =
 /** Names of the request/response calls, for the dispatcher, the IPC table and the socket protocol. */
 export const API_CALLS = [
   'info', 'listBackends', 'doctor', 'startTraining', 'stopTraining', 'listRuns', 'getRun', 'exportModel', 'exportEpochs',
+  'createWorkerRun', 'workerRun', 'fashionSamples',
   'getRunGraph', 'renameRun', 'deleteRun', 'resumeTraining', 'saveAutosave', 'loadAutosave', 'discardAutosave',
   'labCorrelate', 'labConv1x1', 'labPool', 'labLearn', 'labFashionImage',
   'insightEpochs', 'insightEvaluate', 'insightImages', 'insightActivations', 'insightGradCam', 'insightFilters', 'insightHistograms',

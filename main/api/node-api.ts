@@ -8,7 +8,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
-import { fail, ok, type Api, type BackendInfo, type DoctorReport, type HostInfo, type Result } from '../../shared/api';
+import {
+  fail, ok, type Api, type BackendInfo, type DoctorReport, type FashionSamples, type FashionSamplesRequest, type HostInfo, type Result, type WorkerRunRequest,
+} from '../../shared/api';
 import type { RunSummary, TrainingEvent } from '../../shared/training';
 import { planTraining, type PlanError, type TrainingPlan } from '../../shared/training/plan';
 import { checkConv1x1, checkCorrelate, checkFashionImage, checkLearn, checkPool, type Checked } from '../../shared/lab/check';
@@ -42,6 +44,13 @@ export interface JobManagerLike {
   queued?(): string[];
 }
 
+/** The slice of main/engine/worker-runs.ts this file uses: runs a page's Web Worker trains. */
+export interface WorkerRunsLike {
+  create(plan: TrainingPlan): Promise<{ runId: string; runDir: string }>;
+  call(req: WorkerRunRequest): Promise<Result<unknown>>;
+  samples(req: FashionSamplesRequest): Promise<Result<FashionSamples>>;
+}
+
 /** The slice of main/engine/estimate/estimator.ts this file uses: the machine's memory and step measurements. */
 export interface EstimatorLike {
   basis(): Promise<EstimateBasis>;
@@ -69,6 +78,8 @@ export interface NodeApiOptions {
   engine?: EngineServiceLike;
   /** The GPU doctor (main/engine/backends/doctor/); absent until the engine is wired in. */
   doctor?: () => Promise<DoctorReport>;
+  /** Runs trained in the page's Web Worker (browser mode); absent, those calls say it is unavailable. */
+  workerRuns?: WorkerRunsLike;
   /** The estimate before Start's Node side; absent, only the machine's memory is reported. */
   estimator?: EstimatorLike;
 }
@@ -122,6 +133,7 @@ export function createNodeApi(opts: NodeApiOptions): Api {
   };
   const isLive = (runId: string) => Boolean(jobs?.running?.().includes(runId) || jobs?.queued?.().includes(runId));
   const noJobs = () => fail('unavailable', 'Training is not available in this host (the training engine is not loaded).');
+  const noWorkerRuns = () => fail('unavailable', 'Training in the page is not available in this host (browser mode serves it); train with another backend.');
 
   /** Checks a lab request here, then has the engine service compute exactly the checked request. */
   async function lab<T>(checked: Checked<T>, op: string, request: (v: T) => unknown, timeoutMs?: number): Promise<Result<any>> {
@@ -225,6 +237,27 @@ export function createNodeApi(opts: NodeApiOptions): Api {
     async exportEpochs(args) {
       const { epochsOf } = await exporter();
       return epochsOf(opts.runsRoot, isObject(args) ? args.runId : undefined);
+    },
+
+    async createWorkerRun(req) {
+      if (!isObject(req)) return fail('bad-request', 'Expected { graph, config }.');
+      const planned = planTraining(req.graph, req.config, { memoryLimit: trainingMemoryLimit });
+      if (!planned.ok) return planFailure(planned.error);
+      if (!opts.workerRuns) return noWorkerRuns();
+      try {
+        return ok(await opts.workerRuns.create(planned.value));
+      } catch (e) {
+        const code = typeof (e as { code?: unknown }).code === 'string' ? (e as { code: string }).code : 'start-failed';
+        return fail(code, `Training could not start: ${errorMessage(e)}`, (e as { details?: unknown }).details);
+      }
+    },
+
+    async workerRun(req) {
+      return opts.workerRuns ? opts.workerRuns.call(req) : noWorkerRuns();
+    },
+
+    async fashionSamples(req) {
+      return opts.workerRuns ? opts.workerRuns.samples(req) : noWorkerRuns();
     },
 
     async getRunGraph(args) {

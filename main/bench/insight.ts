@@ -17,7 +17,7 @@ import { getTemplate } from '../../shared/templates/index';
 import { DEFAULT_TRAIN_CONFIG } from '../../shared/training';
 import { createNodeApi } from '../api/node-api';
 import { initBackend } from '../engine/backends/index';
-import { compileGraph } from '../engine/compile';
+import { compileGraph } from '../engine-core/compile';
 import { createEngineService } from '../engine/service/client';
 import { saveCheckpoint } from '../runs/checkpoints';
 import { createRun } from '../runs/run-folder';

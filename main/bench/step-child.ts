@@ -16,7 +16,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
 import { initBackend, type BackendChoice } from '../engine/backends/index';
-import { compileGraph } from '../engine/compile';
+import { compileGraph } from '../engine-core/compile';
 import { loadFashionMnist, makeBatch } from '../data/fashion-mnist';
 import { loadAddon } from '../engine/backends/native/addon';
 import { createCompiledStep, type CompiledStep } from '../engine/backends/native/compiled/step';

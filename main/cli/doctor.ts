@@ -7,7 +7,7 @@
 
 import type { DoctorBackend, DoctorReport } from '../../shared/api';
 import { ICD_ENV } from '../engine/backends/webgpu/dawn';
-import { GPU_MEMORY_ENV } from '../engine/backends/webgpu/memory';
+import { GPU_MEMORY_ENV } from '../engine-core/webgpu/memory';
 
 export const DOCTOR_USAGE = `usage: convstudio doctor [--json]
 

@@ -1,37 +1,21 @@
 /**
- * Fashion-MNIST for training: find (or download) the files, read and validate them, and cut
- * batches of scaled, optionally resized images. Pixels stay bytes in memory (47 MB for the
- * training set); floats exist only for the batch in hand, so 224×224 training never holds
- * 60,000 resized images at once.
+ * Fashion-MNIST from files: find (or download) them, read and validate them. Batches are cut by
+ * main/engine-core/batches.ts, the same in the training process and in a Web Worker.
  */
 
 import { readIdxFile, IdxError } from './idx';
 import { FILE_NAMES, locateData, missingDataMessage, userDataDir, type FileKey, type Located } from './locate';
 import { downloadFashionMnist, type DownloadProgress } from './download';
-import { resizeBilinear } from './resize';
-import { permutation } from './shuffle';
+import { DataError, type FashionData, type FashionSource, type Split } from '../engine-core/batches';
+
+export { DataError, makeBatch, subset, type Batch, type FashionData, type FashionSource, type Split } from '../engine-core/batches';
 
 export { locateData };
 
 export const CLASS_NAMES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'] as const;
 
-export interface Split {
-  images: Uint8Array;
-  labels: Uint8Array;
-  count: number;
-  height: number;
-  width: number;
-}
-
-export interface FashionMnist {
+export interface FashionMnist extends FashionData {
   dir: string;
-  train: Split;
-  test: Split;
-}
-
-export class DataError extends Error {
-  override name = 'DataError';
-  code = 'data';
 }
 
 function readSplit(images: string, labels: string, what: string): Split {
@@ -83,38 +67,17 @@ export async function loadFashionMnist(opts: LoadOptions = {}): Promise<FashionM
   }
 }
 
-/**
- * The sample indices of one run: the first `limit` of a seeded shuffle, so a --limit subset is a
- * fair sample of all classes, not the first N images of the file.
- */
-export function subset(count: number, limit: number | null, seed: number): Uint32Array {
-  const p = permutation(count, seed ^ 0x5eed);
-  return limit != null && limit < count ? p.slice(0, limit) : p;
-}
-
-export interface Batch {
-  /** N×S×S×1 (NHWC with one channel) floats in [0, 1]. */
-  x: Float32Array;
-  y: Int32Array;
-  n: number;
-  size: number;
-}
-
-/** Gathers indices[start, end) of a split, scales to [0,1], and resizes to size×size if needed. */
-export function makeBatch(split: Split, indices: ArrayLike<number>, start: number, end: number, size: number | null): Batch {
-  const n = end - start;
-  const plane = split.height * split.width;
-  const x = new Float32Array(n * plane);
-  const y = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const idx = indices[start + i];
-    const src = split.images.subarray(idx * plane, (idx + 1) * plane);
-    const o = i * plane;
-    for (let j = 0; j < plane; j++) x[o + j] = src[j] / 255;
-    y[i] = split.labels[idx];
-  }
-  const s = size ?? split.height;
-  return { x: resizeBilinear(x, n, split.height, split.width, s, s), y, n, size: s };
+/** The files as the trainer's data source: loaded once, on the first ask (or `preloaded`). */
+export function fileSource(dir: string | null, preloaded?: FashionMnist): FashionSource {
+  let data: Promise<FashionMnist> | null = preloaded ? Promise.resolve(preloaded) : null;
+  const load = () => (data ??= loadFashionMnist({ dir }));
+  return {
+    async counts() {
+      const d = await load();
+      return { train: d.train.count, test: d.test.count };
+    },
+    load,
+  };
 }
 
 export { FILE_NAMES };

@@ -140,7 +140,7 @@ export interface JobManagerOptions {
 }
 
 /** What the user can do after a training process died: resume only promises what a checkpoint can give. */
-function resumeAdvice(runDir: string): string {
+export function resumeAdvice(runDir: string): string {
   const [newest] = listCheckpoints(runDir);
   return newest
     ? `the run can be resumed from its last checkpoint (${path.basename(newest)})`

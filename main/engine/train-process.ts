@@ -11,7 +11,7 @@
  */
 
 import type { TrainingEvent } from '../../shared/training';
-import { runTraining, type Outcome } from './trainer';
+import { runTraining, type Outcome } from './node-trainer';
 
 export type ParentMessage = { type: 'stop' };
 export type ChildMessage = { type: 'event'; event: TrainingEvent };

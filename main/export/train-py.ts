@@ -6,7 +6,7 @@
  *
  * Its CONFIG and flags are generated from the settings table through torch-settings.ts; the rest
  * is fixed code. It reads Fashion-MNIST where ConvStudio does (main/data/locate.ts), draws the
- * training subset and each epoch's order with ConvStudio's generator (main/data/shuffle.ts), so
+ * training subset and each epoch's order with ConvStudio's generator (main/engine-core/shuffle.ts), so
  * from the same weights `python train.py` takes the very batches the app's run took.
  */
 
@@ -235,7 +235,7 @@ def load_fashion_mnist(explicit=None, hint=None, may_download=True):
                                 'Put the four files in one of them, pass --data FOLDER, or install torchvision (pip install torchvision) to download them.']))
 
 
-# --- ConvStudio's sample order (main/data/shuffle.ts, main/data/fashion-mnist.ts) ----------------
+# --- ConvStudio's sample order (main/engine-core/shuffle.ts, main/data/fashion-mnist.ts) ----------------
 
 def _mulberry32(seed):
     a = seed & 0xFFFFFFFF

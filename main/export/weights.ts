@@ -9,7 +9,7 @@ import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { initBackend } from '../engine/backends/index';
-import { compileGraphDetailed } from '../engine/compile';
+import { compileGraphDetailed } from '../engine-core/compile';
 import { verifyCheckpoint } from '../runs/checkpoints';
 import { exportLayerOf } from './layers/index';
 import type { Tensor, TfjsWeights } from './layers/layer';

@@ -11,6 +11,7 @@
  * never loaded again), reported, and the next older one is used.
  */
 
+import type { io } from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { loadLayersModel } from '@tensorflow/tfjs-layers';
 import { createHash } from 'node:crypto';
@@ -20,31 +21,14 @@ import { fsIOHandler } from '../engine/fs-io';
 import { fsyncDir, writeFileDurable } from '../common/atomic';
 import { runFolderError } from './errors';
 import type { OptimizerState } from '../../shared/training/optimizer';
-import '../engine/layers/index';
+import '../engine-core/layers/index';
+import type { LoadResult, TrainState } from '../engine-core/run-store';
+
+export type { LoadResult, TrainState };
 
 export const CHECKPOINTS = 'checkpoints';
 const NAME = /^e(\d{4,})-b(\d{5,})$/;
 const KEEP = 2;
-
-export interface TrainState {
-  /** Epochs fully completed. */
-  epochsDone: number;
-  /** Batches already trained in the next epoch (non-zero only after a mid-epoch stop). */
-  batchesDone: number;
-  /** Sum and count of the batch losses of that partial epoch, so its mean stays right. */
-  partialLossSum: number;
-  partialLossCount: number;
-  /** Right predictions in that partial epoch, for its train accuracy; absent in checkpoints that predate it. */
-  partialCorrect?: number;
-  /** Last completed epoch's metrics. */
-  last: { train_loss: number; val_loss: number; val_acc: number } | null;
-  /** Wall time spent so far (seconds), across resumes. */
-  seconds: number;
-  /** The run's first batch loss, the divergence rule's reference (engine/divergence.ts); null in checkpoints that predate it. */
-  referenceLoss: number | null;
-  /** Momentum buffers or Adam's moments and step counts; absent in checkpoints that predate them. Its arrays go to optimizer.bin. */
-  optimizer?: OptimizerState | null;
-}
 
 /** state.json: the optimizer state's arrays are listed in order; their values are optimizer.bin's float32s. */
 interface StateFile extends Omit<TrainState, 'optimizer'> {
@@ -98,7 +82,17 @@ function graphHash(runDir: string): string | null {
   return existsSync(file) ? sha256(readFileSync(file)) : null;
 }
 
-export async function saveCheckpoint(runDir: string, model: LayersModel, state: TrainState): Promise<string> {
+/**
+ * What a checkpoint is saved from: a model here, or the artifacts a Web Worker's model saved
+ * (main/runs/worker-runs.ts), written through the same handler, so both give the same files.
+ */
+export interface Savable {
+  save(handler: io.IOHandler): Promise<unknown>;
+}
+
+export const savableArtifacts = (artifacts: io.ModelArtifacts): Savable => ({ save: (h) => h.save!(artifacts) });
+
+export async function saveCheckpoint(runDir: string, model: Savable, state: TrainState): Promise<string> {
   const root = path.join(runDir, CHECKPOINTS);
   const name = checkpointName(state);
   const final = path.join(root, name);
@@ -139,12 +133,6 @@ export async function saveCheckpoint(runDir: string, model: LayersModel, state: 
   return final;
 }
 
-export interface LoadResult {
-  loaded: { model: LayersModel; state: TrainState; path: string } | null;
-  /** Newer checkpoints that failed to load, with the reason (already set aside). */
-  rejected: { path: string; reason: string }[];
-}
-
 function readManifest(dir: string): Manifest {
   const file = path.join(dir, MANIFEST_JSON);
   if (!existsSync(file)) throw new Error(`${MANIFEST_JSON} is missing (the checkpoint is incomplete)`);
@@ -174,13 +162,13 @@ export function verifyCheckpoint(runDir: string, dir: string): void {
   if (m.graphSha256 !== graph) throw new Error('the run\'s graph.json has changed since this checkpoint was saved, so its weights belong to another network');
 }
 
-async function loadOne(runDir: string, dir: string): Promise<{ model: LayersModel; state: TrainState }> {
+async function loadOne<T>(runDir: string, dir: string, open: (h: io.IOHandler) => Promise<T>): Promise<{ model: T; state: TrainState }> {
   verifyCheckpoint(runDir, dir);
   const state = JSON.parse(readFileSync(path.join(dir, STATE_JSON), 'utf8')) as StateFile;
   if (!Number.isInteger(state.epochsDone) || !Number.isInteger(state.batchesDone) || state.epochsDone < 0 || state.batchesDone < 0) throw new Error(`${STATE_JSON} has no epoch/batch position`);
   if (checkpointName(state) !== path.basename(dir)) throw new Error(`${STATE_JSON} says ${checkpointName(state)}, not ${path.basename(dir)}`);
   const optimizer = state.optimizer ? readOptimizerState(dir, state.optimizer) : null;
-  const model = await loadLayersModel(fsIOHandler(dir));
+  const model = await open(fsIOHandler(dir));
   const { savedAt: _s, optimizer: _o, ...rest } = state;
   return { model, state: optimizer ? { ...rest, optimizer } : rest };
 }
@@ -204,11 +192,20 @@ function readOptimizerState(dir: string, listed: NonNullable<StateFile['optimize
 }
 
 /** The newest checkpoint that loads, setting aside (and reporting) any newer broken ones. */
-export async function loadLatestCheckpoint(runDir: string): Promise<LoadResult> {
+export function loadLatestCheckpoint(runDir: string): Promise<LoadResult> {
+  return loadLatest<LayersModel>(runDir, (h) => loadLayersModel(h));
+}
+
+/** The same, as verified artifacts for a Web Worker's trainer to build its model from. */
+export function readLatestCheckpoint(runDir: string): Promise<Omit<LoadResult, 'loaded'> & { loaded: { model: io.ModelArtifacts; state: TrainState; path: string } | null }> {
+  return loadLatest(runDir, (h) => h.load!());
+}
+
+async function loadLatest<T>(runDir: string, open: (h: io.IOHandler) => Promise<T>): Promise<Omit<LoadResult, 'loaded'> & { loaded: { model: T; state: TrainState; path: string } | null }> {
   const rejected: LoadResult['rejected'] = [];
   for (const dir of listCheckpoints(runDir)) {
     try {
-      const { model, state } = await loadOne(runDir, dir);
+      const { model, state } = await loadOne(runDir, dir, open);
       return { loaded: { model, state, path: dir }, rejected };
     } catch (err) {
       const aside = `${dir}.corrupt-${Date.now()}`;

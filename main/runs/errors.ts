@@ -1,28 +1,13 @@
 /**
- * The one error a run folder raises for a file-system failure: typed, naming the file or folder
- * and saying what to do, so every host can show it as one line (the CLI on stderr, the app as a
- * toast, the training process as an error event) instead of an errno and a stack.
+ * A file-system failure of a run folder as the one RunFolderError (main/engine-core/), naming the
+ * file and the fix.
  */
 
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { RunFolderError, type RunFolderProblem } from '../engine-core/run-folder-error';
 
-export type RunFolderProblem = 'disk-full' | 'read-only' | 'no-permission' | 'not-a-folder' | 'missing' | 'locked' | 'other';
-
-export class RunFolderError extends Error {
-  override name = 'RunFolderError';
-  readonly code = 'run-folder';
-  constructor(
-    readonly problem: RunFolderProblem,
-    /** The file or folder concerned. */
-    readonly file: string,
-    message: string,
-    /** What to do about it, already part of the message; kept apart for hosts that show it separately. */
-    readonly fix: string,
-  ) {
-    super(message);
-  }
-}
+export { RunFolderError, type RunFolderProblem } from '../engine-core/run-folder-error';
 
 /** The nearest existing ancestor of `p` that is not a folder (the file in the way of a mkdir), if any. */
 function fileInTheWay(p: string): string | null {

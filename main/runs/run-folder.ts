@@ -18,33 +18,15 @@ import { fsyncDir, writeJsonAtomic } from '../common/atomic';
 import { RunFolderError, guardFs, runFolderError } from './errors';
 import { RUNNING_JSON, liveLock } from './run-lock';
 import { readRunMeta } from './run-meta';
+import { GRAPH_JSON, type FinalFile, type RunConfigFile } from '../engine-core/run-store';
+
+export { GRAPH_JSON, type FinalFile, type RunConfigFile };
 
 export { RUNNING_JSON };
 
-export const GRAPH_JSON = 'graph.json';
 export const CONFIG_JSON = 'config.json';
 export const METRICS_JSONL = 'metrics.jsonl';
 export const FINAL_JSON = 'final.json';
-
-export interface RunConfigFile {
-  runId: string;
-  name: string;
-  startedAt: string;
-  config: TrainConfig;
-}
-
-export interface FinalFile {
-  status: 'done' | 'stopped' | 'failed';
-  epochs: number;
-  train_loss: number | null;
-  val_loss: number | null;
-  val_acc: number | null;
-  seconds: number;
-  backend: string | null;
-  device: string | null;
-  message?: string;
-  finishedAt: string;
-}
 
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 

@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fsyncDir } from '../common/atomic';
 import { RunFolderError, runFolderError } from './errors';
+import type { RunLock as StoreLock } from '../engine-core/run-store';
 
 export const RUNNING_JSON = 'running.json';
 
@@ -29,14 +30,11 @@ export interface LockInfo {
   token: string;
 }
 
-export interface RunLock {
+/** The store's lock (engine-core/run-store.ts) as running.json: release() removes the file if it is still this lock. */
+export interface RunLock extends StoreLock {
   readonly info: LockInfo;
   /** The stale lock this one replaced, if any. */
   readonly tookOver: LockInfo | null;
-  /** Whether running.json still holds this lock (a careless hand may have deleted or replaced it). */
-  held(): boolean;
-  /** Removes running.json if it is still this lock. Idempotent. */
-  release(): void;
 }
 
 /** Field 22 of /proc/<pid>/stat; null where there is no /proc (macOS, Windows) or no such process. */

@@ -1,42 +1,18 @@
 /**
- * Everything the trainer reads from and writes to its run, as one interface: the trainer touches
- * no file itself. Here it is the run folder on node:fs; a trainer running where there is no file
- * system (a Web Worker) would get one that carries the same calls through the Api. Every method may
- * fail with a RunFolderError, which names the file and the fix.
+ * The trainer's RunStore (main/engine-core/run-store.ts) as a run folder on node:fs: the training
+ * process's, and the Node side of a Web Worker's (main/runs/worker-runs.ts serves it over the Api).
  */
 
-import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { TrainingEvent } from '../../shared/training';
 import { writeJsonAtomic } from '../common/atomic';
-import { listCheckpoints, loadLatestCheckpoint, saveCheckpoint, type LoadResult, type TrainState } from './checkpoints';
+import { listCheckpoints, loadLatestCheckpoint, saveCheckpoint } from './checkpoints';
 import { guardFs } from './errors';
-import { acquireRunLock, type RunLock } from './run-lock';
-import {
-  CONFIG_JSON, GRAPH_JSON, appendEvent, readEvents, readRunConfig, repairMetrics, writeFinal, type FinalFile, type RunConfigFile,
-} from './run-folder';
+import { acquireRunLock } from './run-lock';
+import { CONFIG_JSON, GRAPH_JSON, appendEvent, readEvents, readRunConfig, repairMetrics, writeFinal } from './run-folder';
+import type { RunStore } from '../engine-core/run-store';
 
-export interface RunStore {
-  /** Where the run lives, as the user should see it (the start event's runDir). */
-  readonly location: string;
-  readConfig(): Promise<RunConfigFile>;
-  writeConfig(cfg: RunConfigFile): Promise<void>;
-  /** graph.json's text (parsed and checked by the plan, like any graph). */
-  readGraphText(): Promise<string>;
-  /** Takes the run lock; throws RunFolderError 'locked' while another live process holds it. */
-  lock(): Promise<RunLock>;
-  /** Cuts a torn last event line off; the bytes removed, or null. */
-  repairEvents(): Promise<{ bytes: number } | null>;
-  readEvents(): Promise<TrainingEvent[]>;
-  /** Appends one event; nothing of it is left when it fails. */
-  append(e: TrainingEvent): Promise<void>;
-  writeFinal(final: FinalFile): Promise<void>;
-  saveCheckpoint(model: LayersModel, state: TrainState): Promise<string>;
-  loadLatestCheckpoint(): Promise<LoadResult>;
-  /** The newest checkpoint's name, or null when there is none yet. */
-  latestCheckpoint(): Promise<string | null>;
-}
+export type { RunStore };
 
 export function nodeRunStore(runDir: string): RunStore {
   return {

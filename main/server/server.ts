@@ -106,6 +106,7 @@ export interface ServerOptions {
   listBackends?: NodeApiOptions['listBackends'];
   engine?: NodeApiOptions['engine'];
   doctor?: NodeApiOptions['doctor'];
+  workerRuns?: NodeApiOptions['workerRuns'];
   estimator?: NodeApiOptions['estimator'];
   log?: (line: string) => void;
   /** Slow-client and connection limits (tests shorten them). */
@@ -163,7 +164,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const rendererDir = path.resolve(opts.rendererDir ?? path.join(ROOT, 'out/renderer'));
   const runsRoot = path.resolve(opts.runsRoot ?? path.join(process.cwd(), 'runs'));
   const log = opts.log ?? ((line: string) => console.log(line));
-  const api = opts.api ?? createNodeApi({ runsRoot, dataDir: opts.dataDir, jobs: opts.jobs, listBackends: opts.listBackends, doctor: opts.doctor, engine: opts.engine, estimator: opts.estimator, host: 'browser' });
+  const api = opts.api ?? createNodeApi({ runsRoot, dataDir: opts.dataDir, jobs: opts.jobs, listBackends: opts.listBackends, doctor: opts.doctor, engine: opts.engine, estimator: opts.estimator, workerRuns: opts.workerRuns, host: 'browser' });
   let port = 0;
 
   const hostAllowed = (host: string | undefined) => host === `127.0.0.1:${port}` || host === `localhost:${port}`;
@@ -412,10 +413,11 @@ async function main(argv: string[]): Promise<void> {
   const runsRoot = path.resolve(argValue(argv, '--runs') ?? process.env.CONVSTUDIO_RUNS ?? path.join(process.cwd(), 'runs'));
   const dataText = argValue(argv, '--data') ?? process.env.CONVSTUDIO_DATA;
   const dataDir = dataText ? path.resolve(dataText) : undefined;
-  const { jobs, listBackends, doctor, engine, estimator } = await loadEngine(runsRoot, dataDir);
-  const server = await startServer({ port, runsRoot, dataDir, rendererDir: argValue(argv, '--renderer'), jobs, listBackends, doctor, engine, estimator });
+  const { jobs, listBackends, doctor, engine, estimator, workerRuns } = await loadEngine(runsRoot, dataDir);
+  const server = await startServer({ port, runsRoot, dataDir, rendererDir: argValue(argv, '--renderer'), jobs, listBackends, doctor, engine, estimator, workerRuns });
   const shutdown = () => {
     jobs?.dispose?.();
+    workerRuns?.dispose();
     engine?.dispose?.();
     estimator?.dispose?.();
     void server.close().then(() => process.exit(0));
@@ -433,6 +435,7 @@ async function loadEngine(runsRoot: string, dataDir?: string): Promise<{
   listBackends?: NodeApiOptions['listBackends'];
   doctor?: NodeApiOptions['doctor'];
   engine?: NodeApiOptions['engine'] & { dispose?(): void };
+  workerRuns?: NodeApiOptions['workerRuns'] & { dispose(): void };
   estimator?: NodeApiOptions['estimator'] & { dispose?(): void };
 }> {
   const out: Awaited<ReturnType<typeof loadEngine>> = {};
@@ -441,6 +444,13 @@ async function loadEngine(runsRoot: string, dataDir?: string): Promise<{
     out.jobs = createJobManager({ runsRoot });
   } catch (e) {
     console.warn(`convstudio serve: training unavailable (${e instanceof Error ? e.message : String(e)}).`);
+  }
+  try {
+    // Runs the page's Web Worker trains on the browser's WebGPU: their folders are written here.
+    const { createWorkerRuns } = await import('../engine/worker-runs');
+    out.workerRuns = createWorkerRuns({ runsRoot });
+  } catch (e) {
+    console.warn(`convstudio serve: training in the page unavailable (${e instanceof Error ? e.message : String(e)}).`);
   }
   try {
     // The Kernel lab's engine process starts on its first request, not with the server.

@@ -5,6 +5,7 @@ import type { RunSummary } from '../../shared/training';
 import { host } from '../api/host';
 import { useStore } from '../store/index';
 import { isLive } from '../store/training-slice';
+import { isWorkerRun, startWorkerRun, stopWorkerRun, trainsInWorker } from './worker-client';
 
 export function subscribeTraining(): () => void {
   return host().api.onTrainingEvent((e) => {
@@ -73,6 +74,14 @@ export async function startTraining(): Promise<void> {
     return;
   }
   const graph = s.graphDoc();
+  if (await trainsInWorker(s.config.backend)) {
+    // webgpu in browser mode: the page's own GPU, in a Web Worker; the server writes the run.
+    const w = await startWorkerRun({ graph, config: s.config }, () => void refreshHistory());
+    if (!w.ok) return s.toast('error', w.message);
+    useStore.getState().setActiveRun(w.runId, s.config.epochs);
+    useStore.getState().setRunGraph(w.runId, graph);
+    return void refreshHistory();
+  }
   const r = await host().api.startTraining({ graph, config: s.config });
   if (!r.ok) {
     s.toast('error', r.error.message);
@@ -88,6 +97,11 @@ export async function stopTraining(mode: 'graceful' | 'kill' = 'graceful'): Prom
   const runId = s.activeRunId;
   if (!runId) return;
   s.markStopping(runId);
+  if (isWorkerRun(runId)) {
+    // The page's own worker is told directly; its events then end the run as a process's would.
+    stopWorkerRun(runId, mode);
+    return;
+  }
   const r = await host().api.stopTraining({ runId, mode });
   if (!r.ok) {
     s.toast('error', r.error.message);

@@ -1,7 +1,7 @@
 /**
  * Every node type, one module each, in palette order. The catalogue, parameter resolution, the
  * shape engine and the compiler all read this list, and the engine's own table
- * (main/engine/layers/index.ts) must name every Layer here, so a type added to only one side
+ * (main/engine-core/layers/index.ts) must name every Layer here, so a type added to only one side
  * fails the typecheck. Adding a type is its module here, its builder there, and an import and an
  * entry in each list; a test in test/unit/main/engine/ holds the last type added to exactly that.
  */

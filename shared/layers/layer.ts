@@ -151,7 +151,7 @@ export interface LayerBase<T extends string, P extends { type: T }> extends Node
   shape(x: ShapeIn, p: P): ShapeOut | null;
 }
 
-/** A layer the compiler builds from tfjs layers (main/engine/layers/<type>.ts). */
+/** A layer the compiler builds from tfjs layers (main/engine-core/layers/<type>.ts). */
 export interface Layer<T extends string = string, P extends { type: T } = any> extends LayerBase<T, P> {
   kind: 'layer';
 }

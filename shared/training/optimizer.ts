@@ -1,6 +1,6 @@
 /**
  * The run's optimizer and learning-rate schedule as torch.optim states them, derived from its
- * settings: every place that steps the weights (the tfjs step in main/engine/optimizers.ts, the
+ * settings: every place that steps the weights (the tfjs step in main/engine-core/optimizers.ts, the
  * compiled native step) takes the same spec and the same per-epoch learning rate, so the two
  * paths and PyTorch agree.
  */

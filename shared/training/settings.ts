@@ -148,7 +148,7 @@ export const SETTINGS = {
     kind: 'choice', choices: BACKENDS, default: 'auto', choiceLabels: { auto: 'auto (fastest available)' },
     label: 'Backend', help: 'where the maths runs', flag: '--backend', arg: 'B', panel: true,
   },
-  // The shuffler works on 32-bit words (main/data/shuffle.ts): a larger seed would repeat a smaller
+  // The shuffler works on 32-bit words (main/engine-core/shuffle.ts): a larger seed would repeat a smaller
   // one's sample order. 2^31 − 1 also fits every other seeded generator's signed integer.
   seed: {
     kind: 'int', min: 0, max: 2 ** 31 - 1, default: 0,

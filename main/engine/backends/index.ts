@@ -15,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { moduleDir } from '../../common/module-dir';
 import { BACKENDS, type BackendChoice } from '../../../shared/training';
 import type { BackendInfo } from '../../../shared/api';
+import type { ActiveBackend } from '../../engine-core/trainer';
 import { registerWasmTrainingKernels } from './wasm/index';
 import { runningInElectron } from './webgpu/dawn';
 import { tryWebgpu, webgpuInstalled } from './webgpu/index';
@@ -23,11 +24,7 @@ import '@tensorflow/tfjs-layers';
 
 export type { BackendChoice };
 
-export interface ActiveBackend {
-  name: string;
-  device: string;
-  note?: string;
-}
+export type { ActiveBackend };
 
 export interface InitOptions {
   /**

@@ -19,7 +19,7 @@ import { planTraining } from '../../../shared/training/plan';
 import { TRAIN_MACS_FACTOR, estimateKey, type StepMeasurement } from '../../../shared/training/estimate';
 import { makeBatch, type Split } from '../../data/fashion-mnist';
 import { chooseCompiledTrainer } from '../backends/native/compiled/trainer-step';
-import { compileGraph } from '../compile';
+import { compileGraph } from '../../engine-core/compile';
 import type { OperationContext } from '../service/registry';
 
 /**

@@ -10,7 +10,7 @@ import { decodeBytes, type InsightImage } from '../../../shared/insight';
 import { makeBatch, type Split } from '../../data/fashion-mnist';
 import { readIdxFile } from '../../data/idx';
 import { locateData, missingDataMessage } from '../../data/locate';
-import { resizeBilinear } from '../../data/resize';
+import { resizeBilinear } from '../../engine-core/resize';
 import { InsightError } from './run-model';
 
 let testSet: Split | null = null;

@@ -9,7 +9,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import { CLASS_NAMES, encodeBytes, type GradCam, type GradCamRequest } from '../../../shared/insight';
-import { resizeBilinear } from '../../data/resize';
+import { resizeBilinear } from '../../engine-core/resize';
 import { inputPixels, top5 } from './activations';
 import { imageBytes, inputValues } from './data';
 import { InsightError, logitsOf, runLayers, type RunModel } from './run-model';

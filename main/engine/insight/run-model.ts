@@ -24,9 +24,9 @@ import type { TrainingPlan } from '../../../shared/training/plan';
 import { checkpointName, listCheckpoints, MANIFEST_JSON, verifyCheckpoint } from '../../runs/checkpoints';
 import { readEvents, readRunConfig, GRAPH_JSON } from '../../runs/run-folder';
 import { readEvaluation, sha256Of, type EvaluationKey } from '../../runs/evaluations';
-import { compileGraphDetailed, toTorchShape } from '../compile';
+import { compileGraphDetailed, toTorchShape } from '../../engine-core/compile';
 import { fsIOHandler } from '../fs-io';
-import { planRun } from '../trainer';
+import { planRun } from '../node-trainer';
 
 /** An insight failure with the Api's code: "not-a-run", "no-checkpoint", "damaged-checkpoint", "invalid-graph", "bad-request". */
 export class InsightError extends Error {

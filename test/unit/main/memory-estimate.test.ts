@@ -1,6 +1,6 @@
 /**
  * The memory estimate (shared/shapes/memory.ts) against TensorFlow.js itself: one real training
- * step (compiled by main/engine/compile.ts, SGD, softmax cross-entropy, as the trainer does) under
+ * step (compiled by main/engine-core/compile.ts, SGD, softmax cross-entropy, as the trainer does) under
  * tf.profile, whose peakBytes counts every tensor byte alive at once. The estimate must be a lower
  * bound (the plan refuses on it, so it must never refuse what fits) and within an order of
  * magnitude (so it says something). Byte counts are deterministic: this is not a measurement of
@@ -14,7 +14,7 @@ import type { GraphDoc } from '../../../shared/graph/types';
 import { analyzeGraph } from '../../../shared/shapes/analyze';
 import { estimateMemory } from '../../../shared/shapes/memory';
 import { getTemplate } from '../../../shared/templates/index';
-import { compileGraph } from '../../../main/engine/compile';
+import { compileGraph } from '../../../main/engine-core/compile';
 import { bnResidualNet, reluLenet } from './engine/train-helpers';
 
 beforeAll(async () => {

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createNodeApi } from '../../../main/api/node-api';
 import { parseArgs, run as runCli } from '../../../main/cli/train';
-import { planRun } from '../../../main/engine/trainer';
+import { planRun } from '../../../main/engine/node-trainer';
 import { createRun, readRunConfig } from '../../../main/runs/run-folder';
 import { PANEL_SETTINGS, numberFieldAttributes } from '../../../renderer/panels/setting-fields';
 import { getTemplate } from '../../../shared/templates/index';

@@ -13,7 +13,7 @@ import type { DoctorReport } from '../../../../shared/api';
 import { moduleDir } from '../../../common/module-dir';
 import { listBackends } from '../index';
 import { ICD_ENV, findSwiftShader, packageDir, runningInElectron } from '../webgpu/dawn';
-import { deviceLine } from '../webgpu/adapter';
+import { deviceLine } from '../../../engine-core/webgpu/adapter';
 import { gatherCudaFacts, librarySearchDirs } from './cuda';
 import { diagnose, type DoctorFacts, type WebgpuSeen } from './diagnose';
 import type { ProbeOutput } from './probe';

@@ -15,7 +15,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import type { GpuLike } from './backend';
+import type { GpuLike } from '../../../engine-core/webgpu/backend';
 
 export const ICD_ENV = 'CONVSTUDIO_WEBGPU_ICD';
 

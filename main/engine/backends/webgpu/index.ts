@@ -6,10 +6,10 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import os from 'node:os';
-import { adapterName, type AdapterFacts } from './adapter';
-import { WebGpuUnavailable, chooseAdapter, startWebGpuBackend, type WebGpuModule } from './backend';
+import { adapterName, type AdapterFacts } from '../../../engine-core/webgpu/adapter';
+import { SOFTWARE_ADAPTER_NOTE, WebGpuUnavailable, chooseAdapter, startWebGpuBackend, type WebGpuModule } from '../../../engine-core/webgpu/backend';
 import { loadDawn, packageDir } from './dawn';
-import { GPU_MEMORY_ENV } from './memory';
+import { GPU_MEMORY_ENV } from '../../../engine-core/webgpu/memory';
 
 const MB = 2 ** 20;
 
@@ -71,7 +71,7 @@ export async function tryWebgpu(opts: { allowSoftware: boolean }): Promise<Webgp
     const started = await startWebGpuBackend(dawn.gpu, mod, { allowSoftware: opts.allowSoftware, memoryBudgetBytes: budget.bytes, syncReadsPossible: false });
     const active: WebgpuActive = {
       name: 'webgpu', device: started.device, software: started.software,
-      ...(started.software ? { note: 'This WebGPU adapter is software (a CPU emulating a GPU): results are right, but it is slower than the native and wasm backends.' } : {}),
+      ...(started.software ? { note: SOFTWARE_ADAPTER_NOTE } : {}),
     };
     running = { active, release: () => { started.release(); dawn.release(); } };
     return active;

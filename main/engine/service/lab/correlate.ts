@@ -9,7 +9,7 @@ import { fail, ok, type Result } from '../../../../shared/api';
 import { checkConv1x1, checkCorrelate } from '../../../../shared/lab/check';
 import { correlateGraph } from '../../../../shared/lab/graphs';
 import type { Conv1x1Result, CorrelateResult, Grid } from '../../../../shared/lab/types';
-import { compileGraph } from '../../compile';
+import { compileGraph } from '../../../engine-core/compile';
 import type { OperationContext } from '../registry';
 import { predictCHW } from './tensors';
 

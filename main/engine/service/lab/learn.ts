@@ -9,7 +9,7 @@ import { fail, ok, type Result } from '../../../../shared/api';
 import { checkLearn } from '../../../../shared/lab/check';
 import { LAB_CONV_ID } from '../../../../shared/lab/graphs';
 import type { Grid, LearnResult, LearnStep } from '../../../../shared/lab/types';
-import { compileGraph } from '../../compile';
+import { compileGraph } from '../../../engine-core/compile';
 import type { OperationContext } from '../registry';
 import { nhwc } from './tensors';
 

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { fail, ok, type Result } from '../../../../shared/api';
 import { checkPool, type CheckedPool3d } from '../../../../shared/lab/check';
 import type { Grid, PoolResult } from '../../../../shared/lab/types';
-import { compileGraph } from '../../compile';
+import { compileGraph } from '../../../engine-core/compile';
 import type { OperationContext } from '../registry';
 import { predictCHW } from './tensors';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { resizeBilinear } from '../../../../main/data/resize';
+import { resizeBilinear } from '../../../../main/engine-core/resize';
 import { makeBatch, subset, type Split } from '../../../../main/data/fashion-mnist';
-import { epochOrder, permutation } from '../../../../main/data/shuffle';
+import { epochOrder, permutation } from '../../../../main/engine-core/shuffle';
 
 const pattern = Float32Array.from({ length: 784 }, (_, k) => ((k * 37) % 256) / 255);
 

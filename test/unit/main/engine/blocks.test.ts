@@ -8,7 +8,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../../main/engine/backends/index';
-import { compileGraph, compileGraphDetailed } from '../../../../main/engine/compile';
+import { compileGraph, compileGraphDetailed } from '../../../../main/engine-core/compile';
 import { flattenDoc } from '../../../../shared/graph/flatten';
 import { parseGraph } from '../../../../shared/graph/parse';
 import { BLOCK_CASES } from '../../shared/block-cases';

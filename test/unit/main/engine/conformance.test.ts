@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../../main/engine/backends/index';
-import { compileGraph } from '../../../../main/engine/compile';
+import { compileGraph } from '../../../../main/engine-core/compile';
 import { chain, grid, predictNCHWAsync as predictNCHW, setConvWeight } from './graph-helpers';
 import { useWebgpu } from './backends/webgpu/helpers';
 

@@ -13,7 +13,7 @@ import { analyzeGraph } from '../../../../shared/shapes/index';
 import { planTraining } from '../../../../shared/training/plan';
 import { DEFAULT_TRAIN_CONFIG } from '../../../../shared/training';
 import { initBackend, listBackends } from '../../../../main/engine/backends/index';
-import { compileGraph } from '../../../../main/engine/compile';
+import { compileGraph } from '../../../../main/engine-core/compile';
 import { chain } from './graph-helpers';
 
 interface Case {

@@ -1,7 +1,7 @@
-/** The divergence rule on its own (engine/divergence.ts): which losses stop a run, and what it says. */
+/** The divergence rule on its own (engine-core/divergence.ts): which losses stop a run, and what it says. */
 
 import { describe, expect, it } from 'vitest';
-import { DIVERGENCE_FACTOR, divergenceWatch } from '../../../../main/engine/divergence';
+import { DIVERGENCE_FACTOR, divergenceWatch } from '../../../../main/engine-core/divergence';
 
 const at = (batch: number) => ({ epoch: 1, batch });
 

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../../main/engine/backends/index';
-import { compileGraphDetailed } from '../../../../main/engine/compile';
+import { compileGraphDetailed } from '../../../../main/engine-core/compile';
 import { chain, torchConvWeight } from './graph-helpers';
 
 interface Case {

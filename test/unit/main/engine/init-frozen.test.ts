@@ -8,8 +8,8 @@
 import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../../main/engine/backends/index';
-import { compileGraph } from '../../../../main/engine/compile';
-import { runTraining } from '../../../../main/engine/trainer';
+import { compileGraph } from '../../../../main/engine-core/compile';
+import { runTraining } from '../../../../main/engine/node-trainer';
 import { loadFashionMnist, type FashionMnist } from '../../../../main/data/fashion-mnist';
 import { SYSTEM_DATA_DIR } from '../../../../main/data/locate';
 import { loadLatestCheckpoint } from '../../../../main/runs/checkpoints';

@@ -1,5 +1,5 @@
 /**
- * The two layer tables (shared/layers/index.ts and main/engine/layers/index.ts) cannot drift: a
+ * The two layer tables (shared/layers/index.ts and main/engine-core/layers/index.ts) cannot drift: a
  * type added to one side only fails the project's typecheck. Each case type-checks the real
  * sources, with the project's tsconfig, where a file or two is replaced in memory by an edited copy.
  */
@@ -13,7 +13,7 @@ const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const config = ts.parseJsonConfigFileContent(ts.readConfigFile(path.join(root, 'tsconfig.json'), ts.sys.readFile).config, ts.sys, root);
 const options: ts.CompilerOptions = { ...config.options, noEmit: true };
 const SHARED = 'shared/layers/index.ts';
-const ENGINE = 'main/engine/layers/index.ts';
+const ENGINE = 'main/engine-core/layers/index.ts';
 const PROBE = 'shared/layers/probe.ts';
 // The engine table imports the shared one and every module of both sides.
 const roots = [path.join(root, ENGINE)];

@@ -15,7 +15,7 @@ import { resolveParams } from '../../../../shared/graph/resolve';
 import { initialParams } from '../../../../shared/layers/index';
 import { analyzeGraph } from '../../../../shared/shapes/index';
 import { initBackend } from '../../../../main/engine/backends/index';
-import { compileGraph } from '../../../../main/engine/compile';
+import { compileGraph } from '../../../../main/engine-core/compile';
 import { chain, predictNCHW } from './graph-helpers';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -42,15 +42,15 @@ describe('LeakyReLU lives in one shared, one engine and one export module', () =
     ]);
     expect(naming.filter((f) => !optional.has(f))).toEqual([
       'docs/graph-format.md',
-      'main/engine/layers/index.ts',
-      'main/engine/layers/leaky-relu.ts',
+      'main/engine-core/layers/index.ts',
+      'main/engine-core/layers/leaky-relu.ts',
       'main/export/layers/index.ts',
       'main/export/layers/leaky-relu.ts',
       'shared/layers/index.ts',
       'shared/layers/leaky-relu.ts',
     ]);
     // In each table: its import and its entry.
-    for (const table of ['main/engine/layers/index.ts', 'main/export/layers/index.ts', 'shared/layers/index.ts']) {
+    for (const table of ['main/engine-core/layers/index.ts', 'main/export/layers/index.ts', 'shared/layers/index.ts']) {
       expect(readFileSync(path.join(root, table), 'utf8').split('\n').filter((l) => /leaky/i.test(l))).toHaveLength(2);
     }
   });

@@ -10,9 +10,9 @@
 
 import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runTraining } from '../../../../main/engine/trainer';
+import { runTraining } from '../../../../main/engine/node-trainer';
 import { loadFashionMnist, makeBatch, subset, type FashionMnist } from '../../../../main/data/fashion-mnist';
-import { epochOrder } from '../../../../main/data/shuffle';
+import { epochOrder } from '../../../../main/engine-core/shuffle';
 import { SYSTEM_DATA_DIR } from '../../../../main/data/locate';
 import { loadAddon } from '../../../../main/engine/backends/native/addon';
 import { weightsFromModel } from '../../../../main/engine/backends/native/compiled/tfjs-weights';

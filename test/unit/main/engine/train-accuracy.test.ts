@@ -8,8 +8,8 @@
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { runTraining } from '../../../../main/engine/trainer';
-import { compileGraph } from '../../../../main/engine/compile';
+import { runTraining } from '../../../../main/engine/node-trainer';
+import { compileGraph } from '../../../../main/engine-core/compile';
 import { initBackend } from '../../../../main/engine/backends/index';
 import { loadAddon } from '../../../../main/engine/backends/native/addon';
 import { loadFashionMnist, makeBatch, subset, type FashionMnist } from '../../../../main/data/fashion-mnist';

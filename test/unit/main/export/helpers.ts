@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { initBackend } from '../../../../main/engine/backends/index';
 import { fsIOHandler } from '../../../../main/engine/fs-io';
-import '../../../../main/engine/layers/index';
+import '../../../../main/engine-core/layers/index';
 import { makeBatch, type FashionMnist } from '../../../../main/data/fashion-mnist';
 
 export const PYTHON = '/usr/bin/python3';

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
-import { runTraining } from '../../../../main/engine/trainer';
+import { runTraining } from '../../../../main/engine/node-trainer';
 import { loadFashionMnist, type FashionMnist } from '../../../../main/data/fashion-mnist';
 import { SYSTEM_DATA_DIR } from '../../../../main/data/locate';
 import { listCheckpoints } from '../../../../main/runs/checkpoints';

@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { runTraining } from '../../../../main/engine/trainer';
+import { runTraining } from '../../../../main/engine/node-trainer';
 import { loadFashionMnist } from '../../../../main/data/fashion-mnist';
 import { SYSTEM_DATA_DIR } from '../../../../main/data/locate';
 import { readEvents } from '../../../../main/runs/run-folder';

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { getTemplate } from '../../../../shared/templates/index';
 import { DEFAULT_TRAIN_CONFIG } from '../../../../shared/training';
 import { initBackend } from '../../../../main/engine/backends/index';
-import { compileGraph } from '../../../../main/engine/compile';
+import { compileGraph } from '../../../../main/engine-core/compile';
 import { listCheckpoints, loadLatestCheckpoint, saveCheckpoint, type TrainState } from '../../../../main/runs/checkpoints';
 import { createRun } from '../../../../main/runs/run-folder';
 import { tmpRoot } from '../engine/train-helpers';

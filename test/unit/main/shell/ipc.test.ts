@@ -86,6 +86,18 @@ const MALFORMED: Record<(typeof API_CALLS)[number] | (typeof DESKTOP_CALLS)[numb
     ['a circular object', [circular], 'bad-request'],
   ],
   listRuns: [['an unexpected argument', [null], 'bad-request']],
+  createWorkerRun: [
+    ['no argument', [], 'bad-request'],
+    ['a junk graph', [{ graph: { format: 'nope' }, config: {} }], 'invalid-graph'],
+  ],
+  workerRun: [
+    ['no argument', [], 'bad-request'],
+    ['a Map', [new Map([['runId', 'a']])], 'bad-request'],
+  ],
+  fashionSamples: [
+    ['no argument', [], 'bad-request'],
+    ['a circular object', [circular], 'bad-request'],
+  ],
   getRun: [
     ['null', [null], 'bad-request'],
     ['a number as run id', [{ runId: 5 }], 'bad-request'],

@@ -1,7 +1,7 @@
 /**
  * The checked graph → the compiled step's plan (native/src/compiled/plan.h): operations on
  * numbered tensors with per-sample NCHW shapes, in topological order, each layer's parameters
- * named as the tfjs model (main/engine/compile.ts) names them so checkpoints move between the two.
+ * named as the tfjs model (main/engine-core/compile.ts) names them so checkpoints move between the two.
  * Blocks and repeats are expanded into the layers inside them, and an
  * activation that is the only reader of a conv, linear or batch-norm output is fused into it.
  *

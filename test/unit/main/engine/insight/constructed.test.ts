@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Result } from '../../../../../shared/api';
 import { decodeBytes, encodeBytes, type Activations, type GradCam } from '../../../../../shared/insight';
 import { initBackend } from '../../../../../main/engine/backends/index';
-import { compileGraph } from '../../../../../main/engine/compile';
+import { compileGraph } from '../../../../../main/engine-core/compile';
 import { registerInsightOperations } from '../../../../../main/engine/insight/index';
 import { saveCheckpoint } from '../../../../../main/runs/checkpoints';
 import { createRegistry, type OperationContext } from '../../../../../main/engine/service/registry';

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadLayersModel } from '@tensorflow/tfjs-layers';
 import type { GraphDoc } from '../../../../../shared/graph/types';
 import type { Result } from '../../../../../shared/api';
-import { compileGraph } from '../../../../../main/engine/compile';
+import { compileGraph } from '../../../../../main/engine-core/compile';
 import { fsIOHandler } from '../../../../../main/engine/fs-io';
 import { cli } from '../../export/helpers';
 

@@ -17,7 +17,7 @@ import type { GraphDoc } from '../../../../../../shared/graph/types';
 import { analyzeGraph } from '../../../../../../shared/shapes/index';
 import { resolveParams } from '../../../../../../shared/graph/resolve';
 import { flattenDoc, flattenWithPaths } from '../../../../../../shared/graph/flatten';
-import { compileGraph } from '../../../../../../main/engine/compile';
+import { compileGraph } from '../../../../../../main/engine-core/compile';
 import { loadFashionMnist, makeBatch, type FashionMnist } from '../../../../../../main/data/fashion-mnist';
 import { SYSTEM_DATA_DIR } from '../../../../../../main/data/locate';
 import { loadAddon } from '../../../../../../main/engine/backends/native/addon';

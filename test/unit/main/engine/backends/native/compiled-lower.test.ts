@@ -10,7 +10,7 @@ import '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TEMPLATES } from '../../../../../../shared/templates/index';
 import type { GraphDoc } from '../../../../../../shared/graph/types';
-import { compileGraph } from '../../../../../../main/engine/compile';
+import { compileGraph } from '../../../../../../main/engine-core/compile';
 import { lowerGraph, type Plan } from '../../../../../../main/engine/backends/native/compiled/lower';
 import { randomGraph } from './random-graphs';
 

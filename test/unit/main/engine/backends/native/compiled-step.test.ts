@@ -13,7 +13,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getTemplate, TEMPLATES } from '../../../../../../shared/templates/index';
 import type { GraphDoc } from '../../../../../../shared/graph/types';
-import { compileGraph } from '../../../../../../main/engine/compile';
+import { compileGraph } from '../../../../../../main/engine-core/compile';
 import { loadAddon } from '../../../../../../main/engine/backends/native/addon';
 import { compiledThreads, createCompiledStep, type CompiledStep } from '../../../../../../main/engine/backends/native/compiled/step';
 import { weightsFromModel, weightsIntoModel } from '../../../../../../main/engine/backends/native/compiled/tfjs-weights';

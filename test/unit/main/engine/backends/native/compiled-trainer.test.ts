@@ -5,7 +5,7 @@
  */
 
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runTraining } from '../../../../../../main/engine/trainer';
+import { runTraining } from '../../../../../../main/engine/node-trainer';
 import { loadFashionMnist, type FashionMnist } from '../../../../../../main/data/fashion-mnist';
 import { SYSTEM_DATA_DIR } from '../../../../../../main/data/locate';
 import { loadAddon } from '../../../../../../main/engine/backends/native/addon';

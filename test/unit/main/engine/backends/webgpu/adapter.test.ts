@@ -1,7 +1,7 @@
 /** Which adapters are software, and the device line a run shows for each. */
 
 import { describe, expect, it } from 'vitest';
-import { adapterFacts, adapterName, deviceLine, isSoftwareAdapter, type AdapterFacts } from '../../../../../../main/engine/backends/webgpu/adapter';
+import { adapterFacts, adapterName, deviceLine, isSoftwareAdapter, type AdapterFacts } from '../../../../../../main/engine-core/webgpu/adapter';
 
 const facts = (over: Partial<AdapterFacts>): AdapterFacts => ({ vendor: '', architecture: '', device: '', description: '', isFallbackAdapter: false, ...over });
 

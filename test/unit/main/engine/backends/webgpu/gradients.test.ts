@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../../../../main/engine/backends/index';
 import { releaseWebgpu } from '../../../../../../main/engine/backends/webgpu/index';
-import { compileGraph } from '../../../../../../main/engine/compile';
+import { compileGraph } from '../../../../../../main/engine-core/compile';
 import type { ParamValue } from '../../../../../../shared/graph/types';
 import { chain } from '../../graph-helpers';
 import { SWIFTSHADER_TIMEOUT_MS, useWebgpu } from './helpers';

@@ -6,10 +6,10 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { compileGraph } from '../../../../../../main/engine/compile';
-import { DeviceMemoryError, isOutOfMemory, outOfMemoryMessage } from '../../../../../../main/engine/backends/out-of-memory';
+import { compileGraph } from '../../../../../../main/engine-core/compile';
+import { DeviceMemoryError, isOutOfMemory, outOfMemoryMessage } from '../../../../../../main/engine-core/out-of-memory';
 import { releaseWebgpu } from '../../../../../../main/engine/backends/webgpu/index';
-import { GPU_MEMORY_ENV, watchDevice } from '../../../../../../main/engine/backends/webgpu/memory';
+import { GPU_MEMORY_ENV, watchDevice } from '../../../../../../main/engine-core/webgpu/memory';
 import { chain } from '../../graph-helpers';
 import { SWIFTSHADER_TIMEOUT_MS, disposeFailedStep, useWebgpu } from './helpers';
 

@@ -1,7 +1,7 @@
 /** One plain message for a batch that does not fit, on wasm and webgpu alike, with the batch to try. */
 
 import { describe, expect, it } from 'vitest';
-import { DeviceMemoryError, isOutOfMemory, outOfMemoryMessage, smallerBatch } from '../../../../../../main/engine/backends/out-of-memory';
+import { DeviceMemoryError, isOutOfMemory, outOfMemoryMessage, smallerBatch } from '../../../../../../main/engine-core/out-of-memory';
 
 const MB = 2 ** 20;
 

@@ -79,6 +79,9 @@ export interface StartedWebGpu {
   release(): void;
 }
 
+/** The start event's note when a run trains on a software adapter (only ever by explicit choice). */
+export const SOFTWARE_ADAPTER_NOTE = 'This WebGPU adapter is software (a CPU emulating a GPU): results are right, but it is slower than the native and wasm backends.';
+
 /** A synchronous read in Node; exported so a caller (and its tests) can tell this failure from others. */
 export const SYNC_READ_MESSAGE = 'The webgpu backend cannot read results synchronously in Node (dataSync): WebGPU only reads asynchronously, ' +
   'and this code still reads synchronously. Use another backend until it reads with await tensor.data().';

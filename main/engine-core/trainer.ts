@@ -11,34 +11,30 @@
  * 'resume' event marking the break before it continues, stops a run whose loss diverges within
  * one batch, and turns every file-system failure into one clear error that says whether a
  * checkpoint is there to resume from.
+ *
+ * Host-neutral (no Node): the training process runs it on the run folder
+ * (main/engine/node-trainer.ts), a page's Web Worker on the Api (renderer/training/worker-main.ts).
+ * What differs between them is a TrainerHost and a RunStore; the loop, events and messages are
+ * this file's on both.
  */
 
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import path from 'node:path';
-import { existsSync } from 'node:fs';
-import type { TrainingEvent } from '../../shared/training';
-import { planTraining, type Planned, type TrainingPlan } from '../../shared/training/plan';
+import type { BackendChoice, TrainingEvent } from '../../shared/training';
+import { planTraining, type TrainingPlan } from '../../shared/training/plan';
 import { checkTrainConfig } from '../../shared/training/settings';
+import { optimizerSpec, scheduledLr, type OptimizerSpec, type OptimizerState } from '../../shared/training/optimizer';
 import { FASHION_MNIST } from '../../shared/training/fashion-mnist';
-import { MAX_GRAPH_BYTES } from '../../shared/graph/parse';
-import { readTextFileSync } from '../common/read-file';
-import { initBackend, type ActiveBackend } from './backends/index';
-import { isOutOfMemory, outOfMemoryMessage } from './backends/out-of-memory';
+import { isOutOfMemory, outOfMemoryMessage } from './out-of-memory';
 import { compileGraph } from './compile';
 import { divergenceWatch } from './divergence';
-import { chooseCompiledTrainer, type CompiledTrainer } from './backends/native/compiled/trainer-step';
 import { GraphError } from './errors';
+import { makeBatch, subset, DataError, type Batch, type FashionSource, type Split } from './batches';
+import { epochOrder } from './shuffle';
+import { breakMessage, previousAttempt, supersededCount } from './attempts';
 import { createWeightOptimizer, type WeightOptimizer } from './optimizers';
-import { optimizerSpec, scheduledLr, type OptimizerState } from '../../shared/training/optimizer';
-import { loadFashionMnist, makeBatch, subset, DataError, type FashionMnist, type Split } from '../data/fashion-mnist';
-import { epochOrder } from '../data/shuffle';
-import { breakMessage, previousAttempt, supersededCount } from '../runs/attempts';
-import type { TrainState } from '../runs/checkpoints';
-import { RunFolderError } from '../runs/errors';
-import { GRAPH_JSON, type RunConfigFile } from '../runs/run-folder';
-import type { RunLock } from '../runs/run-lock';
-import { nodeRunStore, type RunStore } from '../runs/run-store';
+import { RunFolderError } from './run-folder-error';
+import { GRAPH_JSON, baseName, type RunConfigFile, type RunLock, type RunStore, type TrainState } from './run-store';
 
 export type Outcome = 'done' | 'stopped' | 'failed';
 
@@ -55,14 +51,48 @@ export interface TrainOptions {
   resume?: boolean;
   /** A new total of epochs (a resume that trains on), written to config.json once the run's lock is held. */
   epochs?: number;
-  /** Data already in memory (tests share one load between runs). */
-  data?: FashionMnist;
+}
+
+/** The backend a run trains on, as the start event and final.json name it. */
+export interface ActiveBackend {
+  name: string;
+  device: string;
+  note?: string;
+}
+
+/** A whole training step run outside tfjs (the native addon's), where the host has one. */
+export interface CompiledStep {
+  /** The device line for the start event and final.json. */
+  readonly device: string;
+  /** One training step: the batch's mean cross-entropy before the update, and how many of its predictions were right. */
+  step(batch: Batch, lr: number): { loss: number; correct: number };
+  /** Mean cross-entropy and accuracy over the batches, in evaluation mode. */
+  evaluate(batches: Iterable<Batch>): { loss: number; acc: number };
+  /** Writes the current weights (and running statistics) into the tfjs model. */
+  syncModel(): void;
+  /** The optimizer's momentum or moments and step counts, for the checkpoint. */
+  exportOptimizerState(): OptimizerState;
+  /** Continues from a checkpoint's optimizer state; throws, naming what does not fit. */
+  importOptimizerState(state: OptimizerState): void;
+  dispose(): void;
+}
+
+/**
+ * What differs between the places a trainer runs (the training process, a page's Web Worker):
+ * the store is passed beside it; this is the rest.
+ */
+export interface TrainerHost {
+  /** Starts the run's backend; throws, naming why, when it cannot. */
+  initBackend(choice: BackendChoice): Promise<ActiveBackend>;
+  /** Fashion-MNIST from the run's data folder (null: the default places). */
+  data(dataDir: string | null): FashionSource;
+  /** The compiled whole step for this plan and model, if the host has one (and why not, if it matters). */
+  compiledStep?(backend: string, plan: TrainingPlan, model: LayersModel, opts: { seed: number; optimizer: OptimizerSpec }): { trainer: CompiledStep | null; note?: string };
+  /** Yields to the host's event loop so a stop request can arrive between batches. */
+  tick(): Promise<void>;
 }
 
 const NUM_CLASSES = FASHION_MNIST.classes;
-
-/** Yields to the event loop so a stop message can arrive between batches. */
-const tick = () => new Promise<void>((r) => setImmediate(r));
 
 function crossEntropy(logits: tf.Tensor, labels: tf.Tensor1D): tf.Scalar {
   return tf.losses.softmaxCrossEntropy(tf.oneHot(labels, NUM_CLASSES), logits) as tf.Scalar;
@@ -95,7 +125,7 @@ async function evaluate(model: LayersModel, split: Split, indices: Uint32Array, 
 }
 
 /** One tfjs training step: the loss before the update and how many of the batch's predictions were right. */
-async function tfjsStep(optimizer: WeightOptimizer, model: LayersModel, vars: tf.Variable[], batch: ReturnType<typeof makeBatch>, lr: number): Promise<{ loss: number; correct: number }> {
+async function tfjsStep(optimizer: WeightOptimizer, model: LayersModel, vars: tf.Variable[], batch: Batch, lr: number): Promise<{ loss: number; correct: number }> {
   let hits: tf.Tensor | null = null;
   const cost = tf.tidy(() => {
     const x = tf.tensor4d(batch.x, [batch.n, batch.size, batch.size, 1]);
@@ -117,16 +147,6 @@ async function tfjsStep(optimizer: WeightOptimizer, model: LayersModel, vars: tf
   }
 }
 
-/**
- * The run folder's graph and settings through the same plan as any request: the files may have
- * been edited, half-written or written by another version since the run was created.
- */
-export function planRun(runDir: string, config: unknown): Planned {
-  const read = readTextFileSync(path.join(runDir, GRAPH_JSON), { maxBytes: MAX_GRAPH_BYTES, what: `the run's ${GRAPH_JSON}` });
-  if (!read.ok) return { ok: false, error: { code: 'invalid-graph', message: `The run's ${GRAPH_JSON} could not be read: ${read.message}` } };
-  return planTraining(read.text, config, { source: `The run's ${GRAPH_JSON}` });
-}
-
 const BLANK_STATE: TrainState = { epochsDone: 0, batchesDone: 0, partialLossSum: 0, partialLossCount: 0, last: null, seconds: 0, referenceLoss: null };
 
 /** What the user can do after a failure that left the run incomplete. */
@@ -139,12 +159,11 @@ async function resumeHint(store: RunStore): Promise<string> {
 }
 
 /**
- * Runs (or resumes) the run in `run` (a run folder, or any RunStore) to completion, a graceful
- * stop or a failure. Never throws for expected failures (bad graph, missing data, divergence, a
- * full disk, a run already being trained): they become an error event.
+ * Runs (or resumes) the run in `store` to completion, a graceful stop or a failure. Never throws
+ * for expected failures (bad graph, missing data, divergence, a full disk, a run already being
+ * trained): they become an error event.
  */
-export async function runTraining(run: string | RunStore, hooks: TrainerHooks, opts: TrainOptions = {}): Promise<Outcome> {
-  const store = typeof run === 'string' ? nodeRunStore(run) : run;
+export async function trainRun(store: RunStore, host: TrainerHost, hooks: TrainerHooks, opts: TrainOptions = {}): Promise<Outcome> {
   let cfgFile: RunConfigFile;
   let lock: RunLock;
   try {
@@ -153,17 +172,17 @@ export async function runTraining(run: string | RunStore, hooks: TrainerHooks, o
   } catch (err) {
     // Not our run to write to (another process trains it) or no run at all: report, touch nothing.
     const message = err instanceof RunFolderError ? err.message : `Training failed: ${(err as Error).message ?? String(err)}`;
-    hooks.emit({ event: 'error', runId: path.basename(store.location), message, code: err instanceof RunFolderError && err.problem === 'locked' ? 'run-locked' : 'run-folder' });
+    hooks.emit({ event: 'error', runId: baseName(store.location), message, code: err instanceof RunFolderError && err.problem === 'locked' ? 'run-locked' : 'run-folder' });
     return 'failed';
   }
   try {
-    return await trainLocked(store, cfgFile, lock, hooks, opts);
+    return await trainLocked(store, host, cfgFile, lock, hooks, opts);
   } finally {
     lock.release();
   }
 }
 
-async function trainLocked(store: RunStore, cfgFile: RunConfigFile, lock: RunLock, hooks: TrainerHooks, opts: TrainOptions): Promise<Outcome> {
+async function trainLocked(store: RunStore, host: TrainerHost, cfgFile: RunConfigFile, lock: RunLock, hooks: TrainerHooks, opts: TrainOptions): Promise<Outcome> {
   const runId = cfgFile.runId;
   const t0 = Date.now();
   let active: ActiveBackend | null = null;
@@ -199,7 +218,7 @@ async function trainLocked(store: RunStore, cfgFile: RunConfigFile, lock: RunLoc
   let plan: TrainingPlan | null = null;
   let model: LayersModel | null = null;
   let optimizer: WeightOptimizer | null = null;
-  let compiled: CompiledTrainer | null = null;
+  let compiled: CompiledStep | null = null;
   try {
     const torn = await store.repairEvents();
     if (opts.epochs !== undefined && opts.epochs !== cfgFile.config.epochs) {
@@ -216,10 +235,12 @@ async function trainLocked(store: RunStore, cfgFile: RunConfigFile, lock: RunLoc
     plan = planned.value;
     const { config, imageSize } = plan;
 
-    active = await initBackend(config.backend, { readsAsync: true });
-    const data = opts.data ?? (await loadFashionMnist({ dir: config.dataDir }));
-    const trainIdx = subset(data.train.count, config.limit, config.seed);
-    const valIdx = Uint32Array.from({ length: Math.min(config.valLimit ?? data.test.count, data.test.count) }, (_, i) => i);
+    active = await host.initBackend(config.backend);
+    const source = host.data(config.dataDir);
+    const counts = await source.counts();
+    const trainIdx = subset(counts.train, config.limit, config.seed);
+    const valIdx = Uint32Array.from({ length: Math.min(config.valLimit ?? counts.test, counts.test) }, (_, i) => i);
+    const data = await source.load({ train: trainIdx, test: valIdx });
     const n = trainIdx.length;
     const bs = Math.min(config.batchSize, n);
     const batchesPerEpoch = Math.ceil(n / bs);
@@ -230,11 +251,11 @@ async function trainLocked(store: RunStore, cfgFile: RunConfigFile, lock: RunLoc
     if (active.note) notes.push(active.note);
     if (opts.resume) {
       const { loaded, rejected } = await store.loadLatestCheckpoint();
-      for (const r of rejected) notes.push(`checkpoint ${path.basename(r.path)} is unusable (${r.reason}); it was set aside${loaded ? ` and ${path.basename(loaded.path)} used instead` : ''}.`);
+      for (const r of rejected) notes.push(`checkpoint ${baseName(r.path)} is unusable (${r.reason}); it was set aside${loaded ? ` and ${baseName(loaded.path)} used instead` : ''}.`);
       if (loaded) {
         model = loaded.model;
         state = { ...BLANK_STATE, ...loaded.state };
-        resumedFrom = path.basename(loaded.path);
+        resumedFrom = baseName(loaded.path);
       } else {
         notes.push('no usable checkpoint: training starts over from epoch 1.');
       }
@@ -257,7 +278,7 @@ async function trainLocked(store: RunStore, cfgFile: RunConfigFile, lock: RunLoc
     const evalBatch = imageSize <= FASHION_MNIST.side ? 1000 : bs;
     const spec = optimizerSpec(config);
     // On the native backend the whole step runs in the addon where the graph allows it.
-    const choice = chooseCompiledTrainer(active.name, plan, model, { seed: config.seed, optimizer: spec });
+    const choice = host.compiledStep?.(active.name, plan, model, { seed: config.seed, optimizer: spec }) ?? { trainer: null };
     compiled = choice.trainer;
     if (choice.note) notes.push(choice.note);
     if (compiled) active = { ...active, device: compiled.device };
@@ -278,7 +299,7 @@ async function trainLocked(store: RunStore, cfgFile: RunConfigFile, lock: RunLoc
     const checkpoint = async (s: TrainState): Promise<string> => {
       // A run whose lock was taken from under it (running.json deleted, another trainer started)
       // must not overwrite the other trainer's checkpoints.
-      if (!lock.held()) throw new RunFolderError('locked', path.join(store.location, 'running.json'), 'This run\'s lock was removed or taken by another process while it trained; it stops without saving, to leave the run to that process.', 'Train each run in one process at a time.');
+      if (!lock.held()) throw new RunFolderError('locked', `${store.location}/running.json`, 'This run\'s lock was removed or taken by another process while it trained; it stops without saving, to leave the run to that process.', 'Train each run in one process at a time.');
       compiled?.syncModel();
       return store.saveCheckpoint(model!, { ...s, referenceLoss: watch.reference, optimizer: optimizerState() });
     };
@@ -320,7 +341,7 @@ async function trainLocked(store: RunStore, cfgFile: RunConfigFile, lock: RunLoc
         const leftThisEpoch = (n - e) / rate;
         const eta = leftThisEpoch + (config.epochs - epoch - 1) * (epochSecondsEstimate ?? n / rate);
         await emit({ event: 'batch', runId, epoch: epoch + 1, batch: b + 1, batchesPerEpoch, loss: lossValue, samples_per_s: rate, eta_s: eta });
-        await tick();
+        await host.tick();
         if (hooks.shouldStop() && b + 1 < batchesPerEpoch) {
           const p = await checkpoint({ epochsDone: epoch, batchesDone: b + 1, partialLossSum: lossSum, partialLossCount: lossCount, partialCorrect: correctSum, last, seconds: priorSeconds + (Date.now() - t0) / 1000, referenceLoss: null });
           await emit({ event: 'checkpoint', runId, epoch, path: p });
@@ -362,9 +383,4 @@ async function trainLocked(store: RunStore, cfgFile: RunConfigFile, lock: RunLoc
       model?.dispose();
     } catch { /* see above */ }
   }
-}
-
-/** For the CLI and tests: whether a folder looks like a run folder. */
-export function isRunDir(dir: string): boolean {
-  return existsSync(path.join(dir, 'config.json')) && existsSync(path.join(dir, GRAPH_JSON));
 }
