@@ -32,12 +32,9 @@ const stats = (xs: number[]) => {
 };
 
 test('ResNet-18: a param edit re-labels the edges', async ({ page, browser }) => {
-  // The ResNet-18 template is built from blocks now (input → b1 … b5): these edge ids are the flat template's.
-  test.fixme(true, 'edge ids follow the flat ResNet-18; rewrite for the block template');
   results.chromium = browser.version();
   const errors = await openApp(page);
   await dragFromPalette(page, 'template-resnet18');
-  await expect(page.getByTestId('edge-label-stem_conv->stem_bn')).toHaveText('64×48×48');
   await expectResNetLabels(page);
   await screenshot(page, 'resnet18');
   await selectNode(page, 'input');
@@ -49,7 +46,9 @@ test('ResNet-18: a param edit re-labels the edges', async ({ page, browser }) =>
   for (const size of sizes) {
     await page.evaluate(() => ['cs:edit', 'cs:edit-analyze', 'cs:edit-commit'].forEach((m) => performance.clearMeasures(m)));
     await page.getByTestId('param-height').fill(String(size));
-    await expect(page.getByTestId('edge-label-stem_conv->stem_bn')).toHaveText(new RegExp(`^64×${Math.floor((size + 1) / 2)}×`));
+    // b1 is d2l's stem: a 7×7 stride-2 conv, then a 3×3 stride-2 max-pool, each ⌊(s + 1)/2⌋.
+    const stem = Math.floor((Math.floor((size + 1) / 2) + 1) / 2);
+    await expect(page.getByTestId('edge-label-b1->b2')).toHaveText(new RegExp(`^64×${stem}×`)); // only the height is edited
     await expect.poll(() => page.evaluate(() => performance.getEntriesByName('cs:edit').length)).toBe(1);
     const [total, analyze, commit] = await page.evaluate(() => ['cs:edit', 'cs:edit-analyze', 'cs:edit-commit'].map((m) => performance.getEntriesByName(m)[0]?.duration ?? NaN));
     times.push(total);
@@ -94,11 +93,11 @@ test('ResNet-18: a param edit re-labels the edges', async ({ page, browser }) =>
 
 async function expectResNetLabels(page: Page) {
   // The block outputs d2l 8.6's ResNet18().layer_summary((1, 1, 96, 96)) prints.
-  await expect(page.getByTestId('edge-label-stem_pool->b2_res1')).toHaveText('64×24×24');
-  await expect(page.getByTestId('edge-label-b2_res2->b3_res1')).toHaveText('64×24×24');
-  await expect(page.getByTestId('edge-label-b3_res2->b4_res1')).toHaveText('128×12×12');
-  await expect(page.getByTestId('edge-label-b4_res2->b5_res1')).toHaveText('256×6×6');
-  await expect(page.getByTestId('edge-label-b5_res2->gap')).toHaveText('512×3×3');
+  await expect(page.getByTestId('edge-label-b1->b2')).toHaveText('64×24×24');
+  await expect(page.getByTestId('edge-label-b2->b3')).toHaveText('64×24×24');
+  await expect(page.getByTestId('edge-label-b3->b4')).toHaveText('128×12×12');
+  await expect(page.getByTestId('edge-label-b4->b5')).toHaveText('256×6×6');
+  await expect(page.getByTestId('edge-label-b5->last')).toHaveText('512×3×3');
 }
 
 function chainDoc(n: number) {
