@@ -22,6 +22,7 @@ import { insideOf, type PrimitiveType } from '../../shared/layers/index';
 import { BLOCK_INPUT, type BlockGraph } from '../../shared/layers/layer';
 import { analyzeGraph, type Analysis } from '../../shared/shapes/index';
 import { GraphError } from './errors';
+import { LayerNames } from './layer-names';
 import { ENGINE_LAYERS } from './layers/index';
 import type { Build, EngineLayer, Initializer } from './layers/layer';
 
@@ -62,7 +63,7 @@ type Namer = (suffix?: string) => string;
 
 class Builder {
   private weightIndex = 0;
-  private used = new Set<string>();
+  private readonly names = new LayerNames();
   readonly modules: Record<string, string> = {};
   constructor(private readonly seed: number, private readonly initialize: boolean, readonly lib: Library, private readonly onLayer?: CompileOptions['onLayer']) {}
 
@@ -72,11 +73,7 @@ class Builder {
    * had before blocks existed.
    */
   name(id: string, suffix?: string): string {
-    const base = `${id.replace(/[^A-Za-z0-9_.-]/g, '_')}${suffix ? `_${suffix}` : ''}`;
-    let name = /^[A-Za-z]/.test(base) ? base : `n${base}`;
-    for (let i = 1; this.used.has(name); i++) name = `${base}_${i}`;
-    this.used.add(name);
-    return name;
+    return this.names.name(id, suffix);
   }
 
   xavier(): Initializer {

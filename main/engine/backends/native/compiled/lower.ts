@@ -11,6 +11,7 @@
 
 import type { GraphDoc, GraphNode } from '../../../../../shared/graph/types';
 import { resolveParams, type ResolvedParams } from '../../../../../shared/graph/resolve';
+import { LayerNames } from '../../../../engine-core/layer-names';
 import { flattenWithPaths } from '../../../../../shared/graph/flatten';
 import { analyzeGraph, type Analysis } from '../../../../../shared/shapes/index';
 
@@ -43,22 +44,6 @@ export interface Plan {
 
 export type Lowering = { ok: true; plan: Plan; analysis: Analysis } | { ok: false; reason: string };
 
-/**
- * Layer names exactly as compile.ts's Builder gives them (node id, sanitised, a suffix for the
- * parts of a block and for padding layers, de-duplicated in build order), so that every
- * parameter here has the name of its tfjs variable.
- */
-class Namer {
-  private used = new Set<string>();
-  name(id: string, suffix?: string): string {
-    const base = `${id.replace(/[^A-Za-z0-9_.-]/g, '_')}${suffix ? `_${suffix}` : ''}`;
-    let name = /^[A-Za-z]/.test(base) ? base : `n${base}`;
-    for (let i = 1; this.used.has(name); i++) name = `${base}_${i}`;
-    this.used.add(name);
-    return name;
-  }
-}
-
 const ACTS: Record<string, ActKind> = { ReLU: 'relu', Sigmoid: 'sigmoid', Tanh: 'tanh', LeakyReLU: 'leaky_relu' };
 
 /** Names one node's layers: `suffix` for its helpers ("pad"), as compile.ts's Namer does. */
@@ -67,7 +52,8 @@ type LayerName = (suffix?: string) => string;
 class Lowerer {
   readonly tensors: number[][] = [];
   readonly ops: PlanOp[] = [];
-  private readonly names = new Namer();
+  // Layer names exactly as compile.ts gives them, so every parameter has its tfjs variable's name.
+  private readonly names = new LayerNames();
 
   tensor(shape: number[]): number {
     this.tensors.push(shape);
