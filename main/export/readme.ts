@@ -75,7 +75,7 @@ export function readme(o: ReadmeOptions): string {
     'torchrun --standalone --nproc_per_node=4 train.py',
     '```',
     '',
-    'Each process joins the group (`init_process_group`, NCCL on GPUs, gloo on CPUs), takes its share of every epoch (`DistributedSampler` with `set_epoch`) and DistributedDataParallel averages the gradients. `--batch-size` is the global batch, split over the processes, so N processes take the same steps as one; the learning rate needs no scaling. Validation runs on every process and the sums are all-reduced, so the numbers are those of the whole validation set. BatchNorm keeps per-process batch statistics unless `--sync-bn` (CUDA only). On CPUs, `torchrun --standalone --nproc_per_node=2 train.py` runs the same code with gloo.',
+    'Each process joins the group (`init_process_group`, NCCL on GPUs, gloo on CPUs), takes its share of every epoch (`DistributedSampler` with `set_epoch`) and DistributedDataParallel averages the gradients. `--batch-size` is the global batch, split over the processes, so N processes take the same steps as one; the learning rate needs no scaling. Validation runs on every process and the sums are all-reduced, so the numbers are those of the whole validation set. BatchNorm keeps per-process batch statistics unless `--sync-bn` (CUDA only). On CPUs, `torchrun --standalone --nproc_per_node=2 train.py` runs the same code with gloo. When every process is on one machine they meet on the loopback interface (127.0.0.1, and `GLOO_SOCKET_IFNAME` unless you set it), so a host name that resolves to an unreachable address cannot stall the start.',
     '',
     '### Several machines',
     '',

@@ -90,6 +90,7 @@ import gzip
 import json
 import math
 import os
+import socket
 import struct
 import sys
 import time
@@ -321,8 +322,27 @@ def setup(device_flag):
     else:
         device = torch.device('cpu')
     if world > 1:
+        if int(os.environ.get('LOCAL_WORLD_SIZE', '0')) == world:
+            use_loopback()
         dist.init_process_group(backend='nccl' if device.type == 'cuda' else 'gloo')
     return rank, world, device
+
+
+def use_loopback():
+    """All processes are on this machine: they meet on the loopback interface.
+
+    torchrun gives them this machine's host name as MASTER_ADDR, and gloo binds to the address
+    that name resolves to. Where the name resolves to an address that is not reachable (a
+    container, a laptop on a VPN, a machine whose DNS is gone), init_process_group waits forever.
+    127.0.0.1 always reaches the store rank 0 serves on every interface."""
+    os.environ['MASTER_ADDR'] = '127.0.0.1'
+    if 'GLOO_SOCKET_IFNAME' not in os.environ:
+        try:
+            loopback = [name for _, name in socket.if_nameindex() if name in ('lo', 'lo0')]
+        except OSError:
+            loopback = []
+        if loopback:
+            os.environ['GLOO_SOCKET_IFNAME'] = loopback[0]
 
 
 def all_sum(values, device, world):

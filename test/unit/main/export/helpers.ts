@@ -32,19 +32,36 @@ export interface Ran {
   code: number | null;
   stdout: string;
   stderr: string;
+  /** Killed, with everything it started, after `timeoutMs`. */
+  timedOut: boolean;
 }
 
-/** A process to its end, asynchronously, so vitest's timers keep running. */
-export function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Ran> {
+/**
+ * A process to its end, asynchronously, so vitest's timers keep running. With `timeoutMs`, a
+ * process that has not ended by then is killed with its whole process group (torchrun's workers
+ * too) and the result says so, with what it printed: a hang fails with its output, not silently
+ * at vitest's timeout.
+ */
+export function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env } });
+    const child = spawn(cmd, args, { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, detached: opts.timeoutMs !== undefined });
     let stdout = '';
     let stderr = '';
+    let timedOut = false;
+    const timer = opts.timeoutMs === undefined ? undefined : setTimeout(() => {
+      timedOut = true;
+      try { process.kill(-child.pid!, 'SIGKILL'); } catch { child.kill('SIGKILL'); }
+    }, opts.timeoutMs);
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('error', (e) => { clearTimeout(timer); reject(e); });
+    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr, timedOut }); });
   });
+}
+
+/** A failure message with the end of what a process printed. */
+export function printed(r: Ran): string {
+  return `${r.timedOut ? 'killed after its time limit; ' : ''}exit ${r.code}\n--- stdout (end)\n${r.stdout.slice(-2000)}\n--- stderr (end)\n${r.stderr.slice(-4000)}`;
 }
 
 /** `convstudio export ...` as a user runs it. */
