@@ -328,6 +328,18 @@ def setup(device_flag):
     return rank, world, device
 
 
+def leave_group():
+    """Ends a process of a finished DDP run: waits for the others (rank 0 has written its checkpoint
+    and metrics), then exits without Python's teardown. In PyTorch 1.13, freeing
+    DistributedDataParallel's reducer at exit destroys the gloo process group, which joins its
+    worker thread while holding the GIL; a worker still freeing a tensor waits for that GIL, and
+    the process never ends (seen here: torchrun waiting for ever on rank 1 after the last epoch)."""
+    dist.barrier()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
 def use_loopback():
     """All processes are on this machine: they meet on the loopback interface.
 
@@ -487,6 +499,8 @@ def main(argv=None):
             raise UsageError(f'The batch size {batch} does not split over {world} processes: choose a multiple of {world}.')
         val_n = min(cfg['val_limit'] or len(test_split[0]), len(test_split[0]))
 
+        if cfg['threads'] and device.type == 'cpu':
+            torch.set_num_threads(cfg['threads'])
         torch.manual_seed(cfg['seed'])
         model = build_model().to(device)
         start_epoch, source = 0, 'initialised like d2l (init_cnn), seed %d' % cfg['seed']
@@ -534,6 +548,8 @@ def main(argv=None):
         if start_epoch >= cfg['epochs']:
             trainer.log(f'nothing to do: the weights have trained {start_epoch} of {cfg["epochs"]} epochs (pass --epochs N for more).')
         trainer.fit(model, train_loader, val_loader, optimizer, scheduler, start_epoch, cfg)
+        if world > 1:
+            leave_group()
         return 0
     except UsageError as e:
         if rank == 0:
