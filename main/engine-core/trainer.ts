@@ -83,11 +83,11 @@ export interface CompiledStep {
  */
 export interface TrainerHost {
   /** Starts the run's backend; throws, naming why, when it cannot. */
-  initBackend(choice: BackendChoice): Promise<ActiveBackend>;
+  initBackend(choice: BackendChoice, opts?: { threads?: number | null }): Promise<ActiveBackend>;
   /** Fashion-MNIST from the run's data folder (null: the default places). */
   data(dataDir: string | null): FashionSource;
   /** The compiled whole step for this plan and model, if the host has one (and why not, if it matters). */
-  compiledStep?(backend: string, plan: TrainingPlan, model: LayersModel, opts: { seed: number; optimizer: OptimizerSpec }): { trainer: CompiledStep | null; note?: string };
+  compiledStep?(backend: string, plan: TrainingPlan, model: LayersModel, opts: { seed: number; optimizer: OptimizerSpec; threads?: number | null }): { trainer: CompiledStep | null; note?: string };
   /** Yields to the host's event loop so a stop request can arrive between batches. */
   tick(): Promise<void>;
 }
@@ -235,7 +235,7 @@ async function trainLocked(store: RunStore, host: TrainerHost, cfgFile: RunConfi
     plan = planned.value;
     const { config, imageSize } = plan;
 
-    active = await host.initBackend(config.backend);
+    active = await host.initBackend(config.backend, { threads: config.threads });
     const source = host.data(config.dataDir);
     const counts = await source.counts();
     const trainIdx = subset(counts.train, config.limit, config.seed);
@@ -278,7 +278,7 @@ async function trainLocked(store: RunStore, host: TrainerHost, cfgFile: RunConfi
     const evalBatch = imageSize <= FASHION_MNIST.side ? 1000 : bs;
     const spec = optimizerSpec(config);
     // On the native backend the whole step runs in the addon where the graph allows it.
-    const choice = host.compiledStep?.(active.name, plan, model, { seed: config.seed, optimizer: spec }) ?? { trainer: null };
+    const choice = host.compiledStep?.(active.name, plan, model, { seed: config.seed, optimizer: spec, threads: config.threads }) ?? { trainer: null };
     compiled = choice.trainer;
     if (choice.note) notes.push(choice.note);
     if (compiled) active = { ...active, device: compiled.device };

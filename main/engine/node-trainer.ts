@@ -13,6 +13,7 @@ import { GRAPH_JSON } from '../runs/run-folder';
 import { nodeRunStore, type RunStore } from '../runs/run-store';
 import { initBackend } from './backends/index';
 import { chooseCompiledTrainer } from './backends/native/compiled/trainer-step';
+import { requestKernelThreads } from './backends/native/addon';
 import { trainRun, type Outcome, type TrainerHooks, type TrainerHost, type TrainOptions } from '../engine-core/trainer';
 
 export type { Outcome, TrainerHooks, TrainOptions };
@@ -28,7 +29,11 @@ const tick = () => new Promise<void>((r) => setImmediate(r));
 export function nodeTrainerHost(preloaded?: FashionMnist): TrainerHost {
   return {
     // Every read in the trainer is asynchronous, so auto may consider webgpu.
-    initBackend: (choice) => initBackend(choice, { readsAsync: true }),
+    initBackend: (choice, opts) => {
+      // Before the addon loads: the op-by-op kernels' thread count is fixed when it does.
+      if (opts?.threads) requestKernelThreads(opts.threads);
+      return initBackend(choice, { readsAsync: true });
+    },
     data: (dir) => fileSource(dir, preloaded),
     compiledStep: chooseCompiledTrainer,
     tick,

@@ -38,6 +38,8 @@ export const TORCH_SETTINGS = {
   limit: { key: 'limit' },
   valLimit: { key: 'val_limit' },
   backend: { key: null, note: 'PyTorch chooses the device instead: see --device' },
+  // None: PyTorch's default (every core; under torchrun, OMP_NUM_THREADS=1 per process).
+  threads: { key: 'threads', note: 'torch.set_num_threads for CPU training; None: PyTorch chooses' },
   seed: { key: 'seed' },
   // The run's folder is searched first but is not the only place: the export may be far from it.
   dataDir: { key: 'data_dir', hintOnly: true, note: "the run's folder, searched first; --data DIR makes a folder the only place" },

@@ -148,6 +148,13 @@ export const SETTINGS = {
     kind: 'choice', choices: BACKENDS, default: 'auto', choiceLabels: { auto: 'auto (fastest available)' },
     label: 'Backend', help: 'where the maths runs', flag: '--backend', arg: 'B', panel: true,
   },
+  // CPU threads for the native backend. null is PyTorch's default, every core (or OMP_NUM_THREADS
+  // where the user set it). More threads than cores only wait on each other at every barrier;
+  // 1024 is past any machine a student has.
+  threads: {
+    kind: 'int', min: 1, max: 1024, nullable: true, default: null, nullMeans: 'every core (or OMP_NUM_THREADS)',
+    label: 'CPU threads', help: 'threads the native backend trains with', flag: '--threads', arg: 'N', panel: true,
+  },
   // The shuffler works on 32-bit words (main/engine-core/shuffle.ts): a larger seed would repeat a smaller
   // one's sample order. 2^31 − 1 also fits every other seeded generator's signed integer.
   seed: {
@@ -286,6 +293,34 @@ export function checkTrainConfig(input: unknown): CheckedConfig {
   }
   if (problems.length) return { ok: false, message: `Invalid training settings: ${problems.join('; ')}.`, settings };
   return { ok: true, value: value as TrainConfig };
+}
+
+/**
+ * Settings that mean something only under another's value, and the words for when they do not:
+ * momentum is SGD's (Adam's is its beta1), the step schedule's step and gamma are the step
+ * schedule's, the thread count is the native backend's. The panel greys such a field with the
+ * reason, and Start sends its default (applicableConfig), so a value typed for SGD does not
+ * clash with Adam.
+ */
+const APPLIES: Partial<Record<SettingKey, { when: (c: TrainConfig) => boolean; only: string }>> = {
+  momentum: { when: (c) => c.optimizer === 'sgd', only: 'SGD only' },
+  nesterov: { when: (c) => c.optimizer === 'sgd', only: 'SGD only' },
+  stepSize: { when: (c) => c.schedule === 'step', only: 'step schedule only' },
+  gamma: { when: (c) => c.schedule === 'step', only: 'step schedule only' },
+  threads: { when: (c) => c.backend === 'native' || c.backend === 'auto', only: 'native backend only' },
+};
+
+/** null when `key` means something under `config`; else why not ("SGD only"). */
+export function settingInapplicable(key: SettingKey, config: TrainConfig): string | null {
+  const rule = APPLIES[key];
+  return rule && !rule.when(config) ? rule.only : null;
+}
+
+/** The config with every setting that does not apply under the others at its default. */
+export function applicableConfig(config: TrainConfig): TrainConfig {
+  const out = { ...config } as Record<SettingKey, unknown>;
+  for (const key of SETTING_KEYS) if (settingInapplicable(key, config)) out[key] = SETTINGS[key].default;
+  return out as TrainConfig;
 }
 
 export type FromText = { ok: true; value: unknown } | { ok: false; expected: string };

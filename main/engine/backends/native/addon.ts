@@ -83,6 +83,17 @@ export function addonCandidates(): string[] {
 
 let loaded: { addon: NativeAddon | null; reason: string; file?: string } | null = null;
 
+/**
+ * The run's thread setting for the op-by-op kernels. libgomp reads OMP_NUM_THREADS once, when the
+ * addon loads, so this takes effect only before that (the training process loads it for its one
+ * run); returns whether the kernels will use `threads`.
+ */
+export function requestKernelThreads(threads: number): boolean {
+  if (loaded) return loaded.addon?.threads() === threads;
+  process.env.OMP_NUM_THREADS = String(threads);
+  return true;
+}
+
 /** Loads the addon once; later calls return the same outcome. */
 export function loadAddon(): { addon: NativeAddon | null; reason: string; file?: string } {
   if (loaded) return loaded;

@@ -88,6 +88,17 @@ describe.skipIf(!!skip)('the trainer on the native backend', () => {
     expect(Math.abs(a.val_acc - b.val_acc)).toBeLessThanOrEqual(0.02);
   }, 600_000);
 
+  it("takes the run's threads setting: the device line names the count and the steps are the same", async () => {
+    const doc = reluLenet();
+    const one = await train(newRun(doc, { ...CONFIG, threads: 1 }).runDir, 'compiled');
+    const two = await train(newRun(doc, { ...CONFIG, threads: 2 }).runDir, 'compiled');
+    expect(one.start.device).toMatch(/compiled step, 1 thread\)$/);
+    expect(two.start.device).toMatch(/compiled step, 2 threads\)$/);
+    // Threads split the same sums differently: float32 rounding, nothing more.
+    expect(one.losses).toHaveLength(6);
+    expect(worstRel(one.losses, two.losses)).toBeLessThan(1e-4);
+  }, 600_000);
+
   it.each([['compiled', 'op by op'], ['op by op', 'compiled']] as [Path, Path][])(
     'a run stopped on the %s path resumes on the %s path where it left off', async (first, second) => {
       const doc = withoutDropout(getTemplate('bn-lenet')!);
