@@ -10,8 +10,8 @@ import type { Diagnostic } from '../../shared/graph/types';
 import type { Analysis } from '../../shared/shapes/index';
 import { estimateMemory, memoryDiagnostics, memoryLimitFor, type MemoryEstimate, type MemoryLimit } from '../../shared/shapes/memory';
 import { resolvedBackend, type EstimateBasis } from '../../shared/training/estimate';
-import { trainingReadiness } from '../../shared/training/plan';
-import { SETTINGS, SETTING_KEYS, settingProblem, type SettingKey, type TrainConfig } from '../../shared/training/settings';
+import { optimizerProblems, trainingReadiness } from '../../shared/training/plan';
+import { SETTINGS, SETTING_KEYS, applicableConfig, settingProblem, type SettingKey, type TrainConfig } from '../../shared/training/settings';
 
 export interface StartCheck {
   /** What the Problems list adds to the shape engine's: readiness, then memory. */
@@ -29,11 +29,17 @@ export interface StartCheck {
 
 const capitalised = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
-export function startCheck(analysis: Analysis, config: TrainConfig, basis: EstimateBasis | null): StartCheck {
+export function startCheck(analysis: Analysis, typed: TrainConfig, basis: EstimateBasis | null): StartCheck {
+  // What Start sends: a field greyed out by another's value (momentum under Adam) is not checked.
+  const config = applicableConfig(typed);
   const settings: Partial<Record<SettingKey, string>> = {};
   for (const key of SETTING_KEYS) {
     const problem = settingProblem(SETTINGS[key], config[key], SETTINGS[key].label, 'empty');
     if (problem) settings[key] = capitalised(problem);
+  }
+  // Settings each valid but not together (Nesterov without momentum), as the plan refuses them.
+  if (!settings.momentum && !settings.nesterov) {
+    for (const [key, problem] of Object.entries(optimizerProblems(config)) as [SettingKey, string][]) settings[key] = capitalised(problem);
   }
   const backend = resolvedBackend(config, basis);
   const limit = basis ? memoryLimitFor(backend, basis.totalBytes) : null;

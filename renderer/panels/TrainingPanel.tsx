@@ -5,7 +5,7 @@
 
 import { useEffect, useMemo } from 'react';
 import type { BackendInfo } from '../../shared/api';
-import { SETTINGS, type ChoiceSpec, type SettingKey, type SettingSpec, type TrainConfig } from '../../shared/training/settings';
+import { SETTINGS, settingInapplicable, type ChoiceSpec, type SettingKey, type SettingSpec, type TrainConfig } from '../../shared/training/settings';
 import { useStore, type Store } from '../store/index';
 import { selectActiveRun, selectBackends, selectBookReference, selectConfig, selectHistory, selectOverlayRunIds, selectRunGraphs, selectRuns } from '../store/selectors';
 import { isLive, type RunData } from '../store/training-slice';
@@ -36,9 +36,12 @@ function choiceOption(key: SettingKey, spec: ChoiceSpec, choice: string, backend
   return { text: `${text} — ${info.available ? info.device : 'unavailable'}`, disabled: !info.available };
 }
 
-function SettingField({ name, config, backends, disabled }: { name: SettingKey; config: TrainConfig; backends: BackendInfo[]; disabled: boolean }) {
+function SettingField({ name, config, backends, disabled: locked }: { name: SettingKey; config: TrainConfig; backends: BackendInfo[]; disabled: boolean }) {
   // Widened to every kind of setting, so a new kind (a checkbox for a boolean) is one more case.
   const spec = SETTINGS[name] as SettingSpec;
+  // Greyed where another setting makes it meaningless (momentum under Adam); Start sends its default.
+  const only = settingInapplicable(name, config);
+  const disabled = locked || only !== null;
   const value: unknown = config[name];
   const id = `cfg-${name}`;
   const set = (text: string) => {
@@ -70,9 +73,9 @@ function SettingField({ name, config, backends, disabled }: { name: SettingKey; 
   }
   return (
     <div className="field">
-      <label htmlFor={id} title={fieldTitle(spec)}>{spec.label}</label>
+      <label htmlFor={id} title={fieldTitle(spec)}>{spec.label}{only && <span className="field-only" data-testid={`${id}-only`}> ({only})</span>}</label>
       {input}
-      <FieldProblem name={name} />
+      {!only && <FieldProblem name={name} />}
     </div>
   );
 }

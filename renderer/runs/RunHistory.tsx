@@ -6,6 +6,7 @@
 
 import { useState } from 'react';
 import type { RunSummary } from '../../shared/training';
+import { SETTINGS } from '../../shared/training/settings';
 import { openExport } from '../export/export-command';
 import { useStore } from '../store/index';
 import { selectActiveRunId, selectHistory, selectOverlayRunIds } from '../store/selectors';
@@ -48,6 +49,35 @@ function NameCell({ h }: { h: RunSummary }) {
   );
 }
 
+const MAX_EPOCHS = SETTINGS.epochs.max;
+
+/**
+ * "More…": continue a run (done too) to a new epoch total, as `convstudio train --resume RUN
+ * --epochs N` does. The total counts the epochs already trained; the run keeps its other settings.
+ */
+function MoreEpochs({ h }: { h: RunSummary }) {
+  const done = h.epochsDone ?? 0;
+  const [text, setText] = useState<string | null>(null);
+  if (text === null) {
+    return <button className="link" data-testid="run-more" title="Train this run for more epochs, from its last checkpoint" onClick={() => setText(String(Math.min(MAX_EPOCHS, Math.max(h.config.epochs, done) + 5)))}>More…</button>;
+  }
+  const n = Number(text);
+  const problem = !Number.isInteger(n) || n <= done || n > MAX_EPOCHS ? `a whole number from ${done + 1} to ${MAX_EPOCHS}` : null;
+  const go = () => {
+    if (problem) return;
+    setText(null);
+    void resumeRun(h.runId, n);
+  };
+  return (
+    <span className="run-more" data-testid="run-more-form">
+      to <input type="number" data-testid="run-more-epochs" aria-label="epochs in all" min={done + 1} max={MAX_EPOCHS} step={1} value={text} autoFocus
+        onChange={(e) => setText(e.target.value)} onKeyDown={(e) => { if (e.key === 'Enter') go(); if (e.key === 'Escape') setText(null); }} /> epochs{' '}
+      <button className="link" data-testid="run-more-go" disabled={problem !== null} title={problem ? `Epochs in all: ${problem}` : `Continue to epoch ${n}`} onClick={go}>Go</button>{' '}
+      <button className="link" data-testid="run-more-cancel" onClick={() => setText(null)}>Cancel</button>
+    </span>
+  );
+}
+
 export function RunHistory() {
   const history = useStore(selectHistory);
   const overlayIds = useStore(selectOverlayRunIds);
@@ -83,6 +113,7 @@ export function RunHistory() {
               {RESUMABLE.has(h.status) && (
                 <button className="link" data-testid="run-resume" title="Continue from its last checkpoint (as convstudio train --resume)" onClick={() => void resumeRun(h.runId)}>Resume</button>
               )}
+              {!LIVE.has(h.status) && <MoreEpochs h={h} />}
               <button className="link" data-testid="run-insight" title="See what this run's network learned: confusion matrix, mistakes, activations, filters" onClick={() => useStore.getState().openInsight(h.runId)}>Insight</button>
               <button className="link" data-testid="run-export" title="Export this run's network and weights to PyTorch or ONNX" onClick={() => openExport({ kind: 'run', runId: h.runId })}>Export</button>
               <button className="link danger" data-testid="run-delete" disabled={LIVE.has(h.status)} title={LIVE.has(h.status) ? 'Stop it before deleting it' : 'Delete this run and its checkpoints'} onClick={() => void deleteRun(h.runId)}>Delete</button>

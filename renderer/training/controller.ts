@@ -2,10 +2,12 @@
 
 import type { GraphDoc } from '../../shared/graph/types';
 import type { RunSummary } from '../../shared/training';
+import { applicableConfig } from '../../shared/training/settings';
+import { startCheck } from '../estimate/start-check';
 import { host } from '../api/host';
 import { useStore } from '../store/index';
 import { isLive } from '../store/training-slice';
-import { isWorkerRun, startWorkerRun, stopWorkerRun, trainsInWorker } from './worker-client';
+import { isWorkerRun, resumeWorkerRun, settleWorkerRunsAfterReload, startWorkerRun, stopWorkerRun, trainsInWorker } from './worker-client';
 
 export function subscribeTraining(): () => void {
   return host().api.onTrainingEvent((e) => {
@@ -58,8 +60,16 @@ async function loadRun(runId: string): Promise<boolean> {
  * from its own events; live events continue from there.
  */
 export async function reattachToRuns(): Promise<void> {
-  const history = await refreshHistory();
-  const live = history.find((h) => h.status === 'running' || h.status === 'queued');
+  let history = await refreshHistory();
+  // A run this tab's worker trained before the reload lost its worker with the page: say so now
+  // (failed, resumable) rather than show it live. Another tab's worker run is that tab's.
+  let elsewhere: string[] = [];
+  if (await trainsInWorker('webgpu')) {
+    const settled = await settleWorkerRunsAfterReload(history);
+    elsewhere = settled.otherPage;
+    if (settled.ended.length) history = await refreshHistory();
+  }
+  const live = history.find((h) => (h.status === 'running' || h.status === 'queued') && !elsewhere.includes(h.runId));
   if (!live) return;
   if (!(await loadRun(live.runId))) return;
   const s = useStore.getState();
@@ -69,20 +79,23 @@ export async function reattachToRuns(): Promise<void> {
 
 export async function startTraining(): Promise<void> {
   const s = useStore.getState();
-  if (!s.analysis.ok) {
-    s.toast('error', 'Fix the graph\'s errors before training (see the red badges).');
+  // The menu and the shortcut reach here too: the same check that disables the Start button.
+  const { reason } = startCheck(s.analysis, s.config, s.estimateBasis);
+  if (reason) {
+    s.toast('error', `Start is disabled: ${reason}`);
     return;
   }
   const graph = s.graphDoc();
+  const config = applicableConfig(s.config);
   if (await trainsInWorker(s.config.backend)) {
     // webgpu in browser mode: the page's own GPU, in a Web Worker; the server writes the run.
-    const w = await startWorkerRun({ graph, config: s.config }, () => void refreshHistory());
+    const w = await startWorkerRun({ graph, config }, () => void refreshHistory());
     if (!w.ok) return s.toast('error', w.message);
     useStore.getState().setActiveRun(w.runId, s.config.epochs);
     useStore.getState().setRunGraph(w.runId, graph);
     return void refreshHistory();
   }
-  const r = await host().api.startTraining({ graph, config: s.config });
+  const r = await host().api.startTraining({ graph, config });
   if (!r.ok) {
     s.toast('error', r.error.message);
     return;
@@ -158,12 +171,19 @@ export async function deleteRun(runId: string): Promise<void> {
 }
 
 /** Continues a stopped or failed run from its last checkpoint, through the same engine path as the CLI's --resume. */
-export async function resumeRun(runId: string): Promise<void> {
+export async function resumeRun(runId: string, epochs?: number): Promise<void> {
   const s = useStore.getState();
-  const r = await host().api.resumeTraining({ runId });
+  const h = s.history.find((x) => x.runId === runId);
+  // A webgpu run of browser mode trained in this page's worker continues there, on the page's GPU.
+  if (h && h.config.backend === 'webgpu' && (await trainsInWorker('webgpu'))) {
+    await loadRun(runId);
+    resumeWorkerRun(h, () => void refreshHistory(), epochs);
+    useStore.getState().setActiveRun(runId, epochs ?? h.config.epochs);
+    return void refreshHistory();
+  }
+  const r = await host().api.resumeTraining(epochs === undefined ? { runId } : { runId, epochs });
   if (!r.ok) return s.toast('error', r.error.message);
   await loadRun(runId);
-  const h = useStore.getState().history.find((x) => x.runId === runId);
-  useStore.getState().setActiveRun(runId, h?.config.epochs);
+  useStore.getState().setActiveRun(runId, epochs ?? useStore.getState().history.find((x) => x.runId === runId)?.config.epochs);
   void refreshHistory();
 }

@@ -58,6 +58,25 @@ test('readiness problems are listed before Start, and Start is disabled with the
   }
   // The resize setting follows the Input: there is no field for it.
   await expect(page.getByTestId('cfg-resize')).toHaveCount(0);
+
+  // Settings each valid but not together are refused as they are set, beside the field to change.
+  await page.getByTestId('cfg-nesterov').check();
+  await expect(page.getByTestId('cfg-nesterov-problem')).toContainText('Nesterov needs a momentum above 0');
+  await startDisabledBecause(page, 'Nesterov needs a momentum above 0');
+  // A field another setting makes meaningless is greyed with the reason, and does not block Start.
+  await page.getByTestId('cfg-optimizer').selectOption('adam');
+  await expect(page.getByTestId('cfg-momentum')).toBeDisabled();
+  await expect(page.getByTestId('cfg-nesterov')).toBeDisabled();
+  await expect(page.getByTestId('cfg-momentum-only')).toHaveText('(SGD only)');
+  await expect(page.getByTestId('cfg-nesterov-problem')).toHaveCount(0);
+  await expect(page.getByTestId('train-start')).toBeEnabled();
+  await expect(page.getByTestId('cfg-gamma')).toBeDisabled();
+  await page.getByTestId('cfg-schedule').selectOption('step');
+  await expect(page.getByTestId('cfg-gamma')).toBeEnabled();
+  await screenshot(page, 'estimate-settings-that-apply');
+  await page.getByTestId('cfg-optimizer').selectOption('sgd');
+  await page.getByTestId('cfg-nesterov').uncheck();
+  await expect(page.getByTestId('train-start')).toBeEnabled();
   expect(errors).toEqual([]);
 });
 

@@ -160,6 +160,17 @@ test('three runs overlaid with a legend; rename, reopen, resume and delete from 
   await expect(row(page, d)).toHaveAttribute('data-status', 'done');
   await expect(row(page, d)).toContainText('3/3 ep.');
 
+  // More…: the finished run trains on to a new epoch total (as --resume RUN --epochs 4).
+  await row(page, d).getByTestId('run-more').click();
+  const total = row(page, d).getByTestId('run-more-epochs');
+  await total.fill('3');
+  await expect(row(page, d).getByTestId('run-more-go')).toBeDisabled();
+  await total.fill('4');
+  await row(page, d).getByTestId('run-more-go').click();
+  await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'done', { timeout: 240_000 });
+  await expect(page.getByTestId('run-progress')).toContainText('epoch 4 of 4');
+  await expect(row(page, d)).toContainText('4/4 ep.');
+
   // Delete, after the confirmation: gone from the history and from the runs folder.
   await row(page, b).getByTestId('run-delete').click();
   await expect(row(page, b)).toHaveCount(0);
