@@ -99,7 +99,10 @@ export interface ExportSummary {
  * done by the Node side on the run's folder (main/runs/worker-runs.ts), so the folder stays the
  * one record of the run. Checkpoint weights travel as base64 in parts (`putWeights` before
  * `saveCheckpoint`, `getWeights` after `loadLatestCheckpoint`), each within a message's limit.
- * `abandon` is the page telling that its worker is gone (crashed, or killed on request).
+ * `abandon` is the page telling that its worker is gone (crashed, killed on request, or lost when
+ * the page was reloaded); `heartbeat` is the page saying it is still there while its worker
+ * computes. `owner` names the page (one tab, kept across its reloads): only the page that took a
+ * run's lock may abandon it.
  */
 export type WorkerRunOp =
   | { op: 'readConfig' | 'readGraphText' | 'lock' | 'release' | 'repairEvents' | 'readEvents' | 'latestCheckpoint' | 'loadLatestCheckpoint' }
@@ -109,8 +112,16 @@ export type WorkerRunOp =
   | { op: 'putWeights'; part: string; first: boolean }
   | { op: 'saveCheckpoint'; model: { modelTopology: unknown; weightSpecs: unknown; format?: string; generatedBy?: string; convertedBy?: string | null }; state: unknown; weightBytes?: number }
   | { op: 'getWeights'; offset: number; length: number }
-  | { op: 'abandon'; killed: boolean; reason: string };
-export type WorkerRunRequest = { runId: string } & WorkerRunOp;
+  | { op: 'abandon'; killed: boolean; reason: string }
+  | { op: 'heartbeat' };
+export type WorkerRunRequest = { runId: string; owner?: string } & WorkerRunOp;
+/** What `abandon` answers: whether this page's worker held the run, or another page's does. */
+export interface AbandonReply {
+  abandoned: boolean;
+  /** The run is trained by a worker of another page (another tab): left alone. */
+  otherPage: boolean;
+  message: string | null;
+}
 /** Checkpoint weights travel in parts of at most this many bytes (8 MB as base64, inside a request). */
 export const WORKER_WEIGHT_PART_BYTES = 6 * 2 ** 20;
 /**

@@ -7,8 +7,10 @@
  *
  * The run's lock (running.json) is taken here on the worker's behalf and held while the worker
  * asks for things. Only the lock's holder may write the run. A page that goes away without a word
- * (tab closed, machine asleep) would hold it for ever: after LEASE_MS without a call the lock is
- * given up, and the worker's next write is refused as a lost lock.
+ * (tab closed, machine asleep) would hold it for ever: after LEASE_MS without a call (the worker's
+ * or the page's heartbeat) the lock is given up, the run is recorded as failed with what resuming
+ * gives, and the worker's next write is refused as a lost lock. A page reloaded in the same tab
+ * says so at once (abandon, with the owner its tab keeps).
  */
 
 import type { io } from '@tensorflow/tfjs-core';
@@ -16,7 +18,7 @@ import path from 'node:path';
 import { existsSync } from 'node:fs';
 import {
   MAX_SAMPLES_PER_CALL, WORKER_WEIGHT_PART_BYTES, fail, ok, packOptimizerState, unpackOptimizerState,
-  type FashionSamples, type FashionSamplesRequest, type OptimizerStateListing, type Result, type WorkerRunRequest,
+  type AbandonReply, type FashionSamples, type FashionSamplesRequest, type OptimizerStateListing, type Result, type WorkerRunRequest,
 } from '../../shared/api';
 import type { TrainingEvent } from '../../shared/training';
 import type { TrainingPlan } from '../../shared/training/plan';
@@ -30,8 +32,13 @@ import { acquireRunLock, type RunLock } from '../runs/run-lock';
 import { nodeRunStore } from '../runs/run-store';
 import { resumeAdvice } from './jobs';
 
-/** A worker silent this long has gone (a real GPU trains a batch in well under a second; SwiftShader in seconds). */
-export const LEASE_MS = 10 * 60_000;
+/**
+ * A run whose page and worker are silent this long has lost its page. The page sends a heartbeat
+ * every HEARTBEAT_MS while its worker computes; a hidden tab's timers may slow to once a minute.
+ */
+export const LEASE_MS = 3 * 60_000;
+export const HEARTBEAT_MS = 10_000;
+const MAX_OWNER = 64;
 
 export interface WorkerRuns {
   create(plan: TrainingPlan): Promise<{ runId: string; runDir: string }>;
@@ -43,6 +50,8 @@ export interface WorkerRuns {
 
 interface Held {
   lock: RunLock;
+  /** The page that took the lock (its tab's token); null for a caller that gave none. */
+  owner: string | null;
   lastCall: number;
   /** Weights put so far for the next checkpoint. */
   staged: Buffer[];
@@ -65,12 +74,22 @@ export function createWorkerRuns(opts: { runsRoot: string; now?: () => number })
   const held = new Map<string, Held>();
   let data: { dir: string | null; value: Promise<FashionMnist> } | null = null;
 
+  /** Records a run whose worker is gone as failed, with what resuming gives; frees it. */
+  const recordLost = (runId: string, h: Held, why: string): string => {
+    const runDir = path.join(runsRoot, runId);
+    const message = `The training worker ${why} before finishing; ${resumeAdvice(runDir)}.`;
+    if (h.lock.held()) {
+      try {
+        writeFinal(runDir, { status: 'failed', epochs: 0, train_loss: null, val_loss: null, val_acc: null, seconds: 0, backend: 'webgpu', device: null, message, finishedAt: new Date().toISOString() });
+      } catch { /* the page is told anyway; the run then reads as interrupted */ }
+    }
+    h.lock.release();
+    held.delete(runId);
+    return message;
+  };
   const expire = () => {
     for (const [runId, h] of held) {
-      if (now() - h.lastCall > LEASE_MS) {
-        h.lock.release();
-        held.delete(runId);
-      }
+      if (now() - h.lastCall > LEASE_MS) recordLost(runId, h, `lost its page (closed, reloaded or asleep for ${Math.round(LEASE_MS / 60_000)} minutes)`);
     }
   };
   const timer = setInterval(expire, 60_000);
@@ -99,7 +118,8 @@ export function createWorkerRuns(opts: { runsRoot: string; now?: () => number })
       case 'lock': {
         if (mine?.lock.held()) throw new RunFolderError('locked', path.join(runDir, 'running.json'), 'This run is already being trained by a worker of this page; stop it first.', 'Train each run in one place at a time.');
         const lock = acquireRunLock(runDir);
-        held.set(req.runId, { lock, lastCall: now(), staged: [], loaded: null });
+        const owner = typeof req.owner === 'string' && req.owner.length > 0 ? req.owner.slice(0, MAX_OWNER) : null;
+        held.set(req.runId, { lock, owner, lastCall: now(), staged: [], loaded: null });
         return { tookOver: lock.tookOver ? { pid: lock.tookOver.pid, since: lock.tookOver.since } : null };
       }
       case 'release':
@@ -169,18 +189,20 @@ export function createWorkerRuns(opts: { runsRoot: string; now?: () => number })
         if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0 || length > WORKER_WEIGHT_PART_BYTES) throw new Error(`getWeights takes a whole offset and a length of at most ${WORKER_WEIGHT_PART_BYTES} bytes`);
         return h.loaded.subarray(offset, offset + length).toString('base64');
       }
+      case 'heartbeat': return { held: Boolean(mine?.lock.held()) };
       case 'abandon': {
         // The page's worker is gone. A crash is a failed run, told like a training process's death
-        // (jobs.ts); a kill on request is like SIGKILL: nothing more is written.
-        const message = req.killed ? null : `The training worker ${req.reason} before finishing; ${resumeAdvice(runDir)}.`;
-        if (mine && mine.lock.held() && message) {
-          try {
-            writeFinal(runDir, { status: 'failed', epochs: 0, train_loss: null, val_loss: null, val_acc: null, seconds: 0, backend: 'webgpu', device: null, message, finishedAt: new Date().toISOString() });
-          } catch { /* the error event below still tells the page */ }
+        // (jobs.ts); a kill on request is like SIGKILL: nothing more is written. Another tab's run
+        // is not this page's to end.
+        if (mine?.owner && mine.owner !== req.owner) return { abandoned: false, otherPage: true, message: null } satisfies AbandonReply;
+        const reason = typeof req.reason === 'string' ? req.reason.slice(0, 200) : 'stopped';
+        if (!mine) return { abandoned: false, otherPage: false, message: req.killed ? null : `The training worker ${reason} before finishing; ${resumeAdvice(runDir)}.` } satisfies AbandonReply;
+        if (req.killed) {
+          mine.lock.release();
+          held.delete(req.runId);
+          return { abandoned: true, otherPage: false, message: null } satisfies AbandonReply;
         }
-        mine?.lock.release();
-        held.delete(req.runId);
-        return { message };
+        return { abandoned: true, otherPage: false, message: recordLost(req.runId, mine, reason) } satisfies AbandonReply;
       }
     }
   }

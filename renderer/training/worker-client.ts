@@ -6,7 +6,8 @@
  * stop checkpoints, a kill or a crash is told as an error (with what resuming can give) and an exit.
  */
 
-import type { TrainRequest } from '../../shared/training';
+import type { AbandonReply, WorkerRunRequest } from '../../shared/api';
+import type { RunSummary, TrainRequest } from '../../shared/training';
 import { host } from '../api/host';
 import { useStore } from '../store/index';
 import { EXIT_CODES, type FromWorker, type ToWorker } from './worker-protocol';
@@ -14,7 +15,30 @@ import { EXIT_CODES, type FromWorker, type ToWorker } from './worker-protocol';
 interface WorkerRun {
   worker: Worker;
   ended: boolean;
+  heartbeat: ReturnType<typeof setInterval>;
 }
+
+/** As main/engine/worker-runs.ts's HEARTBEAT_MS: the page says it is there while its worker computes. */
+const HEARTBEAT_MS = 10_000;
+
+/**
+ * This tab, across its reloads (sessionStorage is the tab's): the run's lock is taken in its name,
+ * so a reloaded page can end the run its lost worker was training, and leaves another tab's alone.
+ */
+const PAGE_OWNER = (() => {
+  const key = 'convstudio.page-owner';
+  try {
+    const kept = sessionStorage.getItem(key);
+    if (kept) return kept;
+    const made = crypto.randomUUID();
+    sessionStorage.setItem(key, made);
+    return made;
+  } catch {
+    return `page-${Math.random().toString(36).slice(2)}`;
+  }
+})();
+
+const workerRunCall = (req: WorkerRunRequest) => host().api.workerRun({ ...req, owner: PAGE_OWNER });
 
 const runs = new Map<string, WorkerRun>();
 
@@ -38,10 +62,11 @@ const ingest = (e: Parameters<ReturnType<typeof useStore.getState>['ingest']>[0]
 async function lose(runId: string, run: WorkerRun, killed: boolean, reason: string): Promise<void> {
   if (run.ended) return;
   run.ended = true;
+  clearInterval(run.heartbeat);
   run.worker.terminate();
   runs.delete(runId);
-  const r = await host().api.workerRun({ runId, op: 'abandon', killed, reason });
-  const message = r.ok ? (r.value as { message: string }).message : `The training worker ${reason} before finishing.`;
+  const r = await workerRunCall({ runId, op: 'abandon', killed, reason });
+  const message = (r.ok ? (r.value as AbandonReply).message : null) ?? `The training worker ${reason} before finishing.`;
   ingest({ event: 'error', runId, message, code: 'process-exit' });
   ingest({ event: 'exit', runId, code: null, signal: killed ? 'SIGKILL' : null });
 }
@@ -51,8 +76,40 @@ export async function startWorkerRun(req: TrainRequest, onHistory: () => void): 
   const created = await host().api.createWorkerRun(req);
   if (!created.ok) return { ok: false, message: created.error.message };
   const { runId, runDir } = created.value;
+  launch(runId, runDir, { resume: false }, onHistory);
+  return { ok: true, runId };
+}
+
+/**
+ * Continues a worker run (stopped, failed, or lost with its page) in a new worker of this page,
+ * from its last checkpoint, to its own epoch total or a new one: the trainer's resume, as the
+ * training process does it for `convstudio train --resume`.
+ */
+export function resumeWorkerRun(h: Pick<RunSummary, 'runId' | 'runDir'>, onHistory: () => void, epochs?: number): void {
+  launch(h.runId, h.runDir, { resume: true, epochs }, onHistory);
+}
+
+/**
+ * After a reload: each live webgpu run in the history that this tab's lost worker was training is
+ * ended as its worker's death would be (failed, with what resuming gives). Returns the runs another
+ * tab's worker is training, which are not this page's to re-attach to.
+ */
+export async function settleWorkerRunsAfterReload(history: RunSummary[]): Promise<{ ended: string[]; otherPage: string[] }> {
+  const out = { ended: [] as string[], otherPage: [] as string[] };
+  for (const h of history) {
+    if ((h.status !== 'running' && h.status !== 'queued') || h.config.backend !== 'webgpu' || runs.has(h.runId)) continue;
+    const r = await workerRunCall({ runId: h.runId, op: 'abandon', killed: false, reason: 'stopped when its page was reloaded' });
+    if (!r.ok) continue;
+    const reply = r.value as AbandonReply;
+    if (reply.abandoned) out.ended.push(h.runId);
+    else if (reply.otherPage) out.otherPage.push(h.runId);
+  }
+  return out;
+}
+
+function launch(runId: string, runDir: string, how: { resume: boolean; epochs?: number }, onHistory: () => void): void {
   const worker = new Worker(new URL('./worker-main.ts', import.meta.url), { type: 'module', name: `ConvStudio training ${runId}` });
-  const run: WorkerRun = { worker, ended: false };
+  const run: WorkerRun = { worker, ended: false, heartbeat: setInterval(() => void workerRunCall({ runId, op: 'heartbeat' }), HEARTBEAT_MS) };
   runs.set(runId, run);
   const send = (m: ToWorker) => worker.postMessage(m);
   worker.onmessage = (m: MessageEvent<FromWorker>) => {
@@ -60,7 +117,7 @@ export async function startWorkerRun(req: TrainRequest, onHistory: () => void): 
     switch (msg.type) {
       case 'call': {
         // Only the worker-run calls, whatever a confused worker might ask for.
-        const answer = msg.name === 'workerRun' ? host().api.workerRun(msg.arg) : host().api.fashionSamples(msg.arg);
+        const answer = msg.name === 'workerRun' ? workerRunCall(msg.arg) : host().api.fashionSamples(msg.arg);
         void answer.then((result) => { if (!run.ended) send({ type: 'result', id: msg.id, result }); });
         return;
       }
@@ -70,6 +127,7 @@ export async function startWorkerRun(req: TrainRequest, onHistory: () => void): 
         return;
       case 'end':
         run.ended = true;
+        clearInterval(run.heartbeat);
         worker.terminate();
         runs.delete(runId);
         ingest({ event: 'exit', runId, code: EXIT_CODES[msg.outcome], signal: null });
@@ -84,8 +142,7 @@ export async function startWorkerRun(req: TrainRequest, onHistory: () => void): 
     e.preventDefault();
     void lose(runId, run, false, `crashed (${e.message || 'the worker could not run'})`).then(onHistory);
   };
-  send({ type: 'start', runId, runDir, resume: false });
-  return { ok: true, runId };
+  send({ type: 'start', runId, runDir, resume: how.resume, ...(how.epochs !== undefined ? { epochs: how.epochs } : {}) });
 }
 
 /** Graceful: the worker finishes its batch, checkpoints and ends. Kill: the worker is terminated at once. */

@@ -63,7 +63,7 @@ self.onmessage = (m: MessageEvent<ToWorker>) => {
       return;
     case 'start': {
       const store = apiRunStore(callApi, msg.runId, msg.runDir);
-      trainRun(store, host, { emit: (event) => post({ type: 'event', event }), shouldStop: () => stop }, { resume: msg.resume }).then(
+      trainRun(store, host, { emit: (event) => post({ type: 'event', event }), shouldStop: () => stop }, { resume: msg.resume, ...(msg.epochs !== undefined ? { epochs: msg.epochs } : {}) }).then(
         (outcome) => post({ type: 'end', outcome }),
         // trainRun turns expected failures into an error event; anything else is a crash the page reports.
         (err: unknown) => post({ type: 'crash', message: err instanceof Error ? err.message : String(err) }),

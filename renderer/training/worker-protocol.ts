@@ -16,7 +16,7 @@ export type Outcome = 'done' | 'stopped' | 'failed';
 export const EXIT_CODES: Record<Outcome, number> = { done: 0, failed: 1, stopped: 130 };
 
 export type ToWorker =
-  | { type: 'start'; runId: string; runDir: string; resume: boolean }
+  | { type: 'start'; runId: string; runDir: string; resume: boolean; epochs?: number }
   | { type: 'stop' }
   | { type: 'result'; id: number; result: Result<unknown> };
 

@@ -37,10 +37,10 @@ const readEvents = (runDir: string): TrainingEvent[] =>
 const batchLosses = (events: TrainingEvent[]): number[] => events.flatMap((e) => (e.event === 'batch' ? [e.loss] : []));
 
 /** The run folder the page's run wrote: the newest under the shared runs root (other specs train too) with these settings on webgpu. */
-function workerRunDir(): string {
+function workerRunDir(settings: { limit: number; valLimit: number } = SETTINGS): string {
   const root = process.env.CS_RUNS!;
   const mine = fs.readdirSync(root).map((n) => path.join(root, n)).filter((d) => fs.existsSync(path.join(d, 'config.json'))).map((d) => ({ d, c: JSON.parse(fs.readFileSync(path.join(d, 'config.json'), 'utf8')) }))
-    .filter(({ c }) => c.config.backend === 'webgpu' && c.config.limit === SETTINGS.limit && c.config.valLimit === SETTINGS.valLimit)
+    .filter(({ c }) => c.config.backend === 'webgpu' && c.config.limit === settings.limit && c.config.valLimit === settings.valLimit)
     .sort((a, b) => String(b.c.startedAt).localeCompare(String(a.c.startedAt)));
   expect(mine.length, `a webgpu run folder in ${root}`).toBeGreaterThan(0);
   return mine[0].d;
@@ -101,5 +101,42 @@ test('LeNet trained in a Web Worker on WebGPU writes a normal run folder, with t
   const epoch = (es: TrainingEvent[]) => es.find((e) => e.event === 'epoch') as Extract<TrainingEvent, { event: 'epoch' }>;
   expect(Math.abs(epoch(events).val_loss - epoch(want).val_loss) / epoch(want).val_loss).toBeLessThan(1e-4);
   expect(epoch(events).val_acc).toBe(epoch(want).val_acc);
+  expect(errors).toEqual([]);
+});
+
+test('a worker run lost with its page in a reload is said to be so, and Resume continues it in the page to its last epoch', async ({ page }) => {
+  test.setTimeout(600_000);
+  const errors = await openApp(page);
+  await dragFromPalette(page, 'template-lenet');
+  await page.getByTestId('tab-train').click();
+  const settings = { epochs: 2, batchSize: 32, lr: 0.1, limit: 160, valLimit: 32 };
+  for (const [key, value] of Object.entries(settings)) await page.getByTestId(`cfg-${key}`).fill(String(value), { timeout: 15_000 });
+  await page.getByTestId('cfg-backend').selectOption('webgpu');
+  await page.getByTestId('train-start').click();
+  const bar = page.getByTestId('progress-bar');
+  await expect.poll(async () => Number(await bar.getAttribute('data-progress')), { timeout: 240_000 }).toBeGreaterThan(0);
+
+  // The reload ends the page's worker; the reloaded tab says what became of its run at once.
+  await page.reload();
+  await page.getByTestId('tab-train').click();
+  const runDir = workerRunDir(settings);
+  const runId = path.basename(runDir);
+  const row = page.locator(`[data-testid="run-row"][data-run-id="${runId}"]`);
+  await expect(row).toHaveAttribute('data-status', 'failed', { timeout: 30_000 });
+  await expect(row.getByTestId('run-reason')).toContainText('stopped when its page was reloaded');
+  expect(fs.existsSync(path.join(runDir, 'running.json'))).toBe(false);
+  await screenshot(page, 'webgpu-worker-reloaded');
+
+  // Resume: in a new worker of this page, from the run's checkpoint (or epoch 1 if it had none).
+  await row.getByTestId('run-resume').click();
+  await expect(page.getByTestId('run-backend')).toContainText('backend webgpu', { timeout: 120_000 });
+  await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'done', { timeout: 540_000 });
+  await expect(page.getByTestId('run-progress')).toContainText('epoch 2 of 2');
+  await expect(row).toHaveAttribute('data-status', 'done');
+  const events = readEvents(runDir);
+  expect(events.some((e) => e.event === 'resume')).toBe(true);
+  expect(events.at(-1)).toMatchObject({ event: 'done', stopped: false, epochs: 2 });
+  expect(JSON.parse(fs.readFileSync(path.join(runDir, 'final.json'), 'utf8'))).toMatchObject({ status: 'done', backend: 'webgpu', epochs: 2 });
+  expect(fs.existsSync(path.join(runDir, 'running.json'))).toBe(false);
   expect(errors).toEqual([]);
 });

@@ -164,7 +164,7 @@ describe('the Node side of worker runs', () => {
     const w = workerApi(root, now);
     const created = await w.api.createWorkerRun({ graph: reluLenet(), config: CONFIG });
     if (!created.ok) throw new Error(created.error.message);
-    const ask = (op: WorkerRunOp) => w.call({ name: 'workerRun', arg: { runId: created.value.runId, ...op } as WorkerRunRequest });
+    const ask = (op: WorkerRunOp, owner?: string) => w.call({ name: 'workerRun', arg: { runId: created.value.runId, ...op, ...(owner ? { owner } : {}) } as WorkerRunRequest });
     return { ...w, ...created.value, ask };
   };
 
@@ -202,6 +202,8 @@ describe('the Node side of worker runs', () => {
       const r = await s.ask({ op: 'append', event });
       expect(r).toMatchObject({ ok: false, error: { code: 'run-folder', details: { problem: 'locked' } } });
       expect(existsSync(path.join(s.runDir, 'running.json'))).toBe(false);
+      // The run reads as failed, with what resuming gives, not as running for ever.
+      expect(JSON.parse(readFileSync(path.join(s.runDir, 'final.json'), 'utf8'))).toMatchObject({ status: 'failed', message: expect.stringContaining('lost its page') });
     } finally {
       s.dispose();
     }
@@ -212,9 +214,33 @@ describe('the Node side of worker runs', () => {
     try {
       await s.ask({ op: 'lock' });
       const r = await s.ask({ op: 'abandon', killed: false, reason: 'crashed (out of memory)' });
-      expect(r).toEqual({ ok: true, value: { message: 'The training worker crashed (out of memory) before finishing; it had saved no checkpoint yet, so resuming it starts over from epoch 1.' } });
+      expect(r).toEqual({ ok: true, value: { abandoned: true, otherPage: false, message: 'The training worker crashed (out of memory) before finishing; it had saved no checkpoint yet, so resuming it starts over from epoch 1.' } });
       expect(JSON.parse(readFileSync(path.join(s.runDir, 'final.json'), 'utf8'))).toMatchObject({ status: 'failed', message: expect.stringContaining('crashed (out of memory)') });
       expect(existsSync(path.join(s.runDir, 'running.json'))).toBe(false);
+    } finally {
+      s.dispose();
+    }
+  });
+
+  it("keeps the page's heartbeat as a call, and leaves another tab's run alone when a reloaded page settles its own", async () => {
+    let t = 0;
+    const s = await setup(() => t);
+    try {
+      expect((await s.ask({ op: 'lock' }, 'tab-a')).ok).toBe(true);
+      t = LEASE_MS - 1;
+      expect(await s.ask({ op: 'heartbeat' }, 'tab-a')).toEqual({ ok: true, value: { held: true } });
+      t += LEASE_MS - 1;
+      // Alive on the heartbeat alone.
+      expect(await s.ask({ op: 'heartbeat' }, 'tab-a')).toEqual({ ok: true, value: { held: true } });
+      // Another tab reloading: not its run.
+      expect(await s.ask({ op: 'abandon', killed: false, reason: 'stopped when its page was reloaded' }, 'tab-b')).toEqual({ ok: true, value: { abandoned: false, otherPage: true, message: null } });
+      expect(existsSync(path.join(s.runDir, 'running.json'))).toBe(true);
+      // The same tab, reloaded: its lost worker's run is ended and said to be so.
+      const r = await s.ask({ op: 'abandon', killed: false, reason: 'stopped when its page was reloaded' }, 'tab-a');
+      expect(r).toMatchObject({ ok: true, value: { abandoned: true, otherPage: false, message: expect.stringContaining('stopped when its page was reloaded before finishing') } });
+      expect(existsSync(path.join(s.runDir, 'running.json'))).toBe(false);
+      expect(JSON.parse(readFileSync(path.join(s.runDir, 'final.json'), 'utf8'))).toMatchObject({ status: 'failed' });
+      expect(await s.ask({ op: 'heartbeat' }, 'tab-a')).toEqual({ ok: true, value: { held: false } });
     } finally {
       s.dispose();
     }
