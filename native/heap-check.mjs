@@ -12,10 +12,16 @@
 //       threads: JIT code the valgrind run cannot see faults at the first stray byte.
 //   node native/heap-check.mjs --worker [--cases N] [--seed S]   one run of the kernels (what
 //     each matrix entry executes).
+//   node native/heap-check.mjs --compiled PLANS.json [--seed S]   the compiled training step
+//     (native/src/compiled/) on the plans scripts/heap-plans.ts lowers: a few steps with SGD
+//     (momentum, Nesterov, weight decay) and Adam at two batch sizes, evaluation, and parameters
+//     and optimizer slots read and written back; every loss and logit must be finite. The
+//     matrix runs it under valgrind and with each instruction set, 1 and 2 threads.
 //
 // Exit status 0 when every run is clean; otherwise the failing runs are named with their output.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -258,6 +264,67 @@ function worker() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The compiled step on lowered plans.
+
+const OPTIMIZERS = [
+  { kind: 'sgd', momentum: 0.9, dampening: 0, nesterov: true, weightDecay: 5e-4 },
+  { kind: 'adam', beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 },
+  { kind: 'adamw', beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 },
+];
+
+function compiledWorker(file) {
+  const require = createRequire(import.meta.url);
+  const addon = require(ADDON);
+  if (typeof addon.CompiledNet !== 'function') {
+    console.error('heap-check compiled: the addon has no CompiledNet (rebuild it: npm run build:native)');
+    process.exit(1);
+  }
+  const plans = JSON.parse(readFileSync(file, 'utf8'));
+  const r = lcg(Number(arg('seed', '1')));
+  const failures = [];
+  const finite = (what, xs) => { if (!Array.from(xs).every(Number.isFinite)) failures.push(`${what}: not finite`); };
+  let steps = 0;
+  for (const { name, plan } of plans) {
+    const perSample = plan.tensors[plan.input].reduce((a, b) => a * b, 1);
+    const classes = plan.tensors[plan.output][0];
+    for (const optimizer of OPTIMIZERS) {
+      const net = new addon.CompiledNet(plan, { threads: Number(process.env.OMP_NUM_THREADS ?? 2), seed: r.int(0, 1000) });
+      try {
+        net.setOptimizer(optimizer);
+        // Two batch sizes: the second step re-plans every buffer for fewer samples, the third back.
+        for (const n of [3, 2, 3]) {
+          const x = r.data(n * perSample), labels = Int32Array.from({ length: n }, () => r.int(0, classes - 1));
+          const logits = new Float32Array(n * classes);
+          const loss = net.step(x, labels, 0.01, logits);
+          finite(`${name} ${optimizer.kind} step loss`, [loss]);
+          finite(`${name} ${optimizer.kind} step logits`, logits);
+          steps++;
+        }
+        const x = r.data(2 * perSample), logits = new Float32Array(2 * classes);
+        net.evaluate(x, logits);
+        finite(`${name} ${optimizer.kind} evaluation`, logits);
+        for (const p of net.params()) {
+          const v = net.getParam(p.name);
+          finite(`${name} ${p.name}`, v);
+          net.setParam(p.name, v);
+          if (p.slotsLive) net.setParam(p.name, net.getParam(p.name, 0), 0);
+        }
+        net.info();
+      } catch (err) {
+        failures.push(`${name} ${optimizer.kind}: ${err.message}`);
+      } finally {
+        net.dispose();
+      }
+    }
+  }
+  if (failures.length) {
+    console.error(`heap-check compiled: ${failures.length} problems:\n  ${failures.slice(0, 20).join('\n  ')}`);
+    process.exit(1);
+  }
+  console.log(`heap-check compiled: ${plans.length} networks × ${OPTIMIZERS.length} optimizers, ${steps} steps at batches 3 and 2, evaluation and parameter round trips: all finite`);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Driver: the matrix of checkers.
 
 function driver() {
@@ -269,6 +336,12 @@ function driver() {
   const cases = arg('cases', null);
   const quick = process.argv.includes('--quick');
   const runs = [];
+  // The compiled step's plans, lowered by the TypeScript compiler the trainer uses.
+  const plansFile = path.join(mkdtempSync(path.join(tmpdir(), 'cs-heap-plans-')), 'plans.json');
+  const tsx = path.join(here, '..', 'node_modules', '.bin', 'tsx');
+  const lowered = spawnSync(tsx, [path.join(here, '..', 'scripts', 'heap-plans.ts'), plansFile], { encoding: 'utf8' });
+  const compiled = lowered.status === 0 && existsSync(plansFile);
+  if (!compiled) console.log(`heap-check: the compiled step is not checked: its plans could not be lowered (${(lowered.stderr || lowered.error?.message || '').trim().split('\n').pop()})`);
   const valgrind = spawnSync('valgrind', ['--version'], { encoding: 'utf8' });
   if (valgrind.status === 0) {
     runs.push({
@@ -280,6 +353,15 @@ function driver() {
       env: { OMP_NUM_THREADS: '2', OMP_WAIT_POLICY: 'passive' },
       timeoutMs: 15 * 60_000,
     });
+    if (compiled) {
+      runs.push({
+        name: `valgrind memcheck, the compiled step, AVX2 kernels, 2 threads`,
+        cmd: 'valgrind',
+        args: ['--error-exitcode=99', '--undef-value-errors=no', '--leak-check=no', '-q', process.execPath, self, '--compiled', plansFile, '--seed', '7'],
+        env: { OMP_NUM_THREADS: '2', OMP_WAIT_POLICY: 'passive' },
+        timeoutMs: 15 * 60_000,
+      });
+    }
   } else {
     console.log('heap-check: valgrind is not installed (apt-get install -y valgrind): only the guard-page runs');
   }
@@ -292,6 +374,19 @@ function driver() {
           cmd: process.execPath,
           args: [self, '--worker', '--cases', cases ?? (quick ? '40' : '150'), '--seed', String(isas.indexOf(isa) * 10 + Number(threads) + (guard === 'after' ? 0 : 100))],
           env: { CONVSTUDIO_NATIVE_GUARD: guard, ONEDNN_MAX_CPU_ISA: isa, OMP_NUM_THREADS: threads },
+          timeoutMs: 5 * 60_000,
+        });
+      }
+    }
+    // The compiled step's own buffers live in its arena, not behind guard pages: each instruction
+    // set's JIT kernels on its plans, for wrong results or a crash.
+    if (compiled) {
+      for (const threads of quick ? ['2'] : ['1', '2']) {
+        runs.push({
+          name: `the compiled step, ONEDNN_MAX_CPU_ISA=${isa}, ${threads} thread${threads === '1' ? '' : 's'}`,
+          cmd: process.execPath,
+          args: [self, '--compiled', plansFile, '--seed', String(isas.indexOf(isa) + Number(threads) * 10)],
+          env: { ONEDNN_MAX_CPU_ISA: isa, OMP_NUM_THREADS: threads },
           timeoutMs: 5 * 60_000,
         });
       }
@@ -317,4 +412,5 @@ function driver() {
 }
 
 if (process.argv.includes('--worker')) worker();
+else if (process.argv.includes('--compiled')) compiledWorker(arg('compiled'));
 else process.exitCode = driver();
