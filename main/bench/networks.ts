@@ -6,6 +6,7 @@
 
 import { getTemplate } from '../../shared/templates/index';
 import { analyzeGraph } from '../../shared/shapes/index';
+import { flattenDoc } from '../../shared/graph/flatten';
 import { resolveParams } from '../../shared/graph/resolve';
 import type { GraphDoc } from '../../shared/graph/types';
 
@@ -20,7 +21,7 @@ export interface NetworkSpec {
   params: number;
   /** Forward multiply-accumulates per sample in convolutions and dense layers (the shape engine's). */
   macs: number;
-  /** Nodes in topological order, for bench/torch_bench.py. */
+  /** Nodes in topological order, blocks expanded, for bench/torch_bench.py. */
   nodes: { id: string; type: string; params: unknown; inputs: string[]; in_shape: number[] | null }[];
 }
 
@@ -29,9 +30,11 @@ const LABELS: Record<NetworkId, string> = { lenet: 'LeNet', 'bn-lenet': 'BN-LeNe
 export function networkSpec(id: NetworkId): NetworkSpec {
   const doc = getTemplate(id);
   if (!doc) throw new Error(`no template "${id}"`);
-  const analysis = analyzeGraph(doc);
+  // PyTorch builds the layers the blocks (ResNet-18's stages) expand to, as the trainer does.
+  const flat = flattenDoc(doc);
+  const analysis = analyzeGraph(flat);
   if (!analysis.ok || !analysis.inputId) throw new Error(`template "${id}" does not analyse cleanly: ${analysis.diagnostics.map((d) => d.message).join('; ')}`);
-  const byId = new Map(doc.nodes.map((n) => [n.id, n]));
+  const byId = new Map(flat.nodes.map((n) => [n.id, n]));
   const nodes = analysis.order.map((nid) => {
     const node = byId.get(nid)!;
     const inputs = analysis.inputsOf[nid] ?? [];
