@@ -5,11 +5,14 @@
  * model; the same loss, the batch made and resized by the same code). It runs in the engine
  * service process, never on the main process or in the page.
  *
- * The steps use a smaller batch than the run's when a step at the run's batch would take long
- * (VGG-11 at 224 px: seconds a step): per sample, a convolution's cost hardly changes with the
- * batch once a step has a few billion multiply-adds, so the probe scales from there. Images are
- * seeded noise: no kernel's time depends on the pixel values, and the probe must not need the
- * data set to be found first.
+ * A big network is first timed at a smaller batch (a step of a few billion multiply-adds). A
+ * sample costs more at that batch than at the run's, though: oneDNN's convolutions block and
+ * parallelise over the batch, and on this machine VGG-11 (small) took 1.5× as long per sample at
+ * 14 as at 128 (docs/benchmarks/estimate.md). So where the small step says a step at the run's
+ * batch takes at most FULL_BATCH_SECONDS, the probe times the run's batch itself; only slower
+ * steps (a laptop's cpu backend, wasm) are scaled from the small batch, an estimate on the
+ * pessimistic side. Images are seeded noise: no kernel's time depends on the pixel values, and
+ * the probe must not need the data set to be found first.
  */
 
 import * as tf from '@tensorflow/tfjs-core';
@@ -31,6 +34,8 @@ const STEP_MACS = 2e10;
 const MIN_TIMED_MS = 1500;
 const MAX_STEPS = 8;
 const MIN_STEPS = 2;
+/** A step at the run's batch up to this long is timed at that batch (three such steps: the probe's wait). */
+export const FULL_BATCH_SECONDS = 6;
 
 /** The batch the probe times: the run's, or fewer samples where a step would take more than STEP_MACS. */
 export function probeBatch(runBatch: number, macsPerSample: number): number {
@@ -58,10 +63,9 @@ export async function probe(args: unknown, ctx: OperationContext): Promise<Resul
   const planned = planTraining(args.graph, args.config);
   if (!planned.ok) return fail(planned.error.code, planned.error.message, planned.error.diagnostics);
   const { doc, analysis, config, imageSize } = planned.value;
-  const batch = probeBatch(config.batchSize, analysis.totals.macs);
-  const data = noiseSplit(batch * 2);
+  let batch = probeBatch(config.batchSize, analysis.totals.macs);
+  const data = noiseSplit(config.batchSize * 2);
   const order = Uint32Array.from({ length: data.count }, (_, i) => i);
-  const batches = [0, 1].map((k) => makeBatch(data, order, k * batch, (k + 1) * batch, imageSize));
 
   const model = compileGraph(doc, { seed: config.seed, analysis });
   const choice = chooseCompiledTrainer(ctx.backend.name, planned.value, model, { seed: config.seed });
@@ -70,7 +74,7 @@ export async function probe(args: unknown, ctx: OperationContext): Promise<Resul
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const step = async (k: number): Promise<void> => {
     // Made inside the step, as the trainer makes each batch inside its timed loop.
-    const b = k === 0 ? batches[0] : makeBatch(data, order, (k % 2) * batch, (k % 2 + 1) * batch, imageSize);
+    const b = makeBatch(data, order, (k % 2) * batch, (k % 2 + 1) * batch, imageSize);
     if (compiled) {
       compiled.step(b, config.lr);
       return;
@@ -86,6 +90,16 @@ export async function probe(args: unknown, ctx: OperationContext): Promise<Resul
   try {
     // The first step builds kernels and primitives: not part of any later step's time.
     await step(0);
+    if (batch < config.batchSize) {
+      const t = performance.now();
+      await step(1);
+      const fullStep = ((performance.now() - t) / 1000) * (config.batchSize / batch);
+      if (fullStep <= FULL_BATCH_SECONDS) {
+        batch = config.batchSize;
+        // The compiled step and tfjs plan their buffers per batch size: built again, not timed.
+        await step(0);
+      }
+    }
     let steps = 0;
     const t0 = performance.now();
     while (steps < MIN_STEPS || (steps < MAX_STEPS && performance.now() - t0 < MIN_TIMED_MS)) {
