@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { dragFromPalette, openApp, screenshot } from './helpers';
-import { BACKENDS, SETTINGS, SETTING_KEYS, type SettingSpec } from '../../shared/training/settings';
+import { BACKENDS, DEFAULT_TRAIN_CONFIG, SETTINGS, SETTING_KEYS, settingInapplicable, type SettingSpec } from '../../shared/training/settings';
 
 /** The panel's fields come from the settings table: the same bounds the Api enforces, the same labels. */
 test('the Training panel shows each setting with the table\'s label and bounds, and the backends in auto\'s order', async ({ page }) => {
@@ -13,7 +13,10 @@ test('the Training panel shows each setting with the table\'s label and bounds, 
       await expect(field, key).toHaveCount(0);
       continue;
     }
-    await expect(page.locator(`label[for="cfg-${key}"]`), key).toHaveText(spec.label);
+    // A field the defaults make meaningless (the step schedule's step under 'constant') says why.
+    const only = settingInapplicable(key, DEFAULT_TRAIN_CONFIG);
+    await expect(page.locator(`label[for="cfg-${key}"]`), key).toHaveText(only ? `${spec.label} (${only})` : spec.label);
+    if (only) await expect(field, key).toBeDisabled();
     if (spec.kind === 'int' || spec.kind === 'number') {
       await expect(field, key).toHaveAttribute('min', String(spec.min));
       await expect(field, key).toHaveAttribute('max', String(spec.max));
@@ -64,6 +67,7 @@ test('(d) train on a subset: progress advances, curves move, Stop stops it', asy
   await expect(status).toHaveAttribute('data-status', 'stopped', { timeout: 60_000 });
   const runs = page.getByTestId('runs');
   await expect(runs).toContainText('stopped');
+  const stoppedId = await runs.locator('tbody tr.shown').getAttribute('data-run-id');
   // The runs folder is shared by every spec (the export spec trains one too): count from here.
   const before = await runs.locator('tbody tr').count();
 
@@ -74,7 +78,7 @@ test('(d) train on a subset: progress advances, curves move, Stop stops it', asy
   await expect(status).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
   await expect(runs.locator('tbody tr')).toHaveCount(before + 1);
   await expect(chart).toHaveAttribute('data-series', '3');
-  await runs.locator('tbody tr').filter({ hasText: 'stopped' }).getByRole('checkbox').check();
+  await runs.locator(`tbody tr[data-run-id="${stoppedId}"]`).getByTestId('run-overlay').check();
   await expect(chart).toHaveAttribute('data-series', '6');
   await screenshot(page, 'training-overlay');
   expect(errors).toEqual([]);
