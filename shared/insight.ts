@@ -12,10 +12,10 @@
  * completed" as in the run's checkpoints; null or absent means the newest checkpoint.
  */
 
-import { FASHION_MNIST } from './training/fashion-mnist';
+import { CLASS_NAMES, FASHION_MNIST } from './training/fashion-mnist';
 
-/** Fashion-MNIST's labels, index = class. */
-export const CLASS_NAMES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'] as const;
+/** Fashion-MNIST's labels, index = class (one list, in shared/training/fashion-mnist.ts). */
+export { CLASS_NAMES };
 
 /** Bounds that keep every answer small; a payload says when it hit one (`channels` vs `shown`). */
 export const INSIGHT_LIMITS = {

@@ -12,7 +12,7 @@ export { DataError, makeBatch, subset, type Batch, type FashionData, type Fashio
 
 export { locateData };
 
-export const CLASS_NAMES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'] as const;
+export { CLASS_NAMES } from '../../shared/training/fashion-mnist';
 
 export interface FashionMnist extends FashionData {
   dir: string;

@@ -1,7 +1,7 @@
 /**
  * GraphDoc → tf.LayersModel (functional API) with PyTorch's semantics. tfjs computes NHWC, so
  * every node's tensor is NHWC; the shape engine's NCHW shapes map onto it one-to-one. Each node is
- * built by its type's module in main/engine/layers/; a block (Residual) by walking its inside.
+ * built by its type's module in main/engine-core/layers/; a block (Residual) by walking its inside.
  *
  * Where tfjs-layers and PyTorch differ, the difference is compiled away:
  * - explicit (possibly asymmetric) padding is a ZeroPadding2D before a 'valid' layer;

@@ -12,3 +12,6 @@ export const FASHION_MNIST = {
   channels: 1,
   classes: 10,
 } as const;
+
+/** The labels, index = class (Zalando's names, as torchvision's FashionMNIST.classes). */
+export const CLASS_NAMES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'] as const;

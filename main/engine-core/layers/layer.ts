@@ -1,7 +1,7 @@
 /**
  * What an engine module gives the compiler: its node type built from tfjs layers, in NHWC, with
- * PyTorch's semantics. One module per type (main/engine/layers/<type>.ts, named like the shared
- * module it builds); main/engine/layers/index.ts is the table.
+ * PyTorch's semantics. One module per type (main/engine-core/layers/<type>.ts, named like the
+ * shared module it builds); main/engine-core/layers/index.ts is the table.
  */
 
 import * as tf from '@tensorflow/tfjs-layers';
