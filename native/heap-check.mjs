@@ -20,7 +20,7 @@
 //
 // Exit status 0 when every run is clean; otherwise the failing runs are named with their output.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -407,6 +407,7 @@ function driver() {
       console.log(`  ${why}; output:\n    ${out.split('\n').slice(-40).join('\n    ')}`);
     }
   }
+  rmSync(path.dirname(plansFile), { recursive: true, force: true });
   console.log(failed ? `heap-check: ${failed} of ${runs.length} runs failed` : `heap-check: all ${runs.length} runs clean`);
   return failed ? 1 : 0;
 }

@@ -115,6 +115,8 @@ export type WorkerRunOp =
   | { op: 'abandon'; killed: boolean; reason: string }
   | { op: 'heartbeat' };
 export type WorkerRunRequest = { runId: string; owner?: string } & WorkerRunOp;
+/** How often a page says it is still there while its worker computes (the server's lease is far longer). */
+export const WORKER_HEARTBEAT_MS = 10_000;
 /** What `abandon` answers: whether this page's worker held the run, or another page's does. */
 export interface AbandonReply {
   abandoned: boolean;

@@ -34,10 +34,9 @@ import { resumeAdvice } from './jobs';
 
 /**
  * A run whose page and worker are silent this long has lost its page. The page sends a heartbeat
- * every HEARTBEAT_MS while its worker computes; a hidden tab's timers may slow to once a minute.
+ * every WORKER_HEARTBEAT_MS while its worker computes; a hidden tab's timers may slow to once a minute.
  */
 export const LEASE_MS = 3 * 60_000;
-export const HEARTBEAT_MS = 10_000;
 const MAX_OWNER = 64;
 
 export interface WorkerRuns {
@@ -59,6 +58,9 @@ interface Held {
   loaded: Buffer | null;
 }
 
+/** What the page and the run folder are told when a run's worker is gone without finishing. */
+const lostMessage = (runDir: string, why: string): string => `The training worker ${why} before finishing; ${resumeAdvice(runDir)}.`;
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A RunFolderError as an Api error the worker's store turns back into one (same problem, file and fix). */
@@ -77,7 +79,7 @@ export function createWorkerRuns(opts: { runsRoot: string; now?: () => number })
   /** Records a run whose worker is gone as failed, with what resuming gives; frees it. */
   const recordLost = (runId: string, h: Held, why: string): string => {
     const runDir = path.join(runsRoot, runId);
-    const message = `The training worker ${why} before finishing; ${resumeAdvice(runDir)}.`;
+    const message = lostMessage(runDir, why);
     if (h.lock.held()) {
       try {
         writeFinal(runDir, { status: 'failed', epochs: 0, train_loss: null, val_loss: null, val_acc: null, seconds: 0, backend: 'webgpu', device: null, message, finishedAt: new Date().toISOString() });
@@ -196,7 +198,7 @@ export function createWorkerRuns(opts: { runsRoot: string; now?: () => number })
         // is not this page's to end.
         if (mine?.owner && mine.owner !== req.owner) return { abandoned: false, otherPage: true, message: null } satisfies AbandonReply;
         const reason = typeof req.reason === 'string' ? req.reason.slice(0, 200) : 'stopped';
-        if (!mine) return { abandoned: false, otherPage: false, message: req.killed ? null : `The training worker ${reason} before finishing; ${resumeAdvice(runDir)}.` } satisfies AbandonReply;
+        if (!mine) return { abandoned: false, otherPage: false, message: req.killed ? null : lostMessage(runDir, reason) } satisfies AbandonReply;
         if (req.killed) {
           mine.lock.release();
           held.delete(req.runId);

@@ -56,7 +56,7 @@ const MAX_EPOCHS = SETTINGS.epochs.max;
  * --epochs N` does. The total counts the epochs already trained; the run keeps its other settings.
  */
 function MoreEpochs({ h }: { h: RunSummary }) {
-  const done = h.epochsDone ?? 0;
+  const done = h.epochsDone;
   const [text, setText] = useState<string | null>(null);
   if (text === null) {
     return <button className="link" data-testid="run-more" title="Train this run for more epochs, from its last checkpoint" onClick={() => setText(String(Math.min(MAX_EPOCHS, Math.max(h.config.epochs, done) + 5)))}>More…</button>;

@@ -6,7 +6,7 @@
  * stop checkpoints, a kill or a crash is told as an error (with what resuming can give) and an exit.
  */
 
-import type { AbandonReply, WorkerRunRequest } from '../../shared/api';
+import { WORKER_HEARTBEAT_MS, type AbandonReply, type WorkerRunRequest } from '../../shared/api';
 import type { RunSummary, TrainRequest } from '../../shared/training';
 import { host } from '../api/host';
 import { useStore } from '../store/index';
@@ -17,9 +17,6 @@ interface WorkerRun {
   ended: boolean;
   heartbeat: ReturnType<typeof setInterval>;
 }
-
-/** As main/engine/worker-runs.ts's HEARTBEAT_MS: the page says it is there while its worker computes. */
-const HEARTBEAT_MS = 10_000;
 
 /**
  * This tab, across its reloads (sessionStorage is the tab's): the run's lock is taken in its name,
@@ -109,7 +106,7 @@ export async function settleWorkerRunsAfterReload(history: RunSummary[]): Promis
 
 function launch(runId: string, runDir: string, how: { resume: boolean; epochs?: number }, onHistory: () => void): void {
   const worker = new Worker(new URL('./worker-main.ts', import.meta.url), { type: 'module', name: `ConvStudio training ${runId}` });
-  const run: WorkerRun = { worker, ended: false, heartbeat: setInterval(() => void workerRunCall({ runId, op: 'heartbeat' }), HEARTBEAT_MS) };
+  const run: WorkerRun = { worker, ended: false, heartbeat: setInterval(() => void workerRunCall({ runId, op: 'heartbeat' }), WORKER_HEARTBEAT_MS) };
   runs.set(runId, run);
   const send = (m: ToWorker) => worker.postMessage(m);
   worker.onmessage = (m: MessageEvent<FromWorker>) => {

@@ -86,12 +86,10 @@ let loaded: { addon: NativeAddon | null; reason: string; file?: string } | null 
 /**
  * The run's thread setting for the op-by-op kernels. libgomp reads OMP_NUM_THREADS once, when the
  * addon loads, so this takes effect only before that (the training process loads it for its one
- * run); returns whether the kernels will use `threads`.
+ * run; a later request leaves the loaded count as it is).
  */
-export function requestKernelThreads(threads: number): boolean {
-  if (loaded) return loaded.addon?.threads() === threads;
-  process.env.OMP_NUM_THREADS = String(threads);
-  return true;
+export function requestKernelThreads(threads: number): void {
+  if (!loaded) process.env.OMP_NUM_THREADS = String(threads);
 }
 
 /** Loads the addon once; later calls return the same outcome. */
