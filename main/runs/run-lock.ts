@@ -7,11 +7,12 @@
  * fails if a lock is there). A lock whose process is gone — killed, crashed, the machine
  * restarted — is stale: the next trainer takes it over and says so. The pid alone cannot tell (pids
  * are reused), so on Linux the process's start time is compared too; a lock from another host is
- * never presumed stale.
+ * never presumed stale. Of several processes taking one stale lock over at once, only one removes
+ * it (removeStale), and only one then creates the new lock.
  */
 
-import { closeSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, linkSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { fsyncDir } from '../common/atomic';
@@ -136,6 +137,71 @@ function tryCreate(file: string, info: LockInfo): boolean {
   }
 }
 
+/** Blocks this thread for `ms` (a lock is taken synchronously; the wait is a few milliseconds). */
+function pause(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** running.json's bytes, or null when there is none. */
+function readRaw(file: string): string | null {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+/** What names one lock file's contents: its token, or (unreadable) a digest of its bytes. */
+function lockKey(raw: string): string {
+  return parseLock(raw)?.token ?? `raw-${createHash('sha256').update(raw).digest('hex').slice(0, 16)}`;
+}
+
+/** How many takers of one stale lock may die mid-takeover before the rest give up. */
+const TAKEOVER_SLOTS = 8;
+
+/**
+ * Removes the stale lock named `key`, if it is still in place, as the only process doing so.
+ * There is no compare-and-delete in a file system, so the removal is guarded: a taker first
+ * creates `running.json.takeover-<key>-<slot>` (exclusively, like the lock itself), then checks
+ * that running.json is still that stale lock and deletes it. Nothing else can change running.json
+ * meanwhile: its holder is gone, a new lock is only created where there is none, and another taker
+ * of the same lock needs the same marker. A marker whose process died is passed over for the next
+ * slot. 'removed': this process deleted it; 'gone': it is no longer there; 'busy': another live
+ * process is taking it over.
+ */
+function removeStale(file: string, key: string, me: LockInfo): 'removed' | 'gone' | 'busy' {
+  const prefix = `${file}.takeover-${key}-`;
+  for (let slot = 0; slot < TAKEOVER_SLOTS; slot++) {
+    const marker = `${prefix}${slot}`;
+    if (!tryCreate(marker, me)) {
+      const raw = readRaw(marker);
+      // Its taker just finished: running.json has changed; the caller reads it again.
+      if (raw === null) return 'busy';
+      const holder = parseLock(raw);
+      if (holder && lockIsLive(holder)) return 'busy';
+      continue;
+    }
+    try {
+      const raw = readRaw(file);
+      if (raw === null || lockKey(raw) !== key) return 'gone';
+      rmSync(file);
+      return 'removed';
+    } finally {
+      // Every marker of this key, the dead takers' too: the lock they were for is gone, and a late
+      // taker that makes one again finds running.json is no longer that lock.
+      const dir = path.dirname(file);
+      const base = path.basename(prefix);
+      // Markers only: not another taker's marker being written beside (its name ends ".tmp").
+      for (const name of readdirSync(dir)) if (name.startsWith(base) && /^\d+$/.test(name.slice(base.length))) rmSync(path.join(dir, name), { force: true });
+    }
+  }
+  throw new RunFolderError('locked', file, `Could not take over the stale lock of run ${path.basename(path.dirname(file))}: ${TAKEOVER_SLOTS} processes died while taking it over. Delete ${file} and its .takeover files if no process trains the run.`, `Delete ${file}.`);
+}
+
+/** How often one start retries when running.json changes under it (others racing for the run). */
+const ATTEMPTS = 50;
+
 /**
  * Takes the run's lock, taking over a stale one; throws a RunFolderError ('locked') when another
  * live process holds it, or when the folder cannot be written.
@@ -143,44 +209,25 @@ function tryCreate(file: string, info: LockInfo): boolean {
 export function acquireRunLock(runDir: string): RunLock {
   const file = path.join(runDir, RUNNING_JSON);
   const info: LockInfo = { pid: process.pid, since: new Date().toISOString(), host: os.hostname(), procStart: processStartTicks(process.pid), token: randomBytes(8).toString('hex') };
-  let tookOver: LockInfo | null = null;
-  /** A stale lock another process moved aside while we were about to: if we win, we are the one replacing it. */
+  /** The stale lock this process found in place (whoever removed it: if we win, we replace it). */
   let staleSeen: LockInfo | null = null;
   try {
     for (let attempt = 0; ; attempt++) {
-      if (tryCreate(file, info)) {
-        tookOver ??= staleSeen;
-        break;
-      }
-      const current = readLock(runDir);
+      if (tryCreate(file, info)) break;
+      const raw = readRaw(file);
+      if (raw === null) continue;
+      const current = parseLock(raw);
       if (current && lockIsLive(current)) throw lockedError(runDir, current);
-      if (attempt >= 5) throw new RunFolderError('locked', file, `Could not take the lock of run ${path.basename(runDir)}: ${file} keeps changing. Another process may be starting the run; try again.`, 'Try again.');
+      if (attempt >= ATTEMPTS) throw new RunFolderError('locked', file, `Could not take the lock of run ${path.basename(runDir)}: ${file} keeps changing. Another process may be starting the run; try again.`, 'Try again.');
       // Stale (or unreadable: a lock is written whole, so that is not a live one half-written).
-      // Rename, not unlink: of two processes taking over at once, only one rename succeeds.
-      const aside = `${file}.stale-${info.token}`;
-      try {
-        renameSync(file, aside);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-          staleSeen ??= current;
-          continue;
-        }
-        throw err;
-      }
-      const moved = parseLock(readFileSync(aside, 'utf8'));
-      if (moved && current && moved.token !== current.token && lockIsLive(moved)) {
-        // Another process took the stale lock over between our read and our rename: give it back.
-        try { linkSync(aside, file); } catch { /* a third process has one in place; it wins */ }
-        rmSync(aside, { force: true });
-        continue;
-      }
-      rmSync(aside, { force: true });
-      tookOver = current ?? moved;
+      staleSeen ??= current;
+      if (removeStale(file, lockKey(raw), info) === 'busy') pause(5);
     }
     fsyncDir(runDir);
   } catch (err) {
     throw runFolderError(err, file, `lock the run ${path.basename(runDir)}`);
   }
+  const tookOver = staleSeen;
   let released = false;
   return {
     info,

@@ -112,6 +112,35 @@ describe('taking the run lock', () => {
   });
 });
 
+describe('a stale lock being taken over (running.json.takeover-<token>-<slot> guards its removal)', () => {
+  const marker = (dir: string, slot: number, pid: number) =>
+    writeFileSync(path.join(dir, `${RUNNING_JSON}.takeover-other-${slot}`), JSON.stringify(mine(pid, { token: `taker-${slot}` })));
+
+  it('by processes that died on the way: their markers are passed over, the lock taken over, and no marker left', () => {
+    const dir = runDir();
+    const pid = deadPid();
+    writeLock(dir, mine(pid, { procStart: 12345 }));
+    marker(dir, 0, deadPid());
+    marker(dir, 1, deadPid());
+    const lock = acquireRunLock(dir);
+    expect(lock.tookOver?.pid).toBe(pid);
+    expect(readdirSync(dir)).toEqual([RUNNING_JSON]);
+    lock.release();
+  });
+
+  it('by a live process: this one does not remove it under that one, and says to try again', () => {
+    const dir = runDir();
+    writeLock(dir, mine(deadPid(), { procStart: 12345 }));
+    const before = readFileSync(path.join(dir, RUNNING_JSON), 'utf8');
+    marker(dir, 0, liveProcess());
+    let err: unknown = null;
+    try { acquireRunLock(dir); } catch (e) { err = e; }
+    expect((err as RunFolderError).problem).toBe('locked');
+    expect((err as Error).message).toMatch(/keeps changing\. Another process may be starting the run; try again\.$/);
+    expect(readFileSync(path.join(dir, RUNNING_JSON), 'utf8')).toBe(before);
+  });
+});
+
 describe('a full disk', () => {
   it.skipIf(smallDiskSkip !== null)('the lock cannot be written: one message saying so, and no file of it left in the run folder', () => {
     const disk = smallDisk(64);
