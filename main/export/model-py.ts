@@ -11,7 +11,7 @@ import { formatCount } from '../../shared/format';
 import { BlockClasses } from './block-classes';
 import { classCode } from './block-classes';
 import { isChain, type ExportPlan, type PlanScope } from './plan';
-import { className, docText, indent, pyString } from './python';
+import { className, docText, indent, pyData, pyString } from './python';
 import { ctorText, forwardLines, initLines } from './scope';
 import { pathKey } from './weights';
 
@@ -175,6 +175,43 @@ function modelClass(name: string, doc: string, plan: ExportPlan, classes: BlockC
   return { code, modulePath };
 }
 
+/**
+ * What ConvStudio keeps of a layer beyond its type: fixed starting weights (the Kernel lab's "use
+ * this kernel", GraphNode.init) and frozen Conv2d layers, left out of training. Without these a
+ * lab kernel would start at Xavier's weights in build_model() and train.py would train it.
+ */
+function fixedLayers(plan: ExportPlan, modulePath: Map<string, string>): string | null {
+  const weights: Record<string, { weight: number[]; bias?: number[] }> = {};
+  const frozen: string[] = [];
+  for (const l of plan.layers) {
+    const at = modulePath.get(pathKey(l.path));
+    if (at === undefined) continue;
+    if (l.init) weights[at] = { weight: l.init.weight, ...(l.init.bias ? { bias: l.init.bias } : {}) };
+    if (l.params.type === 'Conv2d' && l.params.frozen) frozen.push(at);
+  }
+  if (!Object.keys(weights).length && !frozen.length) return null;
+  return `#: Layers whose weights start at set values (the Kernel lab's "use this kernel"), by module
+#: path: PyTorch's tensors flattened in their own order; a missing bias starts at zeros.
+FIXED_WEIGHTS = ${pyData(weights)}
+#: Layers ConvStudio keeps fixed in training (frozen): their parameters need no gradient.
+FROZEN = ${pyData(frozen)}
+
+
+def set_fixed_layers(model):
+    """FIXED_WEIGHTS copied in; FROZEN layers' parameters kept out of training."""
+    with torch.no_grad():
+        for path, values in FIXED_WEIGHTS.items():
+            layer = model.get_submodule(path)
+            layer.weight.copy_(torch.tensor(values['weight'], dtype=layer.weight.dtype).reshape(layer.weight.shape))
+            if layer.bias is not None:
+                if 'bias' in values:
+                    layer.bias.copy_(torch.tensor(values['bias'], dtype=layer.bias.dtype))
+                else:
+                    layer.bias.zero_()
+    for path in FROZEN:
+        model.get_submodule(path).requires_grad_(False)`;
+}
+
 export function modelPy(plan: ExportPlan, opts: ModelOptions): ModelSource {
   const helpersUsed = (Object.keys(HELPERS) as (keyof typeof HELPERS)[]).filter((h) => plan.layers.some((l) => l.type === h));
   let name = className(plan.doc.name);
@@ -188,6 +225,7 @@ export function modelPy(plan: ExportPlan, opts: ModelOptions): ModelSource {
   const out = plan.analysis.nodes[plan.top.output].shape as number[];
   const doc = docText(`${plan.doc.name || 'Untitled'} (${opts.source}), ${chain ? 'a chain of layers' : 'a graph with branches'}: input ${c}×${h}×${w}, output ${out.slice(1).join('×')}, ${formatCount(plan.params)} parameters.`);
   const model = modelClass(name, doc, plan, classes, chain);
+  const fixed = fixedLayers(plan, model.modulePath);
 
   const header = `"""${docText(plan.doc.name || 'Untitled')}, exported by ${opts.producer} from ${docText(opts.source)}.
 
@@ -220,10 +258,11 @@ WEIGHTS = ${pyString(WEIGHTS_FILE)}
     RUNTIME,
     model.code,
     INIT_AND_LOAD,
+    ...(fixed ? [fixed] : []),
     `def build_model():
     """A fresh ${name}, initialised like ConvStudio's (and d2l's) networks."""
     model = ${name}()
-    model.apply(init_cnn)
+    model.apply(init_cnn)${fixed ? '\n    set_fixed_layers(model)' : ''}
     return model`,
     `if __name__ == '__main__':
     build_model().layer_summary()`,

@@ -8,7 +8,7 @@
 
 import { buildLibrary, type Library } from '../../shared/graph/blocks';
 import { checkParams, resolveParams, type ResolvedParams } from '../../shared/graph/resolve';
-import { GRAPH_FORMAT, GRAPH_VERSION, type GraphDoc, type GraphEdge, type GraphNode } from '../../shared/graph/types';
+import { GRAPH_FORMAT, GRAPH_VERSION, type GraphDoc, type GraphEdge, type GraphNode, type NodeInit } from '../../shared/graph/types';
 import { insideOf, type LayerType } from '../../shared/layers/index';
 import { BLOCK_INPUT, type ParamValues } from '../../shared/layers/layer';
 import { analyzeGraph, type Analysis } from '../../shared/shapes/index';
@@ -31,6 +31,8 @@ export interface PlanNode {
   inner: PlanScope | null;
   /** For a layer: the layers its inputs come from, blocks looked through (what ONNX wires). */
   from: PlanNode[];
+  /** A layer's fixed starting weights (GraphNode.init: the Kernel lab's "use this kernel"). */
+  init?: NodeInit;
 }
 
 export interface PlanScope {
@@ -91,9 +93,11 @@ class Opener {
   }
 
   /** A node and, for a block, its inside; `inputs` are flat ids. */
-  open(id: string, path: string[], type: LayerType, values: ParamValues, params: ResolvedParams, inputIds: string[], inputs: string[]): Opened {
+  open(id: string, path: string[], type: LayerType, values: ParamValues, params: ResolvedParams, inputIds: string[], inputs: string[], init?: NodeInit): Opened {
     const inside = insideOf(params);
     const node: PlanNode = { id, path, type, params, values, inputs: inputIds, inShapes: [], outShape: [], inner: null, from: [] };
+    // As the compiler does: fixed weights belong to a layer; a block's (a repeat's) copies start as usual.
+    if (init && !inside) node.init = init;
     if (!inside) return { node, flatOut: this.add(node, inputs) };
     const flatOf = new Map<string, string>([[BLOCK_INPUT, inputs[0]]]);
     const nodes: PlanNode[] = [];
@@ -102,7 +106,7 @@ class Opener {
       const checked = checkParams(g, this.lib);
       if (!checked.values) throw new PlanFailure(`${type} ${path.join('.')}: its inner ${inner.type} ${inner.id} has invalid params.`);
       const p = resolveParams(g, this.lib);
-      const opened = this.open(inner.id, [...path, inner.id], planType(g), checked.values, p, inner.inputs, inner.inputs.map((s) => flatOf.get(s) as string));
+      const opened = this.open(inner.id, [...path, inner.id], planType(g), checked.values, p, inner.inputs, inner.inputs.map((s) => flatOf.get(s) as string), inner.init);
       flatOf.set(inner.id, opened.flatOut);
       nodes.push(opened.node);
     }
@@ -127,7 +131,7 @@ export function planExport(doc: GraphDoc, analysis: Analysis = analyzeGraph(doc)
     const checked = checkParams(g, lib);
     const params = resolveParams(g, lib);
     const inputs = analysis.inputsOf[id] ?? [];
-    const opened = opener.open(id, [id], planType(g), checked.values as ParamValues, params, inputs, inputs.map((s) => flatOf.get(s) as string));
+    const opened = opener.open(id, [id], planType(g), checked.values as ParamValues, params, inputs, inputs.map((s) => flatOf.get(s) as string), g.init);
     flatOf.set(id, opened.flatOut);
     nodes.push(opened.node);
   }
