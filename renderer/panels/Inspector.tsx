@@ -117,9 +117,12 @@ const selectReadOnly = (s: Store) => isReadOnlyView(s);
 function NameField({ id }: { id: string }) {
   const [text, setText] = useState(id);
   const taken = useStore(useShallow((s: Store) => s.nodes.map((n) => n.id)));
-  const error = useMemo(() => nameRefusal(text.trim(), id, new Set(taken)), [text, id, taken]);
+  // A file may hold any text id (parse.ts); it stays as it is until the user types a new one.
+  const unchanged = text.trim() === id;
+  const error = useMemo(() => (unchanged ? null : nameRefusal(text.trim(), id, new Set(taken))), [unchanged, text, id, taken]);
+  const fromFile = unchanged && nameRefusal(id, id, new Set()) !== null;
   const apply = () => {
-    if (error) return;
+    if (error || unchanged) return;
     const reason = useStore.getState().renameNode(id, text.trim());
     if (reason) useStore.getState().toast('error', reason);
   };
@@ -139,7 +142,7 @@ function NameField({ id }: { id: string }) {
           if (e.key === 'Escape') setText(id);
         }}
       />
-      <div className="field-help">{error ? <span className="field-error">{error}</span> : 'Letters, digits and _; Enter renames.'}</div>
+      <div className="field-help">{error ? <span className="field-error">{error}</span> : fromFile ? 'As the file names it; a new name takes letters, digits and _ (Enter renames).' : 'Letters, digits and _; Enter renames.'}</div>
     </div>
   );
 }

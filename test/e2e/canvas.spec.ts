@@ -316,6 +316,8 @@ test('layers can be renamed; a bad name is refused with the reason', async ({ pa
   await expect(page.getByTestId('inspector')).toContainText('"pool1" is already the name of another layer');
   await name.fill('1st conv');
   await expect(name).toHaveClass(/invalid/);
+  await name.fill('b.conv');
+  await expect(name).toHaveClass(/invalid/);
   await name.fill('stem');
   await name.press('Enter');
   await expect(page.getByTestId('node-stem')).toBeVisible();
@@ -400,6 +402,10 @@ test('Auto-layout of ResNet-18 after layers were dragged onto each other: no lay
   await page.waitForTimeout(400);
   await expectNoOverlap(page);
   expect(await edgesUnderLayers(page)).toEqual([]);
+  // The last layer dragged is selected: a file's id with a dot, kept as it is, is not a typing error.
+  await expect(page.getByTestId('layer-name')).toHaveValue('last.flatten');
+  await expect(page.getByTestId('layer-name')).not.toHaveClass(/invalid/);
+  await expect(page.getByTestId('inspector')).toContainText('As the file names it');
   await screenshot(page, 'auto-layout-resnet18');
   expect(errors).toEqual([]);
 });
