@@ -62,9 +62,17 @@ export function parseParamText(spec: ParamSpec, text: string): ParsedParam {
   }
 }
 
+/** Whether a value written out is just the param's numeric default (stride 1 as 1 or [1, 1]). */
+function isNumericDefault(v: ParamValue, d: unknown): boolean {
+  if (typeof d !== 'number') return false;
+  return typeof v === 'number' ? v === d : Array.isArray(v) && v[0] === d && v[1] === d;
+}
+
 /**
  * One line under the node title, e.g. "6 · k5 · p2" for Conv2d(6, kernel_size=5, padding=2). The
- * abbreviations are the layer module's (ParamSpec.short); a bool shows only when it is not its default.
+ * abbreviations are the layer module's (ParamSpec.short). A bool shows only when it is not its
+ * default, and so does a number other than the first param written out at its default (the
+ * Kernel lab writes stride 1, padding 0, dilation 1), so the line keeps room for the unusual.
  */
 export function paramSummary(type: string, params: Record<string, ParamValue>): string {
   const specs = nodeSpec(type)?.params ?? [];
@@ -75,6 +83,8 @@ export function paramSummary(type: string, params: Record<string, ParamValue>): 
       if (spec ? v !== spec.default : v) parts.push(spec?.short ?? k);
       continue;
     }
+    // The first param says what the layer is (out_channels, output_size, p): always shown.
+    if (spec && specs.indexOf(spec) > 0 && isNumericDefault(v, spec.default)) continue;
     parts.push(spec?.short === undefined ? `${k}=${formatPair(v)}` : `${spec.short}${formatPair(v)}`);
   }
   return parts.join(' · ');

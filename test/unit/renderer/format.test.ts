@@ -57,6 +57,11 @@ describe('paramSummary (the node card line, abbreviations from the layer modules
     ['Residual', { num_channels: 128, use_1x1conv: true, strides: 2 }, '128 · use_1x1conv · strides=2'],
     ['Residual', { num_channels: 64, use_1x1conv: false }, '64'],
     ['Dropout', { p: 0.3 }, 'p=0.3'],
+    // The Kernel lab writes every param; defaults are left off, so "frozen" fits on the card.
+    ['Conv2d', { out_channels: 1, kernel_size: [1, 2], stride: 1, padding: 0, dilation: [1, 1], bias: false, frozen: true }, '1 · k1×2 · no bias · frozen'],
+    ['Conv2d', { out_channels: 4, kernel_size: 3, groups: 1, stride: [1, 2] }, '4 · k3 · s1×2'],
+    ['MaxPool2d', { kernel_size: 2, stride: 2 }, 'k2 · s2'],
+    ['Dropout', { p: 0.5 }, 'p=0.5'],
     ['ReLU', { bogus: 1 }, 'bogus=1'],
   ] as const)('%s %j → %s', (type, params, text) => {
     expect(paramSummary(type, params as never)).toBe(text);
