@@ -7,11 +7,11 @@
  * fails if a lock is there). A lock whose process is gone — killed, crashed, the machine
  * restarted — is stale: the next trainer takes it over and says so. The pid alone cannot tell (pids
  * are reused), so on Linux the process's start time is compared too; a lock from another host is
- * never presumed stale. Of several processes taking one stale lock over at once, only one removes
- * it (removeStale), and only one then creates the new lock.
+ * never presumed stale. Of several processes taking one stale lock over at once, exactly one
+ * replaces it with its own (replaceStale), and it is the one whose note says so.
  */
 
-import { closeSync, fsyncSync, linkSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -110,8 +110,8 @@ function lockedError(runDir: string, holder: LockInfo): RunFolderError {
   return new RunFolderError('locked', path.join(runDir, RUNNING_JSON), `The run ${path.basename(runDir)} is already being trained by ${describeHolder(holder)}. ${fix}`, fix);
 }
 
-/** Creates running.json holding `info` if there is none; false if there is one. */
-function tryCreate(file: string, info: LockInfo): boolean {
+/** `info` written whole to a file beside `file` (fsynced), whose path it returns. */
+function writeBeside(file: string, info: LockInfo): string {
   const tmp = `${file}.${info.token}.tmp`;
   const fd = openSync(tmp, 'w');
   try {
@@ -126,6 +126,12 @@ function tryCreate(file: string, info: LockInfo): boolean {
     throw err;
   }
   closeSync(fd);
+  return tmp;
+}
+
+/** Creates running.json holding `info` if there is none; false if there is one. */
+function tryCreate(file: string, info: LockInfo): boolean {
+  const tmp = writeBeside(file, info);
   try {
     linkSync(tmp, file);
     return true;
@@ -161,16 +167,16 @@ function lockKey(raw: string): string {
 const TAKEOVER_SLOTS = 8;
 
 /**
- * Removes the stale lock named `key`, if it is still in place, as the only process doing so.
- * There is no compare-and-delete in a file system, so the removal is guarded: a taker first
- * creates `running.json.takeover-<key>-<slot>` (exclusively, like the lock itself), then checks
- * that running.json is still that stale lock and deletes it. Nothing else can change running.json
- * meanwhile: its holder is gone, a new lock is only created where there is none, and another taker
- * of the same lock needs the same marker. A marker whose process died is passed over for the next
- * slot. 'removed': this process deleted it; 'gone': it is no longer there; 'busy': another live
- * process is taking it over.
+ * Replaces the stale lock named `key`, if it is still in place, with this process's lock, as the
+ * only process doing so. There is no compare-and-swap in a file system, so the swap is guarded: a
+ * taker first creates `running.json.takeover-<key>-<slot>` (exclusively, like the lock itself),
+ * then checks that running.json is still that stale lock and renames its own lock over it.
+ * Nothing else can change running.json meanwhile: its holder is gone, a new lock is only created
+ * where there is none, and another taker of the same lock needs the same marker. A marker whose
+ * process died is passed over for the next slot. 'replaced': this process holds the lock now;
+ * 'gone': the stale lock is no longer there; 'busy': another live process is taking it over.
  */
-function removeStale(file: string, key: string, me: LockInfo): 'removed' | 'gone' | 'busy' {
+function replaceStale(file: string, key: string, me: LockInfo): 'replaced' | 'gone' | 'busy' {
   const prefix = `${file}.takeover-${key}-`;
   for (let slot = 0; slot < TAKEOVER_SLOTS; slot++) {
     const marker = `${prefix}${slot}`;
@@ -185,8 +191,14 @@ function removeStale(file: string, key: string, me: LockInfo): 'removed' | 'gone
     try {
       const raw = readRaw(file);
       if (raw === null || lockKey(raw) !== key) return 'gone';
-      rmSync(file);
-      return 'removed';
+      const tmp = writeBeside(file, me);
+      try {
+        renameSync(tmp, file);
+      } catch (err) {
+        rmSync(tmp, { force: true });
+        throw err;
+      }
+      return 'replaced';
     } finally {
       // Every marker of this key, the dead takers' too: the lock they were for is gone, and a late
       // taker that makes one again finds running.json is no longer that lock.
@@ -209,8 +221,8 @@ const ATTEMPTS = 50;
 export function acquireRunLock(runDir: string): RunLock {
   const file = path.join(runDir, RUNNING_JSON);
   const info: LockInfo = { pid: process.pid, since: new Date().toISOString(), host: os.hostname(), procStart: processStartTicks(process.pid), token: randomBytes(8).toString('hex') };
-  /** The stale lock this process found in place (whoever removed it: if we win, we replace it). */
-  let staleSeen: LockInfo | null = null;
+  /** The stale lock this process replaced, if any. */
+  let tookOver: LockInfo | null = null;
   try {
     for (let attempt = 0; ; attempt++) {
       if (tryCreate(file, info)) break;
@@ -220,14 +232,17 @@ export function acquireRunLock(runDir: string): RunLock {
       if (current && lockIsLive(current)) throw lockedError(runDir, current);
       if (attempt >= ATTEMPTS) throw new RunFolderError('locked', file, `Could not take the lock of run ${path.basename(runDir)}: ${file} keeps changing. Another process may be starting the run; try again.`, 'Try again.');
       // Stale (or unreadable: a lock is written whole, so that is not a live one half-written).
-      staleSeen ??= current;
-      if (removeStale(file, lockKey(raw), info) === 'busy') pause(5);
+      const taken = replaceStale(file, lockKey(raw), info);
+      if (taken === 'replaced') {
+        tookOver = current;
+        break;
+      }
+      if (taken === 'busy') pause(5);
     }
     fsyncDir(runDir);
   } catch (err) {
     throw runFolderError(err, file, `lock the run ${path.basename(runDir)}`);
   }
-  const tookOver = staleSeen;
   let released = false;
   return {
     info,
