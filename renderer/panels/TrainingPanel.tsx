@@ -169,7 +169,7 @@ export function TrainingPanel() {
       </div>
       <StartReason running={running} />
       {run && (
-        <div className="run-status" data-testid="run-status" data-status={run.status}>
+        <div className="run-status" data-testid="run-status" data-status={run.status} data-run-id={run.runId}>
           {differs && (
             <div className="banner" data-testid="graph-differs">
               The canvas is not the graph this run trained.{' '}

@@ -29,10 +29,15 @@ async function trainToEnd(page: Page, values: Record<string, string>): Promise<s
   await setSettings(page, values);
   const before = new Set(await page.getByTestId('run-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-run-id'))));
   await page.getByTestId('train-start').click();
-  await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'done', { timeout: 180_000 });
-  await expect.poll(async () => (await page.getByTestId('run-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-run-id')))).filter((id) => !before.has(id)).length).toBe(1);
-  const ids = await page.getByTestId('run-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-run-id')!));
-  return ids.find((id) => !before.has(id))!;
+  // The new run first: until it is shown, the panel still shows the previous run, done.
+  const fresh = async () => (await page.getByTestId('run-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-run-id')!))).filter((id) => !before.has(id));
+  await expect.poll(async () => (await fresh()).length, { timeout: 60_000 }).toBe(1);
+  const [id] = await fresh();
+  const status = page.getByTestId('run-status');
+  await expect(status).toHaveAttribute('data-run-id', id);
+  await expect(status).toHaveAttribute('data-status', 'done', { timeout: 180_000 });
+  await expect(row(page, id)).toHaveAttribute('data-status', 'done');
+  return id;
 }
 
 const row = (page: Page, runId: string) => page.locator(`[data-testid="run-row"][data-run-id="${runId}"]`);
@@ -167,8 +172,9 @@ test('three runs overlaid with a legend; rename, reopen, resume and delete from 
   await expect(row(page, d).getByTestId('run-more-go')).toBeDisabled();
   await total.fill('4');
   await row(page, d).getByTestId('run-more-go').click();
+  // The run was done before More…: its fourth epoch, not its status, says the new attempt finished.
+  await expect(page.getByTestId('run-progress')).toContainText('epoch 4 of 4', { timeout: 240_000 });
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'done', { timeout: 240_000 });
-  await expect(page.getByTestId('run-progress')).toContainText('epoch 4 of 4');
   await expect(row(page, d)).toContainText('4/4 ep.');
 
   // Delete, after the confirmation: gone from the history and from the runs folder.
