@@ -186,6 +186,7 @@ function fixedLayers(plan: ExportPlan, modulePath: Map<string, string>): string 
   for (const l of plan.layers) {
     const at = modulePath.get(pathKey(l.path));
     if (at === undefined) continue;
+    // Spelt out: a document that did not come through parse.ts may say bias: undefined (None in Python).
     if (l.init) weights[at] = { weight: l.init.weight, ...(l.init.bias ? { bias: l.init.bias } : {}) };
     if (l.params.type === 'Conv2d' && l.params.frozen) frozen.push(at);
   }

@@ -122,7 +122,7 @@ function NameField({ id }: { id: string }) {
   const error = useMemo(() => (unchanged ? null : nameRefusal(text.trim(), id, new Set(taken))), [unchanged, text, id, taken]);
   const fromFile = unchanged && nameRefusal(id, id, new Set()) !== null;
   const apply = () => {
-    if (error || unchanged) return;
+    if (error) return;
     const reason = useStore.getState().renameNode(id, text.trim());
     if (reason) useStore.getState().toast('error', reason);
   };
